@@ -1,0 +1,137 @@
+# contactwatch — GNU make build. `make` builds the two programs into build/,
+# `make check` runs every test suite (plain and ASan+UBSan builds), `make demo`
+# runs the daemon once on the shipped example config. `V=1` shows commands.
+
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+DESTDIR     ?=
+
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+PKGS        := libsystemd libcurl jansson sqlite3 inih libutf8proc libcrypto
+BUILDDIR    ?= build
+SAN         ?=
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(SAN),1)
+OPT       := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN     := -fsanitize=address,undefined
+else
+OPT       := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN     :=
+endif
+HARDEN    := -fstack-protector-strong -fPIE
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE
+CFLAGS    ?=
+CFLAGS    += -std=gnu11 $(OPT) $(HARDEN) $(WARN) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDFLAGS   += -pie -Wl,-z,relro,-z,now $(LDSAN)
+LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+# Every module of the shared library, in dependency order (explicit on purpose).
+LIB_SRCS := \
+	daemon/strv.c daemon/diag.c daemon/log.c daemon/date.c daemon/hash.c daemon/parse.c \
+	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
+	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c \
+	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
+	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c
+DAEMON_SRCS := daemon/main.c daemon/loop.c
+CTL_SRCS    := daemon/ctl.c
+
+UNIT_TESTS := date parse config relations text names ingest_csv match clause store alert scan
+
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILDDIR)/%.o)
+CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILDDIR)/%.o)
+UNIT_BINS   := $(UNIT_TESTS:%=$(BUILDDIR)/tests/test_%)
+LIBCW       := $(BUILDDIR)/libcontactwatch.a
+
+.PHONY: all deps check unit-tests test-bins integration demo install clean bench lint
+all: $(BUILDDIR)/contactwatchd $(BUILDDIR)/contactwatchctl
+
+$(BUILDDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBCW): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILDDIR)/contactwatchd: $(DAEMON_OBJS) $(LIBCW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILDDIR)/contactwatchctl: $(CTL_OBJS) $(LIBCW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(LIBCW)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+test-bins: all $(UNIT_BINS)
+
+# Debian packages the build, the tests and the demo need; quiet and quick
+# when all are present (dpkg-query only), apt-get only for what is missing.
+DEB_PKGS := gcc make pkg-config libsystemd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
+	libinih-dev libutf8proc-dev libssl-dev libcmocka-dev python3 sqlite3
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS    installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install:" $$missing >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+# make check: plain build + unit and integration tests, then the same suites
+# built with ASan+UBSan; one closing "N passed, N failed" line over all.
+check: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)$(MAKE) --no-print-directory BUILDDIR=build/asan SAN=1 test-bins
+	$(Q)tests/run-tests build build/asan
+
+unit-tests: test-bins
+	$(Q)tests/run-tests --unit-only $(BUILDDIR)
+
+integration: all
+	$(Q)tests/run-tests --integration-only $(BUILDDIR)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh $(BUILDDIR)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/contactwatch/conf.d \
+		$(DESTDIR)$(SYSCONFDIR)/contactwatch/staff.d $(DESTDIR)$(SYSCONFDIR)/contactwatch/relations \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 0755 $(BUILDDIR)/contactwatchd $(DESTDIR)$(SBINDIR)/contactwatchd
+	install -m 0755 $(BUILDDIR)/contactwatchctl $(DESTDIR)$(BINDIR)/contactwatchctl
+	install -m 0644 contrib/man/contactwatchd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 contrib/man/contactwatchctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 contrib/man/contactwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 contrib/systemd/contactwatch.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 contrib/systemd/contactwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/contactwatch.conf
+	install -m 0644 contrib/systemd/contactwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/contactwatch.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/contactwatch/contactwatch.conf || \
+		install -m 0640 contrib/systemd/contactwatch.conf.default $(DESTDIR)$(SYSCONFDIR)/contactwatch/contactwatch.conf
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(UNIT_TESTS:%=$(BUILDDIR)/tests/unit/test_%.d)

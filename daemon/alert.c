@@ -1,0 +1,2 @@
+/* alert.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

@@ -1,0 +1,2 @@
+/* config.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

@@ -1,0 +1,2 @@
+/* contact.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

@@ -1,0 +1,3 @@
+/* ctl.c — placeholder. */
+int main(void);
+int main(void) { return 0; }

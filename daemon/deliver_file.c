@@ -1,0 +1,2 @@
+/* deliver_file.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

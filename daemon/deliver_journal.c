@@ -1,0 +1,2 @@
+/* deliver_journal.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

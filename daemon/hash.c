@@ -1,0 +1,81 @@
+/* hash.c — SHA-256 and HMAC-SHA256 as lowercase hex, through libcrypto's
+ * EVP interface (the low-level SHA256_* calls are deprecated in OpenSSL 3). */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "contactwatch/hash.h"
+
+struct hash_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+hash_sha256 *hash_sha256_new(void)
+{
+	hash_sha256 *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		return hash_sha256_free(h);
+	return h;
+}
+
+int hash_sha256_update(hash_sha256 *h, const void *data, size_t n)
+{
+	return EVP_DigestUpdate(h->ctx, data, n) == 1 ? 0 : -EIO;
+}
+
+int hash_sha256_final_hex(hash_sha256 *h, char ret[static 65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 || len != 32)
+		return -EIO;
+	hex_encode(md, len, ret);
+	return 0;
+}
+
+hash_sha256 *hash_sha256_free(hash_sha256 *h)
+{
+	if (h) {
+		EVP_MD_CTX_free(h->ctx);
+		free(h);
+	}
+	return NULL;
+}
+
+int hash_sha256_hex(const void *data, size_t n, char ret[static 65])
+{
+	hash_sha256 *h = hash_sha256_new();
+	int r;
+	if (!h)
+		return -ENOMEM;
+	r = hash_sha256_update(h, data, n);
+	if (r == 0)
+		r = hash_sha256_final_hex(h, ret);
+	hash_sha256_free(h);
+	return r;
+}
+
+int hash_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t n, char ret[static 65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (key_len > INT32_MAX)
+		return -EINVAL;
+	if (!HMAC(EVP_sha256(), key, (int)key_len, data, n, md, &len) || len != 32)
+		return -EIO;
+	hex_encode(md, len, ret);
+	return 0;
+}

@@ -1,0 +1,2 @@
+/* ingest.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

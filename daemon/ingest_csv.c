@@ -1,0 +1,2 @@
+/* ingest_csv.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

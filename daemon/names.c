@@ -1,0 +1,2 @@
+/* names.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

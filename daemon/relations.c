@@ -1,0 +1,2 @@
+/* relations.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

@@ -1,0 +1,2 @@
+/* scan.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

@@ -1,0 +1,2 @@
+/* source.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

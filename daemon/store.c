@@ -1,0 +1,2 @@
+/* store.c — placeholder until its module lands. */
+#include "contactwatch/common.h"

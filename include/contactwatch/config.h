@@ -1,0 +1,91 @@
+/* config.h — the whole configuration: contactwatch.conf + conf.d/*.conf,
+ * staff.d/<ID>.conf (one departing employee each) and the catalogues they
+ * name. One table drives parsing, defaults and bounds; every error carries
+ * file:line. A config is immutable once loaded; SIGHUP builds a new one. */
+#pragma once
+
+#include "contactwatch/common.h"
+#include "contactwatch/diag.h"
+#include "contactwatch/parse.h"
+#include "contactwatch/relations.h"
+
+#define CW_DEFAULT_CONFIG "/etc/contactwatch/contactwatch.conf"
+#define CW_DEFAULT_STATE_DIR "/var/lib/contactwatch"
+
+typedef enum channel_type {
+	CHANNEL_JOURNAL,
+	CHANNEL_FILE,
+	CHANNEL_SMTP,
+	CHANNEL_WEBHOOK,
+} channel_type;
+
+typedef struct channel_config {
+	char *name;          /* the part after "channel:" */
+	channel_type type;
+	severity min_severity; /* default low: everything */
+	char *path;          /* file: absolute */
+	char *url;           /* smtp, webhook */
+	char *from;          /* smtp */
+	char **to;           /* smtp: strv, from a comma-separated To= */
+	char *username_credential, *password_credential, *secret_credential;
+	char *format;        /* webhook: generic | slack | teams */
+	char *conf_file;
+	unsigned conf_line;  /* where the section starts */
+} channel_config;
+
+typedef struct source_config {
+	char *name;          /* the part after "source:" */
+	char *path;          /* absolute, or NULL */
+	char *url;           /* or NULL */
+	uint64_t interval_usec;
+	char *format;        /* "auto" or a format name */
+	unsigned conf_line;
+} source_config;
+
+typedef struct employee {
+	char *id;
+	char *name;
+	char *email;
+	char *profile_url;
+	int32_t departure;   /* day number */
+	int32_t window_end;  /* day number, inclusive */
+	char **relation_files; /* strv of absolute paths */
+	char *penalty;
+	char *reference;
+	source_config *sources;
+	size_t n_sources;
+	relation_set relations;
+	char *conf_file;
+} employee;
+
+typedef struct config {
+	char *path;           /* the main file */
+	char *state_dir;      /* absolute */
+	char *staff_dir;      /* absolute */
+	char *relations_dir;  /* absolute */
+	uint64_t scan_interval_usec;
+	uint64_t settle_usec;
+	uint64_t max_file_size;
+	uint64_t retention_usec;
+	int log_level;        /* LOG_ERR..LOG_DEBUG */
+	double person_threshold;
+	double company_threshold;
+	char **free_mail_domains; /* built-in list plus FreeMailDomains= */
+	channel_config *channels;
+	size_t n_channels;
+	employee *employees;  /* sorted by id */
+	size_t n_employees;
+} config;
+
+/* Loads path, then conf.d/*.conf beside it in lexical order, then every
+ * staff.d/*.conf and the catalogues each names. All errors go to d; returns
+ * 0, or -EINVAL when d holds at least one error (and *ret is untouched),
+ * or another -errno. StateDirectory defaults to $STATE_DIRECTORY, else
+ * /var/lib/contactwatch. */
+int config_load(const char *path, diag_list *d, config **ret);
+config *config_free(config *c);
+const employee *config_find_employee(const config *c, const char *id);
+/* Whether day `today` lies in [departure, window_end]. */
+bool employee_in_window(const employee *e, int32_t today);
+/* The built-in free-mail and ISP domains (domain.md). NULL-terminated. */
+extern const char *const config_builtin_free_mail[];

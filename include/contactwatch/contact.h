@@ -1,0 +1,34 @@
+/* contact.h — the normalised contact record every export format yields, so
+ * that the matcher never knows where a record came from. */
+#pragma once
+
+#include "contactwatch/common.h"
+
+typedef enum contact_event {
+	CONTACT_EVENT_CONNECTION,         /* a connection / address-book entry */
+	CONTACT_EVENT_INVITATION_OUTGOING, /* an invitation the employee sent */
+	CONTACT_EVENT_INVITATION_INCOMING,
+} contact_event;
+
+typedef struct contact {
+	char *first;        /* as read, trimmed; NULL if absent */
+	char *last;
+	char *name;         /* full name: "first last" when not given whole */
+	char *company;
+	char *position;
+	char **emails;      /* strv, may be NULL */
+	char **urls;        /* strv of profile/web URLs, may be NULL */
+	int32_t connected_on; /* day number, DATE_NONE when undated */
+	char *date_raw;     /* the date cell as read, or NULL */
+	contact_event event;
+	size_t record;      /* 1-based index among data records */
+	unsigned line;      /* physical line where the record starts (1-based) */
+} contact;
+
+void contact_init(contact *c);
+void contact_done(contact *c);
+int contact_copy(const contact *src, contact *ret); /* deep copy; -ENOMEM */
+/* First e-mail / URL or NULL: what the spec's single-valued JSON fields show. */
+const char *contact_email(const contact *c);
+const char *contact_profile_url(const contact *c);
+const char *contact_event_to_string(contact_event e);

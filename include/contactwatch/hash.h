@@ -1,0 +1,15 @@
+/* hash.h — SHA-256 (file evidence) and HMAC-SHA256 (keyed identities,
+ * webhook signatures) over OpenSSL's libcrypto, as hex strings. */
+#pragma once
+
+#include "contactwatch/common.h"
+
+typedef struct hash_sha256 hash_sha256;
+
+hash_sha256 *hash_sha256_new(void);           /* NULL on ENOMEM */
+int hash_sha256_update(hash_sha256 *h, const void *data, size_t n);
+/* Writes 64 hex digits + NUL; the context can then only be freed. */
+int hash_sha256_final_hex(hash_sha256 *h, char ret[static 65]);
+hash_sha256 *hash_sha256_free(hash_sha256 *h);
+int hash_sha256_hex(const void *data, size_t n, char ret[static 65]);
+int hash_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t n, char ret[static 65]);

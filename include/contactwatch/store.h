@@ -1,0 +1,100 @@
+/* store.h — the state database (sqlite3, WAL, user_version migrations,
+ * prepared statements only): files seen, alerts with their stable dedup key,
+ * and the triage history. Pure: no logging; -errno codes say what failed. */
+#pragma once
+
+#include "contactwatch/common.h"
+
+#define STORE_FILE_NAME "contactwatch.db"
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+
+enum {
+	STORE_READONLY = 1 << 0, /* contactwatchctl's read-only views */
+};
+
+/* Creates the database (mode 0600) and migrates it unless STORE_READONLY.
+ * -EBUSY: locked by another writer past the busy timeout;
+ * -EPROTONOSUPPORT: schema newer than this build; -EBADMSG: not a database
+ * or corrupt; -ENOENT: read-only and missing; other -errno. */
+int store_open(const char *path, unsigned flags, store **ret);
+store *store_close(store *s);
+/* sqlite's last error text, for the caller's one log line. */
+const char *store_last_error(const store *s);
+
+int store_begin(store *s);   /* BEGIN IMMEDIATE */
+int store_commit(store *s);
+int store_rollback(store *s);
+
+typedef struct store_file {
+	int64_t id;
+	const char *employee;
+	const char *source;      /* source name ("inbox" for the inbox) */
+	const char *path;
+	const char *sha256;
+	uint64_t size;
+	const char *format;      /* may be NULL when rejected before detection */
+	int64_t received_at;     /* unix seconds */
+	const char *status;      /* "processed" | "rejected" */
+	const char *error;       /* "file:line: reason" when rejected, else NULL */
+	uint64_t records;
+	uint64_t rejected_records;
+} store_file;
+
+/* Whether this employee's file with this digest was already processed or
+ * rejected (unchanged files are not read twice). */
+int store_file_known(store *s, const char *employee, const char *sha256, bool *ret);
+int store_file_insert(store *s, const store_file *f, int64_t *ret_id);
+typedef int (*store_file_fn)(const store_file *f, void *userdata);
+/* Newest first; employee may be NULL for all. */
+int store_files_foreach(store *s, const char *employee, store_file_fn cb, void *userdata);
+
+typedef struct store_alert {
+	int64_t id;
+	const char *key;          /* stable dedup key: employee + relation + contact identity */
+	const char *employee;
+	const char *relation;     /* relation id */
+	const char *severity;
+	const char *classification;
+	const char *state;        /* new | acknowledged | confirmed | dismissed */
+	int64_t created_at;       /* unix seconds */
+	int64_t file_id;
+	const char *body;         /* the alert JSON without state and history */
+} store_alert;
+
+/* Inserts unless an alert with the same key exists. Returns 1 and the new
+ * id when inserted, 0 and the existing id when the key was known. */
+int store_alert_insert(store *s, const store_alert *a, int64_t *ret_id);
+
+typedef struct store_alert_filter {
+	const char *state;        /* NULL: any */
+	const char *employee;     /* NULL: any */
+	int64_t since;            /* created_at >= since; 0: any */
+} store_alert_filter;
+
+typedef int (*store_alert_fn)(const store_alert *a, void *userdata);
+/* Oldest first. A callback returning <0 stops the walk with that value. */
+int store_alerts_foreach(store *s, const store_alert_filter *f, store_alert_fn cb, void *userdata);
+/* -ENOENT when there is no such alert. */
+int store_alert_get(store *s, int64_t id, store_alert_fn cb, void *userdata);
+int store_alert_set_state(store *s, int64_t id, const char *state);
+
+typedef struct store_history {
+	int64_t alert_id;
+	int64_t at;               /* unix seconds */
+	const char *actor;
+	const char *action;       /* created | acknowledged | confirmed | dismissed | viewed ... */
+	const char *note;         /* may be NULL */
+} store_history;
+
+int store_history_add(store *s, const store_history *h);
+typedef int (*store_history_fn)(const store_history *h, void *userdata);
+int store_history_foreach(store *s, int64_t alert_id, store_history_fn cb, void *userdata);
+
+/* Counters for `status`. */
+typedef struct store_counts {
+	uint64_t files_processed, files_rejected;
+	uint64_t alerts_total, alerts_new;
+} store_counts;
+int store_counts_get(store *s, store_counts *ret);
