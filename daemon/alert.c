@@ -1,2 +1,176 @@
-/* alert.c — placeholder until its module lands. */
-#include "contactwatch/common.h"
+/* alert.c — the JSON shapes of interfaces.md, built from hits, and the dedup
+ * key. Keeping every shape in one file keeps `check`, the stored alert, the
+ * file channel and `alerts --json` identical field for field. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "contactwatch/alert.h"
+#include "contactwatch/date.h"
+#include "contactwatch/hash.h"
+#include "contactwatch/names.h"
+#include "contactwatch/text.h"
+
+int hit_list_add(hit_list *l, const contact *c, match *m, classification cls)
+{
+	hit *items = realloc(l->items, (l->n + 1) * sizeof *items);
+	if (!items)
+		return -ENOMEM;
+	l->items = items;
+	hit *h = &items[l->n];
+	memset(h, 0, sizeof *h);
+	int r = contact_copy(c, &h->contact);
+	if (r < 0)
+		return r;
+	h->match = *m;
+	memset(m, 0, sizeof *m);
+	h->cls = cls;
+	h->sev = clause_severity(cls);
+	l->n++;
+	return 0;
+}
+
+void hit_list_done(hit_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		contact_done(&l->items[i].contact);
+		match_done(&l->items[i].match);
+	}
+	l->items = mfree(l->items);
+	l->n = 0;
+}
+
+/* The contact's identity, strongest signal first, in normalised form so
+ * that cosmetic changes between exports (URL subdomain, case) do not make a
+ * known connection look new. */
+static int contact_identity(const contact *c, char **ret)
+{
+	_cleanup_free_ char *name = NULL, *company = NULL;
+	const char *url = contact_profile_url(c), *email = contact_email(c);
+	char *s = NULL;
+
+	if (url && names_linkedin_url(url, &s) == 0)
+		goto done;
+	if (email && names_email(email, &s) == 0)
+		goto done;
+	if (text_fold(strempty(c->name), &name) < 0 || text_fold(strempty(c->company), &company) < 0)
+		return -EINVAL;
+	if (asprintf(&s, "name:%s|company:%s", name, company) < 0)
+		return -ENOMEM;
+done:
+	*ret = s;
+	return 0;
+}
+
+int alert_key(const char *employee_id, const hit *h, char ret[static 65])
+{
+	_cleanup_free_ char *identity = NULL, *buf = NULL;
+	int r, n;
+
+	r = contact_identity(&h->contact, &identity);
+	if (r < 0)
+		return r;
+	/* NUL separators: no field can contain one, so no two tuples collide. */
+	n = asprintf(&buf, "%s%c%s%c%s", employee_id, 0, h->match.relation->id, 0, identity);
+	if (n < 0)
+		return -ENOMEM;
+	return hash_sha256_hex(buf, (size_t)n, ret);
+}
+
+static json_t *json_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *date_json(int32_t day)
+{
+	char buf[11];
+	if (day == DATE_NONE)
+		return json_null();
+	date_format(day, buf);
+	return json_string(buf);
+}
+
+json_t *alert_match_json(const char *file, const hit *h)
+{
+	const contact *c = &h->contact;
+	const relation *rel = h->match.relation;
+	json_t *ev = json_array();
+
+	for (size_t i = 0; ev && i < h->match.n_evidence; i++) {
+		const match_evidence *e = &h->match.evidence[i];
+		json_array_append_new(ev, json_pack("{s:s, s:o, s:o, s:f}", "feature", e->feature, "contact",
+						    json_string_or_null(e->contact), "relation",
+						    json_string_or_null(e->relation), "score", e->score));
+	}
+	return json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
+			 "file", json_string_or_null(file), "record", (json_int_t)c->record, "line",
+			 (json_int_t)c->line, "contact", "name", json_string_or_null(c->name), "company",
+			 json_string_or_null(c->company), "email", json_string_or_null(contact_email(c)),
+			 "profile_url", json_string_or_null(contact_profile_url(c)), "connected_on",
+			 date_json(c->connected_on), "relation", "id", rel->id, "type",
+			 relation_type_to_string(rel->type), "name", rel->name, "score", h->match.score,
+			 "classification", classification_to_string(h->cls), "severity",
+			 severity_to_string(h->sev), "evidence", ev ? ev : json_array());
+}
+
+void alert_format_time(int64_t unix_seconds, char buf[static 32])
+{
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)unix_seconds);
+}
+
+json_t *alert_body_json(const alert_context *ctx, const hit *h, const char *key)
+{
+	const employee *e = ctx->employee;
+	char received[32], created[32];
+	json_t *o = alert_match_json(ctx->file, h);
+
+	if (!o)
+		return NULL;
+	alert_format_time(ctx->received_at, received);
+	alert_format_time(ctx->created_at, created);
+	if (json_object_set_new(o, "key", json_string(key)) < 0 ||
+	    json_object_set_new(o, "employee", json_pack("{s:s, s:s}", "id", e->id, "name", e->name)) < 0 ||
+	    json_object_set_new(o, "window",
+				json_pack("{s:o, s:o}", "start", date_json(e->departure), "end",
+					  date_json(e->window_end))) < 0 ||
+	    json_object_set_new(o, "clause",
+				json_pack("{s:o, s:o}", "reference", json_string_or_null(e->reference),
+					  "penalty", json_string_or_null(e->penalty))) < 0 ||
+	    json_object_set_new(o, "source",
+				json_pack("{s:o, s:s, s:s}", "file", json_string_or_null(ctx->file), "sha256",
+					  ctx->sha256, "received_at", received)) < 0 ||
+	    json_object_set_new(o, "created_at", json_string(created)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *json_decref_null(json_t *j)
+{
+	json_decref(j);
+	return NULL;
+}
+
+json_t *alert_json(const store_alert *a, json_t *history)
+{
+	json_error_t err;
+	json_t *o = json_loads(a->body, 0, &err);
+
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	/* id first, for people reading `show --json`; then the stored body. */
+	json_t *out = json_pack("{s:I}", "id", (json_int_t)a->id);
+	if (!out || json_object_update(out, o) < 0 ||
+	    json_object_set_new(out, "state", json_string(a->state)) < 0 ||
+	    json_object_set_new(out, "history", history ? json_incref(history) : json_array()) < 0)
+		out = json_decref_null(out);
+	json_decref(o);
+	return out;
+}
