@@ -1,3 +1,529 @@
-/* ctl.c — placeholder. */
-int main(void);
-int main(void) { return 0; }
+/* ctl.c — contactwatchctl: the legal team's and admins' view. `check` runs
+ * the daemon's own pipeline on files given on the command line and stores
+ * nothing; `alerts`, `show` and `status` read the state database read-only. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "contactwatch/alert.h"
+#include "contactwatch/date.h"
+#include "contactwatch/log.h"
+#include "contactwatch/scan.h"
+#include "contactwatch/store.h"
+
+static const char *arg_config = CW_DEFAULT_CONFIG;
+static bool arg_json = false;
+static const char *arg_employee = NULL;
+static const char *arg_format = NULL;
+static const char *arg_state = NULL;
+static const char *arg_since = NULL;
+
+static void help(void)
+{
+	printf("Usage: contactwatchctl [-c CONFIG] [--json] COMMAND ...\n\n"
+	       "Commands:\n"
+	       "  status                          employees in window, files read and rejected, alerts\n"
+	       "  check -e ID [--format F] FILE...  dry run of the whole pipeline; stores nothing\n"
+	       "  alerts [--state S] [-e ID] [--since DATE]  list alerts\n"
+	       "  show ALERT                      one alert with its evidence and history\n\n"
+	       "Options:\n"
+	       "  -c, --config PATH   configuration file (default %s)\n"
+	       "      --json          machine-readable output\n"
+	       "  -e, --employee ID   the departing employee\n"
+	       "      --format F      force an export format (auto, linkedin)\n"
+	       "      --state S       new | acknowledged | confirmed | dismissed\n"
+	       "      --since DATE    alerts created on or after DATE (YYYY-MM-DD, UTC)\n"
+	       "  -h, --help          show this help\n"
+	       "      --version       show the version\n\n"
+	       "Exit codes: 0 success (check: no matches), 1 check found a match, 2 usage error or\n"
+	       "unreadable/malformed input file, 3 configuration error, 4 state database error.\n",
+	       CW_DEFAULT_CONFIG);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "contactwatchctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see --help)\n");
+	return CW_EXIT_USAGE;
+}
+
+static int load_config(config **ret)
+{
+	diag_list diag = { 0 };
+	int r = config_load(arg_config, &diag, ret);
+
+	for (char **w = diag.warnings; w && *w; w++)
+		fprintf(stderr, "contactwatchctl: warning: %s\n", *w);
+	for (char **e = diag.errors; e && *e; e++)
+		fprintf(stderr, "contactwatchctl: %s\n", *e);
+	if (r < 0 && diag_n_errors(&diag) == 0)
+		fprintf(stderr, "contactwatchctl: %s: %s\n", arg_config, strerror(-r));
+	diag_done(&diag);
+	return r < 0 ? CW_EXIT_CONFIG : 0;
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2));
+	if (s)
+		puts(s);
+	free(s);
+}
+
+static json_t *window_json(const employee *e)
+{
+	char a[11], b[11];
+	date_format(e->departure, a);
+	date_format(e->window_end, b);
+	return json_pack("{s:s, s:s}", "start", a, "end", b);
+}
+
+static void print_hit_text(const char *file, const hit *h)
+{
+	const contact *c = &h->contact;
+	char date[11] = "undated";
+
+	if (c->connected_on != DATE_NONE)
+		date_format(c->connected_on, date);
+	printf("%s:%u: record %zu: %s (%s) matches %s %s \"%s\"\n", file, c->line, c->record, strempty(c->name),
+	       isempty(c->company) ? "no company" : c->company, relation_type_to_string(h->match.relation->type),
+	       h->match.relation->id, h->match.relation->name);
+	printf("    %s, severity %s, connected %s, score %.2f\n", classification_to_string(h->cls),
+	       severity_to_string(h->sev), date, h->match.score);
+	for (size_t i = 0; i < h->match.n_evidence; i++) {
+		const match_evidence *ev = &h->match.evidence[i];
+		printf("    why: %s \"%s\" ~ \"%s\" (%.2f)\n", ev->feature, strempty(ev->contact),
+		       strempty(ev->relation), ev->score);
+	}
+}
+
+static int cmd_check(char **files, int n_files)
+{
+	config *cfg = NULL;
+	match_index *idx = NULL;
+	json_t *out = NULL, *jfiles = NULL, *jmatches = NULL;
+	size_t n_matches = 0;
+	bool failed = false;
+	int code, r;
+
+	if (!arg_employee)
+		return usage_error("%s: -e ID is required", "check");
+	if (n_files == 0)
+		return usage_error("%s: at least one FILE is required", "check");
+	if (arg_format && !ingest_format_known(arg_format))
+		return usage_error("unknown format '%s'", arg_format);
+	code = load_config(&cfg);
+	if (code)
+		return code;
+	const employee *e = config_find_employee(cfg, arg_employee);
+	if (!e) {
+		fprintf(stderr, "contactwatchctl: no employee '%s' in %s\n", arg_employee, cfg->staff_dir);
+		code = CW_EXIT_USAGE;
+		goto done;
+	}
+	if (!employee_in_window(e, date_today())) {
+		char a[11], b[11];
+		date_format(e->departure, a);
+		date_format(e->window_end, b);
+		/* Purpose limitation applies to dry runs too. */
+		fprintf(stderr,
+			"contactwatchctl: employee %s is outside their clause window (%s to %s); "
+			"their exports are not processed\n",
+			e->id, a, b);
+		code = CW_EXIT_USAGE;
+		goto done;
+	}
+	const match_options opt = { .person_threshold = cfg->person_threshold,
+				    .company_threshold = cfg->company_threshold,
+				    .free_mail = cfg->free_mail_domains };
+	r = match_index_new(&e->relations, &opt, &idx);
+	if (r < 0) {
+		fprintf(stderr, "contactwatchctl: cannot index relations: %s\n", strerror(-r));
+		code = CW_EXIT_CONFIG;
+		goto done;
+	}
+	out = json_pack("{s:s, s:o, s:[], s:[]}", "employee", e->id, "window", window_json(e), "files", "matches");
+	if (!out) {
+		code = CW_EXIT_USAGE;
+		goto done;
+	}
+	jfiles = json_object_get(out, "files");
+	jmatches = json_object_get(out, "matches");
+	for (int i = 0; i < n_files; i++) {
+		ingest_result res = { 0 };
+		hit_list hits = { 0 };
+		r = scan_file_collect(e, idx, files[i], arg_format, cfg->max_file_size, &res, &hits);
+		if (r < 0) {
+			const char *why = !isempty(res.error)	? res.error
+					  : r == -EFBIG	? "file is larger than MaxFileSize="
+					  : r == -EMEDIUMTYPE ? "not an export format contactwatch can read"
+							      : strerror(-r);
+			if (res.error_line)
+				fprintf(stderr, "contactwatchctl: %s:%u: %s\n", files[i], res.error_line, why);
+			else
+				fprintf(stderr, "contactwatchctl: %s: %s\n", files[i], why);
+			json_array_append_new(jfiles, json_pack("{s:s, s:s?, s:s}", "path", files[i], "format",
+								isempty(res.format) ? NULL : res.format, "error",
+								why));
+			failed = true;
+			continue;
+		}
+		json_array_append_new(jfiles, json_pack("{s:s, s:s, s:I, s:I, s:s}", "path", files[i], "format",
+							res.format, "records", (json_int_t)res.records, "rejected",
+							(json_int_t)res.rejected, "sha256", res.sha256));
+		for (size_t j = 0; j < hits.n; j++) {
+			if (arg_json)
+				json_array_append_new(jmatches, alert_match_json(files[i], &hits.items[j]));
+			else
+				print_hit_text(files[i], &hits.items[j]);
+		}
+		n_matches += hits.n;
+		hit_list_done(&hits);
+	}
+	if (arg_json)
+		print_json(out);
+	else
+		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
+	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
+done:
+	json_decref(out);
+	match_index_free(idx);
+	config_free(cfg);
+	return code;
+}
+
+/* Opens the state database read-only; *ret stays NULL when there is none yet. */
+static int open_store_ro(const config *cfg, store **ret)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", cfg->state_dir, STORE_FILE_NAME) < 0)
+		return CW_EXIT_STATE;
+	r = store_open(path, STORE_READONLY, ret);
+	if (r == -ENOENT) {
+		fprintf(stderr, "contactwatchctl: no state database at %s yet (the daemon has not run)\n", path);
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "contactwatchctl: state database %s: %s\n", path,
+			r == -EPROTONOSUPPORT ? "schema is newer than this contactwatchctl"
+			: r == -EBADMSG	      ? "not a database, or corrupt"
+			: r == -EBUSY	      ? "locked"
+					      : strerror(-r));
+		return CW_EXIT_STATE;
+	}
+	return 0;
+}
+
+static int history_collect(const store_history *h, void *userdata)
+{
+	char at[32];
+	alert_format_time(h->at, at);
+	return json_array_append_new(userdata, json_pack("{s:s, s:s, s:s, s:s?}", "at", at, "actor", h->actor,
+							 "action", h->action, "note", h->note)) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+typedef struct alerts_walk {
+	store *store;
+	json_t *list;
+} alerts_walk;
+
+static int alert_collect(const store_alert *a, void *userdata)
+{
+	alerts_walk *w = userdata;
+	json_t *history = json_array();
+	int r = history ? store_history_foreach(w->store, a->id, history_collect, history) : -ENOMEM;
+	json_t *j = r >= 0 ? alert_json(a, history) : NULL;
+
+	json_decref(history);
+	if (!j)
+		return r < 0 ? r : -EBADMSG;
+	return json_array_append_new(w->list, j) < 0 ? -ENOMEM : 0;
+}
+
+static const char *jstr(const json_t *o, const char *k1, const char *k2)
+{
+	const json_t *v = json_object_get(o, k1);
+	if (k2)
+		v = json_object_get(v, k2);
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static void print_alert_row(const json_t *a)
+{
+	printf("%-6lld %-20s %-10s %-8s %-18s %-8s %-12s %s\n", (long long)json_integer_value(json_object_get(a, "id")),
+	       jstr(a, "created_at", NULL), jstr(a, "employee", "id"), jstr(a, "relation", "id"),
+	       jstr(a, "classification", NULL), jstr(a, "severity", NULL), jstr(a, "state", NULL),
+	       jstr(a, "contact", "name"));
+}
+
+static int cmd_alerts(void)
+{
+	config *cfg = NULL;
+	store *st = NULL;
+	alerts_walk w = { 0 };
+	store_alert_filter f = { .state = arg_state, .employee = arg_employee };
+	int code, r;
+
+	if (arg_state && !streq(arg_state, "new") && !streq(arg_state, "acknowledged") &&
+	    !streq(arg_state, "confirmed") && !streq(arg_state, "dismissed"))
+		return usage_error("unknown state '%s' (new, acknowledged, confirmed, dismissed)", arg_state);
+	if (arg_since) {
+		int32_t day;
+		if (date_parse_iso(arg_since, &day) < 0)
+			return usage_error("--since '%s' is not a date (YYYY-MM-DD)", arg_since);
+		f.since = (int64_t)day * 86400;
+	}
+	code = load_config(&cfg);
+	if (code)
+		return code;
+	code = open_store_ro(cfg, &st);
+	if (code)
+		goto done;
+	w.store = st;
+	w.list = json_array();
+	if (st) {
+		r = store_alerts_foreach(st, &f, alert_collect, &w);
+		if (r < 0) {
+			fprintf(stderr, "contactwatchctl: reading alerts: %s\n", store_last_error(st));
+			code = CW_EXIT_STATE;
+			goto done;
+		}
+	}
+	if (arg_json) {
+		print_json(w.list);
+	} else {
+		printf("%-6s %-20s %-10s %-8s %-18s %-8s %-12s %s\n", "ID", "CREATED", "EMPLOYEE", "RELATION",
+		       "CLASS", "SEVERITY", "STATE", "CONTACT");
+		for (size_t i = 0; i < json_array_size(w.list); i++)
+			print_alert_row(json_array_get(w.list, i));
+		printf("%zu alert(s)\n", json_array_size(w.list));
+	}
+done:
+	json_decref(w.list);
+	store_close(st);
+	config_free(cfg);
+	return code;
+}
+
+static void print_alert_detail(const json_t *a)
+{
+	const json_t *ev = json_object_get(a, "evidence"), *hist = json_object_get(a, "history");
+
+	printf("Alert %lld (%s, severity %s, state %s)\n", (long long)json_integer_value(json_object_get(a, "id")),
+	       jstr(a, "classification", NULL), jstr(a, "severity", NULL), jstr(a, "state", NULL));
+	printf("  employee:   %s (%s), window %s to %s\n", jstr(a, "employee", "id"), jstr(a, "employee", "name"),
+	       jstr(a, "window", "start"), jstr(a, "window", "end"));
+	printf("  clause:     %s; penalty %s\n", jstr(a, "clause", "reference"), jstr(a, "clause", "penalty"));
+	printf("  relation:   %s %s \"%s\"\n", jstr(a, "relation", "id"), jstr(a, "relation", "type"),
+	       jstr(a, "relation", "name"));
+	printf("  contact:    %s, %s, email %s, profile %s, connected %s\n", jstr(a, "contact", "name"),
+	       jstr(a, "contact", "company"), jstr(a, "contact", "email"), jstr(a, "contact", "profile_url"),
+	       jstr(a, "contact", "connected_on"));
+	printf("  source:     %s:%lld (record %lld), sha256 %s, received %s\n", jstr(a, "source", "file"),
+	       (long long)json_integer_value(json_object_get(a, "line")),
+	       (long long)json_integer_value(json_object_get(a, "record")), jstr(a, "source", "sha256"),
+	       jstr(a, "source", "received_at"));
+	printf("  score:      %.2f\n", json_real_value(json_object_get(a, "score")));
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const json_t *e = json_array_get(ev, i);
+		printf("  why:        %s \"%s\" ~ \"%s\" (%.2f)\n", jstr(e, "feature", NULL), jstr(e, "contact", NULL),
+		       jstr(e, "relation", NULL), json_real_value(json_object_get(e, "score")));
+	}
+	for (size_t i = 0; i < json_array_size(hist); i++) {
+		const json_t *h = json_array_get(hist, i);
+		printf("  history:    %s %s by %s%s%s\n", jstr(h, "at", NULL), jstr(h, "action", NULL),
+		       jstr(h, "actor", NULL), json_is_string(json_object_get(h, "note")) ? ": " : "",
+		       json_is_string(json_object_get(h, "note")) ? jstr(h, "note", NULL) : "");
+	}
+}
+
+static int cmd_show(const char *which)
+{
+	config *cfg = NULL;
+	store *st = NULL;
+	alerts_walk w = { 0 };
+	char *end = NULL;
+	int code, r;
+
+	errno = 0;
+	long long id = strtoll(which, &end, 10);
+	if (errno || !end || *end || id <= 0)
+		return usage_error("'%s' is not an alert id", which);
+	code = load_config(&cfg);
+	if (code)
+		return code;
+	code = open_store_ro(cfg, &st);
+	if (code)
+		goto done;
+	w.store = st;
+	w.list = json_array();
+	r = st ? store_alert_get(st, id, alert_collect, &w) : -ENOENT;
+	if (r == -ENOENT) {
+		fprintf(stderr, "contactwatchctl: no alert %lld\n", id);
+		code = CW_EXIT_USAGE;
+		goto done;
+	}
+	if (r < 0) {
+		fprintf(stderr, "contactwatchctl: reading alert %lld: %s\n", id, store_last_error(st));
+		code = CW_EXIT_STATE;
+		goto done;
+	}
+	if (arg_json)
+		print_json(json_array_get(w.list, 0));
+	else
+		print_alert_detail(json_array_get(w.list, 0));
+done:
+	json_decref(w.list);
+	store_close(st);
+	config_free(cfg);
+	return code;
+}
+
+static int file_collect(const store_file *f, void *userdata)
+{
+	json_t *list = userdata;
+	char at[32];
+	alert_format_time(f->received_at, at);
+	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:s?}", "employee",
+						     f->employee, "source", f->source, "path", f->path, "sha256",
+						     f->sha256, "format", f->format, "received_at", at, "records",
+						     (json_int_t)f->records, "error", f->error)) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+static int cmd_status(void)
+{
+	config *cfg = NULL;
+	store *st = NULL;
+	store_counts counts = { 0 };
+	json_t *out = NULL, *emps, *rejected;
+	int32_t today = date_today();
+	int code;
+
+	code = load_config(&cfg);
+	if (code)
+		return code;
+	code = open_store_ro(cfg, &st);
+	if (code)
+		goto done;
+	if (st && store_counts_get(st, &counts) < 0) {
+		fprintf(stderr, "contactwatchctl: reading counts: %s\n", store_last_error(st));
+		code = CW_EXIT_STATE;
+		goto done;
+	}
+	emps = json_array();
+	for (size_t i = 0; i < cfg->n_employees; i++) {
+		const employee *e = &cfg->employees[i];
+		json_array_append_new(emps, json_pack("{s:s, s:o, s:b, s:I, s:I}", "id", e->id, "window",
+						      window_json(e), "in_window", employee_in_window(e, today),
+						      "relations", (json_int_t)e->relations.n, "sources",
+						      (json_int_t)e->n_sources));
+	}
+	rejected = json_array();
+	if (st) {
+		json_t *all = json_array();
+		store_files_foreach(st, NULL, file_collect, all);
+		for (size_t i = 0; i < json_array_size(all); i++)
+			if (json_is_string(json_object_get(json_array_get(all, i), "error")))
+				json_array_append(rejected, json_array_get(all, i));
+		json_decref(all);
+	}
+	out = json_pack("{s:s, s:o, s:{s:I, s:I}, s:{s:I, s:I}, s:o}", "state_directory", cfg->state_dir, "employees",
+			emps, "files", "processed", (json_int_t)counts.files_processed, "rejected",
+			(json_int_t)counts.files_rejected, "alerts", "total", (json_int_t)counts.alerts_total, "new",
+			(json_int_t)counts.alerts_new, "rejected_files", rejected);
+	if (arg_json) {
+		print_json(out);
+		goto done;
+	}
+	printf("State directory: %s\n", cfg->state_dir);
+	printf("Employees: %zu configured\n", cfg->n_employees);
+	for (size_t i = 0; i < cfg->n_employees; i++) {
+		const json_t *e = json_array_get(emps, i);
+		printf("  %-12s window %s to %s  %s  %lld relation(s), %lld source(s)\n", jstr(e, "id", NULL),
+		       jstr(e, "window", "start"), jstr(e, "window", "end"),
+		       json_is_true(json_object_get(e, "in_window")) ? "in window " : "not in window",
+		       (long long)json_integer_value(json_object_get(e, "relations")),
+		       (long long)json_integer_value(json_object_get(e, "sources")));
+	}
+	printf("Files: %llu read, %llu rejected\n", (unsigned long long)counts.files_processed,
+	       (unsigned long long)counts.files_rejected);
+	for (size_t i = 0; i < json_array_size(rejected); i++)
+		printf("  rejected: %s\n", jstr(json_array_get(rejected, i), "error", NULL));
+	printf("Alerts: %llu, of which %llu new\n", (unsigned long long)counts.alerts_total,
+	       (unsigned long long)counts.alerts_new);
+done:
+	json_decref(out);
+	store_close(st);
+	config_free(cfg);
+	return code;
+}
+
+int main(int argc, char *argv[])
+{
+	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_STATE, ARG_SINCE };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' }, { "json", no_argument, NULL, ARG_JSON },
+		{ "employee", required_argument, NULL, 'e' }, { "format", required_argument, NULL, ARG_FORMAT },
+		{ "state", required_argument, NULL, ARG_STATE }, { "since", required_argument, NULL, ARG_SINCE },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, ARG_VERSION },
+		{},
+	};
+	int c;
+
+	log_setup("contactwatchctl", LOG_WARNING);
+	/* GNU getopt permutes: global options may stand before or after the command word. */
+	while ((c = getopt_long(argc, argv, "c:e:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			arg_config = optarg;
+			break;
+		case ARG_JSON:
+			arg_json = true;
+			break;
+		case 'e':
+			arg_employee = optarg;
+			break;
+		case ARG_FORMAT:
+			arg_format = optarg;
+			break;
+		case ARG_STATE:
+			arg_state = optarg;
+			break;
+		case ARG_SINCE:
+			arg_since = optarg;
+			break;
+		case 'h':
+			help();
+			return CW_EXIT_OK;
+		case ARG_VERSION:
+			printf("contactwatchctl %s\n", CW_VERSION);
+			return CW_EXIT_OK;
+		default:
+			return CW_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "a command is required");
+	const char *cmd = argv[optind];
+	char **rest = argv + optind + 1;
+	int n_rest = argc - optind - 1;
+
+	if (streq(cmd, "check"))
+		return cmd_check(rest, n_rest);
+	if (streq(cmd, "alerts"))
+		return n_rest ? usage_error("alerts: unexpected argument '%s'", rest[0]) : cmd_alerts();
+	if (streq(cmd, "show"))
+		return n_rest == 1 ? cmd_show(rest[0]) : usage_error("%s: exactly one ALERT id", "show");
+	if (streq(cmd, "status"))
+		return n_rest ? usage_error("status: unexpected argument '%s'", rest[0]) : cmd_status();
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,6 +1,9 @@
 /* hash.c — SHA-256 and HMAC-SHA256 as lowercase hex, through libcrypto's
  * EVP interface (the low-level SHA256_* calls are deprecated in OpenSSL 3). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -78,4 +81,54 @@ int hash_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size
 		return -EIO;
 	hex_encode(md, len, ret);
 	return 0;
+}
+
+int hash_sha256_file(const char *path, uint64_t max_size, char ret[static 65])
+{
+	char buf[CW_READ_CHUNK];
+	struct stat st;
+	uint64_t total = 0;
+	hash_sha256 *h = NULL;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EBADFD;
+		goto fail;
+	}
+	h = hash_sha256_new();
+	if (!h) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > max_size) {
+			r = -EFBIG;
+			goto fail;
+		}
+		r = hash_sha256_update(h, buf, (size_t)n);
+		if (r < 0)
+			goto fail;
+	}
+	r = hash_sha256_final_hex(h, ret);
+fail:
+	hash_sha256_free(h);
+	close(fd);
+	return r;
 }

@@ -1,2 +1,314 @@
-/* scan.c — placeholder until its module lands. */
-#include "contactwatch/common.h"
+/* scan.c — the pipeline. A file is parsed as a stream and each record is
+ * matched at once, so only matched contacts are ever copied (data
+ * minimisation) and memory does not grow with the file. A file's alerts and
+ * its `files` row are committed in one transaction: a crash never leaves a
+ * file recorded as processed without its alerts. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+
+#include "contactwatch/date.h"
+#include "contactwatch/deliver.h"
+#include "contactwatch/hash.h"
+#include "contactwatch/log.h"
+#include "contactwatch/scan.h"
+#include "contactwatch/source.h"
+
+int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
+{
+	scan_indexes x = { .items = calloc(cfg->n_employees ? cfg->n_employees : 1, sizeof(match_index *)),
+			   .n = cfg->n_employees };
+	int r;
+
+	if (!x.items)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_employees; i++) {
+		const employee *e = &cfg->employees[i];
+		const match_options opt = {
+			.person_threshold = cfg->person_threshold,
+			.company_threshold = cfg->company_threshold,
+			.free_mail = cfg->free_mail_domains,
+		};
+		if (!employee_in_window(e, today))
+			continue;
+		r = match_index_new(&e->relations, &opt, &x.items[i]);
+		if (r < 0) {
+			scan_indexes_done(&x);
+			return r;
+		}
+	}
+	*ret = x;
+	return 0;
+}
+
+void scan_indexes_done(scan_indexes *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		match_index_free(x->items[i]);
+	x->items = mfree(x->items);
+	x->n = 0;
+}
+
+typedef struct collect_state {
+	const employee *employee;
+	const match_index *index;
+	hit_list *hits;
+} collect_state;
+
+static int collect_record(const contact *c, void *userdata)
+{
+	collect_state *st = userdata;
+	match_list ml = { 0 };
+	int r = match_contact(st->index, c, &ml);
+
+	for (size_t i = 0; r >= 0 && i < ml.n; i++) {
+		classification cls = clause_classify(st->employee->departure, st->employee->window_end,
+						     c->connected_on, false, false);
+		/* Dated after the window: not a match, not stored (spec). */
+		if (cls == CLASS_NONE)
+			continue;
+		r = hit_list_add(st->hits, c, &ml.items[i], cls);
+	}
+	match_list_done(&ml);
+	return r < 0 ? r : 0;
+}
+
+int scan_file_collect(const employee *e, const match_index *idx, const char *path, const char *format,
+		      uint64_t max_size, ingest_result *res, hit_list *hits)
+{
+	collect_state st = { .employee = e, .index = idx, .hits = hits };
+	const ingest_options opt = { .format = format, .max_size = max_size };
+	int r = ingest_file(path, &opt, collect_record, &st, res);
+
+	if (r < 0)
+		hit_list_done(hits);
+	return r;
+}
+
+static const char *ingest_reason(int r, const ingest_result *res, char *buf, size_t n)
+{
+	if (!isempty(res->error))
+		return res->error;
+	switch (r) {
+	case -EFBIG:
+		return "file is larger than MaxFileSize=";
+	case -EMEDIUMTYPE:
+		return "not an export format contactwatch can read";
+	case -ENOENT:
+		return "unknown format";
+	default:
+		snprintf(buf, n, "%s", strerror(-r));
+		return buf;
+	}
+}
+
+/* Records a file that could not be read; the daemon keeps going. */
+static int scan_reject(const scan_context *ctx, const employee *e, const source_file *f, const char *sha256,
+		       int r, const ingest_result *res, int64_t now)
+{
+	char why[256], error[1024];
+	const char *reason = ingest_reason(r, res, why, sizeof why);
+
+	if (res->error_line > 0)
+		snprintf(error, sizeof error, "%s:%u: %s", f->path, res->error_line, reason);
+	else
+		snprintf(error, sizeof error, "%s: %s", f->path, reason);
+	log_error("employee %s: rejected %s", e->id, error);
+	sd_journal_send("MESSAGE=employee %s: rejected export: %s", e->id, error,
+			"MESSAGE_ID=" CW_MESSAGE_FILE_REJECTED, "PRIORITY=%d", LOG_ERR, "CONTACTWATCH_EMPLOYEE=%s",
+			e->id, "CONTACTWATCH_FILE=%s", f->path, "CONTACTWATCH_SHA256=%s", sha256, NULL);
+
+	const store_file sf = {
+		.employee = e->id, .source = f->source, .path = f->path, .sha256 = sha256, .size = f->size,
+		.format = isempty(res->format) ? NULL : res->format, .received_at = now, .status = "rejected",
+		.error = error, .records = res->records, .rejected_records = res->rejected,
+	};
+	return store_file_insert(ctx->store, &sf, NULL);
+}
+
+static void scan_deliver(const scan_context *ctx, json_t *alert, scan_stats *stats)
+{
+	for (size_t i = 0; i < ctx->cfg->n_channels; i++) {
+		const channel_config *ch = &ctx->cfg->channels[i];
+		if (!deliver_wants(ch, alert))
+			continue;
+		int r = deliver_alert(ch, alert);
+		if (r < 0) {
+			log_errno(LOG_WARNING, r, "channel %s: could not deliver alert %lld", ch->name,
+				  (long long)json_integer_value(json_object_get(alert, "id")));
+			stats->deliveries_failed++;
+		}
+	}
+}
+
+/* Stores the file and its hits in one transaction; the new alerts (as users
+ * see them) are appended to `fresh` for delivery after the commit. */
+static int scan_store(const scan_context *ctx, const employee *e, const source_file *f, const ingest_result *res,
+		      const hit_list *hits, int64_t now, json_t *fresh)
+{
+	int64_t file_id;
+	int r = store_begin(ctx->store);
+	if (r < 0)
+		return r;
+	const store_file sf = {
+		.employee = e->id, .source = f->source, .path = f->path, .sha256 = res->sha256, .size = res->size,
+		.format = res->format, .received_at = now, .status = "processed", .records = res->records,
+		.rejected_records = res->rejected,
+	};
+	r = store_file_insert(ctx->store, &sf, &file_id);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < hits->n; i++) {
+		const hit *h = &hits->items[i];
+		const alert_context actx = { .employee = e, .file = f->path, .sha256 = res->sha256,
+					     .received_at = now, .created_at = now };
+		char key[65];
+		int64_t id;
+
+		r = alert_key(e->id, h, key);
+		if (r < 0)
+			goto fail;
+		json_t *body = alert_body_json(&actx, h, key);
+		_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		json_decref(body);
+		if (!text) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		store_alert a = {
+			.key = key, .employee = e->id, .relation = h->match.relation->id,
+			.severity = severity_to_string(h->sev), .classification = classification_to_string(h->cls),
+			.state = "new", .created_at = now, .file_id = file_id, .body = text,
+		};
+		r = store_alert_insert(ctx->store, &a, &id);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			continue; /* the same connection was already alerted (re-export) */
+		a.id = id;
+		json_t *aj = alert_json(&a, NULL);
+		if (!aj || json_array_append_new(fresh, aj) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	return store_commit(ctx->store);
+fail:
+	store_rollback(ctx->store);
+	json_array_clear(fresh);
+	return r;
+}
+
+static int scan_one_file(const scan_context *ctx, const employee *e, const match_index *idx, const source_file *f,
+			 int64_t now, scan_stats *stats)
+{
+	char sha[65];
+	ingest_result res = { 0 };
+	hit_list hits = { 0 };
+	bool known = false;
+	json_t *fresh = NULL;
+	int r;
+
+	r = hash_sha256_file(f->path, ctx->cfg->max_file_size, sha);
+	if (r == -ENOENT)
+		return 0; /* gone since the listing: picked up or retracted */
+	if (r < 0 && r != -EFBIG) {
+		log_errno(LOG_WARNING, r, "employee %s: cannot read %s", e->id, f->path);
+		return 0;
+	}
+	if (r == -EFBIG) {
+		/* Too big to hash within the limit: identify it by name and size. */
+		snprintf(sha, sizeof sha, "oversize-%016llx", (unsigned long long)f->size);
+	}
+	r = store_file_known(ctx->store, e->id, sha, &known);
+	if (r < 0)
+		return r;
+	if (known) {
+		stats->files_unchanged++;
+		log_debug("employee %s: %s unchanged since it was read", e->id, f->path);
+		return 0;
+	}
+
+	r = scan_file_collect(e, idx, f->path, f->format, ctx->cfg->max_file_size, &res, &hits);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		stats->files_rejected++;
+		return scan_reject(ctx, e, f, sha, r, &res, now);
+	}
+
+	fresh = json_array();
+	if (!fresh) {
+		r = -ENOMEM;
+		goto done;
+	}
+	r = scan_store(ctx, e, f, &res, &hits, now, fresh);
+	if (r < 0)
+		goto done;
+	stats->files_processed++;
+	stats->alerts_new += (unsigned)json_array_size(fresh);
+	log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts", e->id,
+		 f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh));
+	for (size_t i = 0; i < json_array_size(fresh); i++) {
+		json_t *a = json_array_get(fresh, i);
+		log_notice("alert %lld: employee %s, relation %s, %s, severity %s",
+			   (long long)json_integer_value(json_object_get(a, "id")), e->id,
+			   json_string_value(json_object_get(json_object_get(a, "relation"), "id")),
+			   json_string_value(json_object_get(a, "classification")),
+			   json_string_value(json_object_get(a, "severity")));
+		scan_deliver(ctx, a, stats);
+	}
+done:
+	json_decref(fresh);
+	hit_list_done(&hits);
+	return r;
+}
+
+int scan_pass(const scan_context *ctx, scan_stats *ret)
+{
+	const config *cfg = ctx->cfg;
+	scan_stats stats = { 0 };
+	struct timespec ts;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	const int64_t now = ts.tv_sec;
+	const int64_t now_usec = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+
+	for (size_t i = 0; i < cfg->n_employees && r >= 0; i++) {
+		const employee *e = &cfg->employees[i];
+		const match_index *idx = i < ctx->indexes->n ? ctx->indexes->items[i] : NULL;
+		source_file_list files = { 0 };
+		diag_list problems = { 0 };
+
+		if (!idx) {
+			/* Purpose limitation: nothing of theirs is read. */
+			log_debug("employee %s: outside the clause window, not scanned", e->id);
+			continue;
+		}
+		stats.employees++;
+		_cleanup_free_ char *inbox = source_inbox_path(cfg, e);
+		if (inbox && mkdir(inbox, 0700) < 0 && errno != EEXIST && errno != ENOENT)
+			log_errno(LOG_WARNING, errno, "employee %s: cannot create inbox %s", e->id, inbox);
+		r = source_list_files(cfg, e, &files, &problems);
+		for (char **p = problems.errors; p && *p; p++)
+			log_warning("employee %s: %s", e->id, *p);
+		for (size_t j = 0; r >= 0 && j < files.n; j++) {
+			const source_file *f = &files.items[j];
+			if (!ctx->ignore_settle && now_usec - f->mtime_usec < (int64_t)cfg->settle_usec) {
+				stats.files_unsettled++;
+				log_debug("employee %s: %s changed less than SettleTime= ago, next pass", e->id,
+					  f->path);
+				continue;
+			}
+			r = scan_one_file(ctx, e, idx, f, now, &stats);
+		}
+		source_file_list_done(&files);
+		diag_done(&problems);
+	}
+	if (ret)
+		*ret = stats;
+	return r;
+}

@@ -1,0 +1,34 @@
+/* daemon.h — contactwatchd's context: the one place its mutable state lives
+ * (config, indexes, store, event loop), shared by main.c and loop.c. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "contactwatch/config.h"
+#include "contactwatch/scan.h"
+#include "contactwatch/store.h"
+
+typedef struct daemon_ctx {
+	char *config_path;
+	config *cfg;
+	scan_indexes indexes;
+	int32_t index_day;           /* the day the indexes were built for */
+	store *store;
+	sd_event *event;
+	sd_event_source *scan_timer;
+	uint64_t passes;
+	scan_stats last_stats;
+	int exit_code;
+} daemon_ctx;
+
+/* Opens (creating if needed) the state directory layout and database;
+ * logs and returns -errno. */
+int daemon_open_state(daemon_ctx *d);
+/* One scan pass with index refresh at day change; logs; returns -errno on a
+ * state database error. */
+int daemon_scan_once(daemon_ctx *d, bool ignore_settle);
+/* Runs the sd-event loop until SIGTERM/SIGINT. Returns an exit code. */
+int loop_run(daemon_ctx *d);
+void daemon_ctx_done(daemon_ctx *d);
+/* Prints every diagnostic of a failed config load to stderr. */
+void daemon_print_diag(const diag_list *diag);
