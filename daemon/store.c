@@ -537,6 +537,10 @@ int store_set_busy_timeout(store *s, unsigned ms)
 
 int store_begin(store *s)
 {
+	/* sqlite would grant BEGIN IMMEDIATE on a read-only connection and
+	 * fail only at the first write; say so up front. */
+	if (s->readonly)
+		return store_refuse(s, -EROFS, "the database is open read-only");
 	if (!sqlite3_get_autocommit(s->db))
 		return store_refuse(s, -EALREADY, "a transaction is already open");
 	return stmt_run(s, STMT_BEGIN);

@@ -31,7 +31,7 @@ const char *store_last_error(const store *s);
 #define STORE_BUSY_TIMEOUT_MS 5000u
 int store_set_busy_timeout(store *s, unsigned ms);
 
-int store_begin(store *s);   /* BEGIN IMMEDIATE; -EALREADY inside one */
+int store_begin(store *s);   /* BEGIN IMMEDIATE; -EALREADY inside one, -EROFS read-only */
 int store_commit(store *s);
 int store_rollback(store *s); /* 0 when no transaction is open */
 
