@@ -132,9 +132,19 @@ static void test_create(void **state)
 	struct stat st;
 	sqlite3 *db;
 
-	umask(old);
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	{
+		/* sqlite gives the WAL files the database's mode. */
+		char wal[160];
+		sqlite3 *w = raw_open(fx->path);
+		assert_int_equal(sqlite3_exec(w, "CREATE TEMP TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+		snprintf(wal, sizeof wal, "%s-wal", fx->path);
+		assert_int_equal(stat(wal, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		sqlite3_close(w);
+	}
+	umask(old);
 
 	db = raw_open(fx->path);
 	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -554,6 +564,24 @@ static void test_garbage(void **state)
 	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -EBADMSG);
 }
 
+static void test_corrupt(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	char junk[2048];
+	int fd;
+
+	s = store_close(s); /* checkpoints: everything is in the main file */
+	/* Keep the 100-byte header, smash the schema page behind it. */
+	memset(junk, 0x5a, sizeof junk);
+	fd = open(fx->path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof junk, 100), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(store_open(fx->path, 0, &s), -EBADMSG);
+	assert_null(s);
+}
+
 static void test_foreign_database(void **state)
 {
 	fixture *fx = *state;
@@ -615,6 +643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
