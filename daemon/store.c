@@ -410,7 +410,7 @@ static int prepare_file(const char *path, bool readonly)
 				 : O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
 	if (fd < 0)
-		return errno == ELOOP ? -EACCES : -errno;
+		return -errno; /* ELOOP: a symlink where the database should be */
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else if (!S_ISREG(st.st_mode))
