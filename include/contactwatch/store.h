@@ -16,16 +16,28 @@ enum {
 
 /* Creates the database (mode 0600) and migrates it unless STORE_READONLY.
  * -EBUSY: locked by another writer past the busy timeout;
- * -EPROTONOSUPPORT: schema newer than this build; -EBADMSG: not a database
- * or corrupt; -ENOENT: read-only and missing; other -errno. */
+ * -EPROTONOSUPPORT: schema newer than this build (the file is not touched);
+ * -EBADMSG: not a database, corrupt, or not contactwatch's database;
+ * -ENOENT: read-only and missing; -ESTALE: read-only and the schema is older
+ * than this build (the daemon migrates it at its next start); other -errno.
+ * A read-only store's writes fail with -EROFS. */
 int store_open(const char *path, unsigned flags, store **ret);
-store *store_close(store *s);
-/* sqlite's last error text, for the caller's one log line. */
+store *store_close(store *s);   /* NULL-safe; rolls back an open transaction */
+/* The last error's text (sqlite's, or why an argument was refused), for the
+ * caller's one log line. Never NULL. */
 const char *store_last_error(const store *s);
+/* How long a statement waits for another connection's lock before -EBUSY
+ * (default STORE_BUSY_TIMEOUT_MS); 0 fails at once. */
+#define STORE_BUSY_TIMEOUT_MS 5000u
+int store_set_busy_timeout(store *s, unsigned ms);
 
-int store_begin(store *s);   /* BEGIN IMMEDIATE */
+int store_begin(store *s);   /* BEGIN IMMEDIATE; -EALREADY inside one, -EROFS read-only */
 int store_commit(store *s);
-int store_rollback(store *s);
+int store_rollback(store *s); /* 0 when no transaction is open */
+
+/* Walks (the *_foreach and *_get calls) pass rows whose strings live only
+ * until the callback returns; copy what you keep. Callbacks may call other
+ * store functions. Walks return 0, or the first negative callback value. */
 
 typedef struct store_file {
 	int64_t id;
@@ -45,6 +57,9 @@ typedef struct store_file {
 /* Whether this employee's file with this digest was already processed or
  * rejected (unchanged files are not read twice). */
 int store_file_known(store *s, const char *employee, const char *sha256, bool *ret);
+/* -EEXIST when (employee, sha256) is known; -EINVAL for a missing field, a
+ * status other than processed/rejected, or a sha256 that is not 64 lowercase
+ * hex digits. ret_id may be NULL. */
 int store_file_insert(store *s, const store_file *f, int64_t *ret_id);
 typedef int (*store_file_fn)(const store_file *f, void *userdata);
 /* Newest first; employee may be NULL for all. */
@@ -64,7 +79,11 @@ typedef struct store_alert {
 } store_alert;
 
 /* Inserts unless an alert with the same key exists. Returns 1 and the new
- * id when inserted, 0 and the existing id when the key was known. */
+ * id when inserted, 0 and the existing id when the key was known. A new
+ * alert gets a history row (created, actor "contactwatchd", at created_at)
+ * in the same savepoint. state NULL means "new"; file_id <= 0 means none;
+ * -EINVAL for an unknown severity, classification or state, -ENOENT for a
+ * file_id that is not in files. ret_id may be NULL. */
 int store_alert_insert(store *s, const store_alert *a, int64_t *ret_id);
 
 typedef struct store_alert_filter {
@@ -74,10 +93,13 @@ typedef struct store_alert_filter {
 } store_alert_filter;
 
 typedef int (*store_alert_fn)(const store_alert *a, void *userdata);
-/* Oldest first. A callback returning <0 stops the walk with that value. */
+/* Oldest first (by id). A callback returning <0 stops the walk with that
+ * value. f may be NULL; -EINVAL for an unknown f->state. */
 int store_alerts_foreach(store *s, const store_alert_filter *f, store_alert_fn cb, void *userdata);
 /* -ENOENT when there is no such alert. */
 int store_alert_get(store *s, int64_t id, store_alert_fn cb, void *userdata);
+/* -EINVAL for an unknown state, -ENOENT for no such alert. Adds no history:
+ * the caller knows the actor and note (store_history_add, same transaction). */
 int store_alert_set_state(store *s, int64_t id, const char *state);
 
 typedef struct store_history {
@@ -88,8 +110,10 @@ typedef struct store_history {
 	const char *note;         /* may be NULL */
 } store_history;
 
+/* -ENOENT when the alert does not exist; -EINVAL without actor or action. */
 int store_history_add(store *s, const store_history *h);
 typedef int (*store_history_fn)(const store_history *h, void *userdata);
+/* Oldest first (by time, then insertion). */
 int store_history_foreach(store *s, int64_t alert_id, store_history_fn cb, void *userdata);
 
 /* Counters for `status`. */

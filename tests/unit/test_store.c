@@ -1,0 +1,652 @@
+/* test_store.c — the state database against real files in a temporary
+ * directory: creation and migration, files, alerts and history, filters,
+ * read-only use, refusals (newer schema, garbage, foreign db) and locking. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "contactwatch/store.h"
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+typedef struct fixture {
+	char dir[64];
+	char path[128];
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof *fx);
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof fx->path, "%s/%s", fx->dir, STORE_FILE_NAME);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char p[160];
+
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+		snprintf(p, sizeof p, "%s%s", fx->path, suffixes[i]);
+		unlink(p);
+	}
+	assert_int_equal(rmdir(fx->dir), 0);
+	free(fx);
+	return 0;
+}
+
+/* A second, plain sqlite connection: looks at the file behind the module's back. */
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+			 SQLITE_OK);
+	return db;
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *slurp(const char *path, size_t *ret_n)
+{
+	FILE *f = fopen(path, "rbe");
+	char *buf;
+	long n;
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*ret_n = (size_t)n;
+	return buf;
+}
+
+static store *open_rw(const fixture *fx)
+{
+	store *s = NULL;
+	assert_int_equal(store_open(fx->path, 0, &s), 0);
+	assert_non_null(s);
+	return s;
+}
+
+static store_file file_row(const char *employee, const char *sha, int64_t received_at)
+{
+	return (store_file){
+		.employee = employee,
+		.source = "inbox",
+		.path = "/var/lib/contactwatch/inbox/E1/Connections.csv",
+		.sha256 = sha,
+		.size = 1234,
+		.format = "linkedin",
+		.received_at = received_at,
+		.status = "processed",
+		.records = 812,
+	};
+}
+
+static store_alert alert_row(const char *key, const char *employee, int64_t created_at,
+			     int64_t file_id)
+{
+	return (store_alert){
+		.key = key,
+		.employee = employee,
+		.relation = "R002",
+		.severity = "high",
+		.classification = "in_window",
+		.created_at = created_at,
+		.file_id = file_id,
+		.body = "{\"score\":1.0}",
+	};
+}
+
+static void test_create(void **state)
+{
+	fixture *fx = *state;
+	mode_t old = umask(0); /* the 0600 must not come from the umask */
+	store *s = open_rw(fx);
+	struct stat st;
+	sqlite3 *db;
+
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	{
+		/* sqlite gives the WAL files the database's mode. */
+		char wal[160];
+		sqlite3 *w = raw_open(fx->path);
+		assert_int_equal(sqlite3_exec(w, "CREATE TEMP TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+		snprintf(wal, sizeof wal, "%s-wal", fx->path);
+		assert_int_equal(stat(wal, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		sqlite3_close(w);
+	}
+	umask(old);
+
+	db = raw_open(fx->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				     " AND name IN ('files', 'alerts', 'history')"),
+			 3);
+	{
+		sqlite3_stmt *q = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	assert_string_equal(store_last_error(s), "no error");
+	assert_null(store_close(s));
+	assert_null(store_close(NULL));
+
+	/* Reopening a current database migrates nothing and works. */
+	s = open_rw(fx);
+	store_close(s);
+}
+
+static void test_files(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	store_file f = file_row("E1", SHA_A, 100);
+	int64_t id1 = 0, id2 = 0;
+	bool known = true;
+
+	assert_int_equal(store_file_known(s, "E1", SHA_A, &known), 0);
+	assert_false(known);
+	assert_int_equal(store_file_insert(s, &f, &id1), 0);
+	assert_true(id1 > 0);
+	assert_int_equal(store_file_known(s, "E1", SHA_A, &known), 0);
+	assert_true(known);
+	/* Per employee: the same export sent for someone else is not known. */
+	assert_int_equal(store_file_known(s, "E2", SHA_A, &known), 0);
+	assert_false(known);
+	assert_int_equal(store_file_known(s, "E1", SHA_B, &known), 0);
+	assert_false(known);
+
+	assert_int_equal(store_file_insert(s, &f, NULL), -EEXIST);
+	assert_non_null(strstr(store_last_error(s), "UNIQUE"));
+
+	f = file_row("E2", SHA_A, 200);
+	f.status = "rejected";
+	f.format = NULL;
+	f.error = "Connections.csv:3: no header";
+	assert_int_equal(store_file_insert(s, &f, &id2), 0);
+	assert_true(id2 > id1);
+
+	f = file_row("E3", SHA_A, 1);
+	f.status = "lost";
+	assert_int_equal(store_file_insert(s, &f, NULL), -EINVAL);
+	f = file_row("E3", "ABC", 1);
+	assert_int_equal(store_file_insert(s, &f, NULL), -EINVAL);
+	f = file_row("E3", SHA_A, 1);
+	f.size = UINT64_MAX;
+	assert_int_equal(store_file_insert(s, &f, NULL), -ERANGE);
+	assert_int_equal(store_file_known(s, NULL, SHA_A, &known), -EINVAL);
+
+	store_close(s);
+}
+
+typedef struct collected {
+	int64_t ids[16];
+	const char *strs[16];
+	size_t n;
+	int stop_at; /* return -ECANCELED on this row (1-based), 0: never */
+	store *s;    /* set: re-enter the store from the callback */
+} collected;
+
+static int collect_file(const store_file *f, void *userdata)
+{
+	collected *c = userdata;
+	assert_true(c->n < ELEMENTSOF(c->ids));
+	c->ids[c->n] = f->received_at;
+	c->strs[c->n++] = strdup(f->status);
+	return 0;
+}
+
+static void collected_done(collected *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free((char *)c->strs[i]);
+	c->n = 0;
+}
+
+static void test_files_foreach(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	store_file f;
+	collected c = { 0 };
+
+	f = file_row("E1", SHA_A, 100);
+	assert_int_equal(store_file_insert(s, &f, NULL), 0);
+	f = file_row("E1", SHA_B, 300);
+	f.status = "rejected";
+	assert_int_equal(store_file_insert(s, &f, NULL), 0);
+	f = file_row("E2", SHA_A, 200);
+	assert_int_equal(store_file_insert(s, &f, NULL), 0);
+
+	assert_int_equal(store_files_foreach(s, NULL, collect_file, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ids[0], 300);
+	assert_int_equal(c.ids[1], 200);
+	assert_int_equal(c.ids[2], 100);
+	assert_string_equal(c.strs[0], "rejected");
+	collected_done(&c);
+
+	assert_int_equal(store_files_foreach(s, "E1", collect_file, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], 300);
+	assert_int_equal(c.ids[1], 100);
+	collected_done(&c);
+
+	assert_int_equal(store_files_foreach(s, "nobody", collect_file, &c), 0);
+	assert_int_equal(c.n, 0);
+	store_close(s);
+}
+
+static int collect_history(const store_history *h, void *userdata)
+{
+	collected *c = userdata;
+	assert_true(c->n < ELEMENTSOF(c->ids));
+	c->ids[c->n] = h->at;
+	c->strs[c->n++] = strdup(h->action);
+	return 0;
+}
+
+static void test_alert_insert(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	store_file f = file_row("E1", SHA_A, 100);
+	store_alert a;
+	int64_t fid = 0, id1 = 0, id2 = 0, id3 = 0;
+	collected c = { 0 };
+	store_counts n;
+
+	assert_int_equal(store_file_insert(s, &f, &fid), 0);
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_begin(s), -EALREADY);
+	a = alert_row("k1", "E1", 1000, fid);
+	assert_int_equal(store_alert_insert(s, &a, &id1), 1);
+	assert_true(id1 > 0);
+	assert_int_equal(store_commit(s), 0);
+
+	/* Same key again: nothing new, the existing id, no second "created". */
+	a = alert_row("k1", "E1", 2000, fid);
+	assert_int_equal(store_alert_insert(s, &a, &id2), 0);
+	assert_int_equal(id2, id1);
+
+	/* No file: allowed (file_id 0). An unknown file: refused. */
+	a = alert_row("k2", "E1", 1001, 0);
+	assert_int_equal(store_alert_insert(s, &a, &id3), 1);
+	assert_true(id3 > id1);
+	a = alert_row("k3", "E1", 1002, fid + 100);
+	id3 = -1;
+	assert_int_equal(store_alert_insert(s, &a, &id3), -ENOENT);
+	assert_int_equal(id3, -1); /* untouched on failure */
+
+	a = alert_row("k4", "E1", 1, fid);
+	a.severity = "critical";
+	assert_int_equal(store_alert_insert(s, &a, NULL), -EINVAL);
+	a = alert_row("k4", "E1", 1, fid);
+	a.classification = "maybe";
+	assert_int_equal(store_alert_insert(s, &a, NULL), -EINVAL);
+	a = alert_row("k4", "E1", 1, fid);
+	a.state = "open";
+	assert_int_equal(store_alert_insert(s, &a, NULL), -EINVAL);
+	a = alert_row(NULL, "E1", 1, fid);
+	assert_int_equal(store_alert_insert(s, &a, NULL), -EINVAL);
+
+	assert_int_equal(store_history_foreach(s, id1, collect_history, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.strs[0], "created");
+	assert_int_equal(c.ids[0], 1000);
+	collected_done(&c);
+
+	assert_int_equal(store_history_add(s, &(store_history){ .alert_id = id1, .at = 1500,
+								.actor = "legal@example.nl",
+								.action = "acknowledged",
+								.note = "looking" }),
+			 0);
+	assert_int_equal(store_history_add(s, &(store_history){ .alert_id = id1 + 1000, .at = 1,
+								.actor = "x", .action = "viewed" }),
+			 -ENOENT);
+	assert_int_equal(store_history_add(s, &(store_history){ .alert_id = id1, .at = 1,
+								.actor = "", .action = "viewed" }),
+			 -EINVAL);
+	assert_int_equal(store_history_foreach(s, id1, collect_history, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.strs[1], "acknowledged");
+	collected_done(&c);
+
+	/* A rolled-back transaction leaves neither the alert nor its history. */
+	assert_int_equal(store_begin(s), 0);
+	a = alert_row("k5", "E1", 3000, fid);
+	assert_int_equal(store_alert_insert(s, &a, NULL), 1);
+	assert_int_equal(store_rollback(s), 0);
+	assert_int_equal(store_rollback(s), 0); /* none open: fine */
+
+	assert_int_equal(store_counts_get(s, &n), 0);
+	assert_int_equal(n.files_processed, 1);
+	assert_int_equal(n.files_rejected, 0);
+	assert_int_equal(n.alerts_total, 2);
+	assert_int_equal(n.alerts_new, 2);
+
+	store_close(s);
+}
+
+static int collect_alert(const store_alert *a, void *userdata)
+{
+	collected *c = userdata;
+	assert_true(c->n < ELEMENTSOF(c->ids));
+	c->ids[c->n] = a->id;
+	c->strs[c->n++] = strdup(a->key);
+	if (c->s) {
+		/* Re-entering with the statement the walk is using. */
+		collected inner = { 0 };
+		assert_int_equal(store_alert_get(c->s, a->id, collect_alert, &inner), 0);
+		assert_int_equal(inner.n, 1);
+		assert_int_equal(inner.ids[0], a->id);
+		collected_done(&inner);
+	}
+	return c->stop_at && (int)c->n == c->stop_at ? -ECANCELED : 0;
+}
+
+static void test_alerts_foreach(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t ids[4];
+	collected c = { 0 };
+	store_counts n;
+
+	{
+		store_alert a;
+		a = alert_row("a", "E1", 100, 0);
+		assert_int_equal(store_alert_insert(s, &a, &ids[0]), 1);
+		a = alert_row("b", "E2", 200, 0);
+		assert_int_equal(store_alert_insert(s, &a, &ids[1]), 1);
+		a = alert_row("c", "E1", 300, 0);
+		a.state = "confirmed";
+		assert_int_equal(store_alert_insert(s, &a, &ids[2]), 1);
+		a = alert_row("d", "E1", 400, 0);
+		assert_int_equal(store_alert_insert(s, &a, &ids[3]), 1);
+	}
+
+	assert_int_equal(store_alerts_foreach(s, NULL, collect_alert, &c), 0);
+	assert_int_equal(c.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(c.ids[i], ids[i]);
+	collected_done(&c);
+
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .employee = "E1" },
+					      collect_alert, &c),
+			 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.strs[0], "a");
+	assert_string_equal(c.strs[1], "c");
+	assert_string_equal(c.strs[2], "d");
+	collected_done(&c);
+
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .state = "new", .employee = "E1" },
+					      collect_alert, &c),
+			 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.strs[0], "a");
+	assert_string_equal(c.strs[1], "d");
+	collected_done(&c);
+
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .since = 200 }, collect_alert, &c),
+			 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.strs[0], "b");
+	assert_string_equal(c.strs[2], "d");
+	collected_done(&c);
+
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .state = "confirmed", .since = 300 },
+					      collect_alert, &c),
+			 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.strs[0], "c");
+	collected_done(&c);
+
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .state = "bogus" }, collect_alert, &c),
+			 -EINVAL);
+
+	/* A callback's negative value stops the walk and comes back. */
+	c.stop_at = 2;
+	assert_int_equal(store_alerts_foreach(s, NULL, collect_alert, &c), -ECANCELED);
+	assert_int_equal(c.n, 2);
+	collected_done(&c);
+	c.stop_at = 0;
+
+	/* Callbacks may call back into the store, and the walk goes on. */
+	c.s = s;
+	assert_int_equal(store_alerts_foreach(s, NULL, collect_alert, &c), 0);
+	assert_int_equal(c.n, 4);
+	collected_done(&c);
+	c.s = NULL;
+
+	assert_int_equal(store_alert_get(s, ids[1], collect_alert, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.strs[0], "b");
+	collected_done(&c);
+	assert_int_equal(store_alert_get(s, ids[3] + 1, collect_alert, &c), -ENOENT);
+	assert_int_equal(c.n, 0);
+
+	assert_int_equal(store_alert_set_state(s, ids[0], "acknowledged"), 0);
+	assert_int_equal(store_alert_set_state(s, ids[0], "closed"), -EINVAL);
+	assert_int_equal(store_alert_set_state(s, ids[0], NULL), -EINVAL);
+	assert_int_equal(store_alert_set_state(s, ids[3] + 1, "dismissed"), -ENOENT);
+	assert_int_equal(store_alerts_foreach(s, &(store_alert_filter){ .state = "acknowledged" },
+					      collect_alert, &c),
+			 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], ids[0]);
+	collected_done(&c);
+
+	assert_int_equal(store_counts_get(s, &n), 0);
+	assert_int_equal(n.alerts_total, 4);
+	assert_int_equal(n.alerts_new, 2);
+	store_close(s);
+}
+
+static void test_readonly(void **state)
+{
+	fixture *fx = *state;
+	store *s = NULL, *ro = NULL;
+	store_file f = file_row("E1", SHA_A, 100);
+	store_alert a = alert_row("k", "E1", 1, 0);
+	store_counts n;
+	int64_t id = 0;
+
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &ro), -ENOENT);
+	assert_null(ro);
+
+	s = open_rw(fx);
+	assert_int_equal(store_file_insert(s, &f, NULL), 0);
+	assert_int_equal(store_alert_insert(s, &a, &id), 1);
+	store_close(s);
+
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &ro), 0);
+	assert_int_equal(store_counts_get(ro, &n), 0);
+	assert_int_equal(n.files_processed, 1);
+	assert_int_equal(n.alerts_total, 1);
+	f = file_row("E1", SHA_B, 100);
+	assert_int_equal(store_file_insert(ro, &f, NULL), -EROFS);
+	assert_int_equal(store_alert_set_state(ro, id, "confirmed"), -EROFS);
+	assert_int_equal(store_begin(ro), -EROFS);
+	store_close(ro);
+}
+
+static void test_readonly_stale(void **state)
+{
+	fixture *fx = *state;
+	store *ro = NULL;
+	int fd = open(fx->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+	/* An empty file is an unmigrated database: readable only once migrated. */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &ro), -ESTALE);
+	assert_null(ro);
+}
+
+static void test_newer_schema(void **state)
+{
+	fixture *fx = *state;
+	sqlite3 *db = raw_open(fx->path);
+	store *s = NULL;
+	char *before, *after;
+	size_t nb, na;
+
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 99;", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	before = slurp(fx->path, &nb);
+
+	assert_int_equal(store_open(fx->path, 0, &s), -EPROTONOSUPPORT);
+	assert_null(s);
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -EPROTONOSUPPORT);
+
+	after = slurp(fx->path, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+	assert_int_equal(access(fx->dir, F_OK), 0);
+	{
+		char wal[160];
+		snprintf(wal, sizeof wal, "%s-wal", fx->path);
+		assert_int_equal(access(wal, F_OK), -1);
+	}
+	free(before);
+	free(after);
+}
+
+static void test_garbage(void **state)
+{
+	fixture *fx = *state;
+	static const char junk[] = "Name,Company\nJan de Vries,Acme\nnot a database at all, really\n";
+	store *s = NULL;
+	int fd = open(fx->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof junk - 1), (ssize_t)(sizeof junk - 1));
+	close(fd);
+	assert_int_equal(store_open(fx->path, 0, &s), -EBADMSG);
+	assert_null(s);
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -EBADMSG);
+}
+
+static void test_corrupt(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	char junk[2048];
+	int fd;
+
+	s = store_close(s); /* checkpoints: everything is in the main file */
+	/* Keep the 100-byte header, smash the schema page behind it. */
+	memset(junk, 0x5a, sizeof junk);
+	fd = open(fx->path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof junk, 100), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(store_open(fx->path, 0, &s), -EBADMSG);
+	assert_null(s);
+}
+
+static void test_foreign_database(void **state)
+{
+	fixture *fx = *state;
+	sqlite3 *db = raw_open(fx->path);
+	store *s = NULL;
+
+	/* Somebody else's sqlite file: never migrate on top of it. */
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE moz_cookies (x);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(fx->path, 0, &s), -EBADMSG);
+	assert_null(s);
+}
+
+static void test_not_regular(void **state)
+{
+	fixture *fx = *state;
+	store *s = NULL;
+	assert_int_equal(store_open(fx->dir, 0, &s), -EISDIR);
+	assert_int_equal(store_open("", 0, &s), -EINVAL);
+	assert_null(s);
+}
+
+static void test_busy(void **state)
+{
+	fixture *fx = *state;
+	store *a = open_rw(fx), *b = open_rw(fx);
+	store_file f = file_row("E1", SHA_A, 1);
+	bool known = true;
+
+	assert_int_equal(store_set_busy_timeout(b, 50), 0);
+	assert_int_equal(store_begin(a), 0);
+	assert_int_equal(store_file_insert(a, &f, NULL), 0);
+
+	assert_int_equal(store_begin(b), -EBUSY);
+	assert_non_null(strstr(store_last_error(b), "locked"));
+	/* WAL: the reader is not blocked and does not see the uncommitted row. */
+	assert_int_equal(store_file_known(b, "E1", SHA_A, &known), 0);
+	assert_false(known);
+
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_begin(b), 0);
+	assert_int_equal(store_file_known(b, "E1", SHA_A, &known), 0);
+	assert_true(known);
+	assert_int_equal(store_rollback(b), 0);
+
+	store_close(a);
+	store_close(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_insert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
