@@ -48,7 +48,7 @@ LIB_SRCS := \
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
-UNIT_TESTS := date parse config relations text names ingest_csv match clause store alert scan
+UNIT_TESTS := date parse config relations text names ingest_csv match clause store alert
 
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILDDIR)/%.o)

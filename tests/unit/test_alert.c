@@ -1,0 +1,137 @@
+/* test_alert.c — the dedup key and the JSON shapes users and channels see. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "contactwatch/alert.h"
+#include "contactwatch/date.h"
+
+static relation rel_person = { .id = (char *)"R002", .type = RELATION_PERSON, .name = (char *)"Petra van den Berg" };
+static relation rel_company = { .id = (char *)"R001", .type = RELATION_COMPANY, .name = (char *)"Jansen Bouw" };
+
+static void make_hit(hit *h, const relation *rel, const char *url, const char *email, const char *name)
+{
+	static char *urls[2], *emails[2];
+	memset(h, 0, sizeof *h);
+	contact_init(&h->contact);
+	urls[0] = (char *)url;
+	emails[0] = (char *)email;
+	h->contact.urls = url ? urls : NULL;
+	h->contact.emails = email ? emails : NULL;
+	h->contact.name = (char *)name;
+	h->contact.company = (char *)"Acme Logistics";
+	h->contact.record = 12;
+	h->contact.line = 16;
+	assert_int_equal(date_from_ymd(2026, 8, 2, &h->contact.connected_on), 0);
+	h->match.relation = rel;
+	h->match.score = 1.0;
+	h->cls = CLASS_IN_WINDOW;
+	h->sev = SEVERITY_HIGH;
+}
+
+static void test_key_ignores_cosmetic_url_differences(void **state)
+{
+	(void)state;
+	hit a, b;
+	char ka[65], kb[65];
+	make_hit(&a, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra van den Berg");
+	make_hit(&b, &rel_person, "https://nl.linkedin.com/in/PetraVdBerg/?trk=x", NULL, "P. van den Berg");
+	assert_int_equal(alert_key("E1042", &a, ka), 0);
+	assert_int_equal(alert_key("E1042", &b, kb), 0);
+	assert_string_equal(ka, kb);
+	assert_int_equal(strlen(ka), 64);
+}
+
+static void test_key_separates_employee_relation_and_contact(void **state)
+{
+	(void)state;
+	hit a, b, c;
+	char k1[65], k2[65], k3[65], k4[65];
+	make_hit(&a, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra");
+	make_hit(&b, &rel_company, "https://www.linkedin.com/in/petravdberg", NULL, "Petra");
+	make_hit(&c, &rel_person, "https://www.linkedin.com/in/someoneelse", NULL, "Petra");
+	assert_int_equal(alert_key("E1042", &a, k1), 0);
+	assert_int_equal(alert_key("E1043", &a, k2), 0);
+	assert_int_equal(alert_key("E1042", &b, k3), 0);
+	assert_int_equal(alert_key("E1042", &c, k4), 0);
+	assert_string_not_equal(k1, k2);
+	assert_string_not_equal(k1, k3);
+	assert_string_not_equal(k1, k4);
+}
+
+static void test_key_falls_back_to_email_then_name(void **state)
+{
+	(void)state;
+	hit a, b, c, d;
+	char ka[65], kb[65], kc[65], kd[65];
+	make_hit(&a, &rel_person, NULL, "P.vandenBerg@Acme.nl", "Petra");
+	make_hit(&b, &rel_person, NULL, "p.vandenberg@acme.nl", "Someone");
+	make_hit(&c, &rel_person, NULL, NULL, "Petra van den Berg");
+	make_hit(&d, &rel_person, NULL, NULL, "PETRA VAN DEN BERG");
+	assert_int_equal(alert_key("E1", &a, ka), 0);
+	assert_int_equal(alert_key("E1", &b, kb), 0);
+	assert_int_equal(alert_key("E1", &c, kc), 0);
+	assert_int_equal(alert_key("E1", &d, kd), 0);
+	assert_string_equal(ka, kb);
+	assert_string_equal(kc, kd);
+	assert_string_not_equal(ka, kc);
+}
+
+static void test_match_json_shape(void **state)
+{
+	(void)state;
+	hit h;
+	match_evidence ev = { .feature = "profile_url", .contact = (char *)"linkedin.com/in/petravdberg",
+			      .relation = (char *)"linkedin.com/in/petravdberg", .score = 1.0 };
+	make_hit(&h, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra van den Berg");
+	h.match.evidence = &ev;
+	h.match.n_evidence = 1;
+	json_t *j = alert_match_json("Connections.csv", &h);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "file")), "Connections.csv");
+	assert_int_equal(json_integer_value(json_object_get(j, "record")), 12);
+	assert_int_equal(json_integer_value(json_object_get(j, "line")), 16);
+	json_t *c = json_object_get(j, "contact");
+	assert_string_equal(json_string_value(json_object_get(c, "connected_on")), "2026-08-02");
+	assert_true(json_is_null(json_object_get(c, "email")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "relation"), "type")), "person");
+	assert_string_equal(json_string_value(json_object_get(j, "classification")), "in_window");
+	assert_string_equal(json_string_value(json_object_get(j, "severity")), "high");
+	json_t *e0 = json_array_get(json_object_get(j, "evidence"), 0);
+	assert_string_equal(json_string_value(json_object_get(e0, "feature")), "profile_url");
+	assert_int_equal(json_object_size(e0), 4);
+	json_decref(j);
+}
+
+static void test_alert_json_adds_id_state_history(void **state)
+{
+	(void)state;
+	store_alert a = { .id = 7, .state = "acknowledged", .body = "{\"key\":\"k\",\"severity\":\"high\"}" };
+	json_t *hist = json_pack("[{s:s}]", "action", "created");
+	json_t *j = alert_json(&a, hist);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "id")), 7);
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "acknowledged");
+	assert_string_equal(json_string_value(json_object_get(j, "key")), "k");
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
+	json_decref(j);
+	json_decref(hist);
+	j = alert_json(&a, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 0);
+	json_decref(j);
+	a.body = "not json";
+	assert_null(alert_json(&a, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_ignores_cosmetic_url_differences),
+		cmocka_unit_test(test_key_separates_employee_relation_and_contact),
+		cmocka_unit_test(test_key_falls_back_to_email_then_name),
+		cmocka_unit_test(test_match_json_shape),
+		cmocka_unit_test(test_alert_json_adds_id_state_history),
+	};
+	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);
+}
