@@ -525,5 +525,12 @@ int main(int argc, char *argv[])
 		return n_rest == 1 ? cmd_show(rest[0]) : usage_error("%s: exactly one ALERT id", "show");
 	if (streq(cmd, "status"))
 		return n_rest ? usage_error("status: unexpected argument '%s'", rest[0]) : cmd_status();
+	static const char *const planned[] = { "ack", "confirm", "dismiss", "evidence", "report", "verify",
+					       "subject-access", "purge", "scan" };
+	for (size_t i = 0; i < ELEMENTSOF(planned); i++)
+		if (streq(cmd, planned[i])) {
+			fprintf(stderr, "contactwatchctl: '%s' is planned but not available in this version\n", cmd);
+			return CW_EXIT_USAGE;
+		}
 	return usage_error("unknown command '%s'", cmd);
 }
