@@ -1,4 +1,4 @@
-/* config.h — the whole configuration: contactwatch.conf + conf.d/*.conf,
+/* config.h — the whole configuration: contactwatch.conf + conf.d/NAME.conf,
  * staff.d/<ID>.conf (one departing employee each) and the catalogues they
  * name. One table drives parsing, defaults and bounds; every error carries
  * file:line. A config is immutable once loaded; SIGHUP builds a new one. */
@@ -77,8 +77,8 @@ typedef struct config {
 	size_t n_employees;
 } config;
 
-/* Loads path, then conf.d/*.conf beside it in lexical order, then every
- * staff.d/*.conf and the catalogues each names. All errors go to d; returns
+/* Loads path, then conf.d/NAME.conf beside it in lexical order, then every
+ * staff.d/NAME.conf and the catalogues each names. All errors go to d; returns
  * 0, or -EINVAL when d holds at least one error (and *ret is untouched),
  * or another -errno. StateDirectory defaults to $STATE_DIRECTORY, else
  * /var/lib/contactwatch. */

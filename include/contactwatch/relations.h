@@ -1,4 +1,4 @@
-/* relations.h — restricted-relation catalogues (relations/*.json, *.csv):
+/* relations.h — restricted-relation catalogues (relations/NAME.json or NAME.csv):
  * loading, validation, and the in-memory set one employee's clause uses. */
 #pragma once
 
