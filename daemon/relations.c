@@ -58,6 +58,7 @@ typedef struct draft {
 	relation r;
 	bool have_type;
 	bool bad;        /* an error about it was reported already */
+	bool field_bad[_FIELD_MAX]; /* ...about this field: no "missing" on top */
 	size_t index;    /* 1-based position in the file */
 	unsigned line;
 } draft;
@@ -232,6 +233,7 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 
 	if (!v)
 		return -ENOMEM;
+	dr->field_bad[f] = true; /* until the value is accepted */
 	switch (f) {
 	case FIELD_ID:
 		if (isempty(v))
@@ -251,6 +253,7 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 		else
 			return draft_error(l, dr, "type must be company or person, not \"%s\"", v);
 		dr->have_type = true;
+		dr->field_bad[f] = false;
 		return 0;
 	case FIELD_NAME:
 		scalar = &dr->r.name;
@@ -262,10 +265,12 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 		scalar = &dr->r.linkedin;
 		break;
 	case FIELD_ALIASES:
+		dr->field_bad[f] = false;
 		if (isempty(v) || strv_contains(dr->r.aliases, v))
 			return 0;
 		return strv_push(&dr->r.aliases, v);
 	case FIELD_DOMAINS:
+		dr->field_bad[f] = false;
 		if (isempty(v))
 			return 0;
 		return draft_add_domain(l, dr, v);
@@ -274,12 +279,14 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 			return 0;
 		if (!email_is_valid(v))
 			return draft_error(l, dr, "invalid e-mail address \"%s\"", v);
+		dr->field_bad[f] = false;
 		if (strv_contains(dr->r.emails, v))
 			return 0;
 		return strv_push(&dr->r.emails, v);
 	default:
 		return -EINVAL;
 	}
+	dr->field_bad[f] = false;
 	/* Empty optional scalars are absent; a missing name is caught later. */
 	if (isempty(v))
 		return 0;
@@ -293,11 +300,11 @@ static int draft_finish(loader *l, draft *dr)
 {
 	int r = 0;
 
-	if (!dr->r.id)
+	if (!dr->r.id && !dr->field_bad[FIELD_ID])
 		r = draft_error(l, dr, "missing required field \"id\"");
-	if (r >= 0 && !dr->have_type)
+	if (r >= 0 && !dr->have_type && !dr->field_bad[FIELD_TYPE])
 		r = draft_error(l, dr, "missing required field \"type\"");
-	if (r >= 0 && !dr->r.name)
+	if (r >= 0 && !dr->r.name && !dr->field_bad[FIELD_NAME])
 		r = draft_error(l, dr, "missing required field \"name\"");
 	if (r < 0 || dr->bad)
 		goto fail;
@@ -398,6 +405,7 @@ static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
 	if (json_is_null(v))
 		return 0;
 	if (!relation_fields[f].list) {
+		dr->field_bad[f] = !json_is_string(v);
 		if (!json_is_string(v))
 			return draft_error(l, dr, "field \"%s\" must be a string", relation_fields[f].name);
 		return draft_set(l, dr, f, json_string_value(v));
