@@ -996,6 +996,8 @@ static char *conf_file_read_line(char *str, int num, void *stream)
 	len = nl ? (size_t)(nl - start) : f->len - f->pos;
 	f->pos += len + (nl ? 1 : 0);
 	f->line++;
+	/* An empty line has len 0 (nl == start); cppcheck assumes otherwise. */
+	/* cppcheck-suppress knownConditionTrueFalse */
 	if (len > 0 && start[len - 1] == '\r')
 		len--;
 	while (skip < len && is_blank(start[skip]))

@@ -400,8 +400,6 @@ static unsigned *json_element_lines(const char *buf, size_t len, bool top_object
 
 static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
 {
-	int r;
-
 	if (json_is_null(v))
 		return 0;
 	if (!relation_fields[f].list) {
@@ -416,7 +414,7 @@ static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
 		json_t *e = json_array_get(v, i);
 		if (!json_is_string(e))
 			return draft_error(l, dr, "field \"%s\" must be an array of strings", relation_fields[f].name);
-		r = draft_set(l, dr, f, json_string_value(e));
+		int r = draft_set(l, dr, f, json_string_value(e));
 		if (r < 0)
 			return r;
 	}
