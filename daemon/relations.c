@@ -1,2 +1,933 @@
-/* relations.c — placeholder until its module lands. */
-#include "contactwatch/common.h"
+/* relations.c — restricted-relation catalogues: reading relations/NAME.json
+ * (jansson) and *.csv (RFC 4180), validating every field, normalising domains,
+ * and the duplicate-id check over one employee's clause. No logging: every
+ * problem goes to the caller's diag_list as "file:line: ...". */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "contactwatch/relations.h"
+
+typedef enum relation_field {
+	FIELD_ID,
+	FIELD_TYPE,
+	FIELD_NAME,
+	FIELD_ALIASES,
+	FIELD_DOMAINS,
+	FIELD_COMPANY,
+	FIELD_EMAILS,
+	FIELD_LINKEDIN,
+	_FIELD_MAX,
+} relation_field;
+
+static const struct {
+	const char *name;
+	bool list;
+} relation_fields[_FIELD_MAX] = {
+	[FIELD_ID] = { "id", false },
+	[FIELD_TYPE] = { "type", false },
+	[FIELD_NAME] = { "name", false },
+	[FIELD_ALIASES] = { "aliases", true },
+	[FIELD_DOMAINS] = { "domains", true },
+	[FIELD_COMPANY] = { "company", false },
+	[FIELD_EMAILS] = { "emails", true },
+	[FIELD_LINKEDIN] = { "linkedin", false },
+};
+
+#define RELATION_MAX_ID_BYTES 128u
+
+/* One catalogue being read: where messages go and what was read so far.
+ * New relations collect in `items` and join the caller's set in one step. */
+typedef struct loader {
+	const char *path;
+	char *const *free_mail;
+	diag_list *d;
+	size_t base;     /* relations already in the set */
+	relation *items; /* this file's relations */
+	size_t n, cap;
+	bool failed;     /* at least one error reported */
+	bool full;       /* CW_MAX_RELATIONS reached and reported */
+} loader;
+
+/* A relation while its fields arrive, with what the checks need on the side. */
+typedef struct draft {
+	relation r;
+	bool have_type;
+	bool bad;        /* an error about it was reported already */
+	bool field_bad[_FIELD_MAX]; /* ...about this field: no "missing" on top */
+	size_t index;    /* 1-based position in the file */
+	unsigned line;
+} draft;
+
+const char *relation_type_to_string(relation_type t)
+{
+	switch (t) {
+	case RELATION_COMPANY:
+		return "company";
+	case RELATION_PERSON:
+		return "person";
+	}
+	return NULL;
+}
+
+static void relation_done(relation *r)
+{
+	free(r->id);
+	free(r->name);
+	strv_free(r->aliases);
+	strv_free(r->domains);
+	free(r->company);
+	strv_free(r->emails);
+	free(r->linkedin);
+	free(r->source);
+	*r = (relation){ 0 };
+}
+
+void relation_set_done(relation_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		relation_done(&set->items[i]);
+	free(set->items);
+	*set = (relation_set){ 0 };
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* Trimmed copy of s[0..len). */
+static char *strndup_trim(const char *s, size_t len)
+{
+	while (len > 0 && is_space(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	return strndup(s, len);
+}
+
+static int field_lookup(const char *name)
+{
+	for (int i = 0; i < _FIELD_MAX; i++)
+		if (strcasecmp(relation_fields[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The message prefix naming one relation: catalogues have no per-object
+ * positions in jansson, so the index and id let an admin find it. */
+static void draft_label(const draft *dr, char *buf, size_t size)
+{
+	if (dr->r.id)
+		snprintf(buf, size, "relation %zu (id %s)", dr->index, dr->r.id);
+	else
+		snprintf(buf, size, "relation %zu", dr->index);
+}
+
+static int draft_error(loader *l, draft *dr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int draft_error(loader *l, draft *dr, const char *fmt, ...)
+{
+	char label[RELATION_MAX_ID_BYTES + 64], msg[1024];
+	va_list ap;
+
+	draft_label(dr, label, sizeof label);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	dr->bad = true;
+	l->failed = true;
+	return diag_error(l->d, l->path, dr->line, "%s: %s", label, msg);
+}
+
+static bool domain_is_valid(const char *s)
+{
+	bool dot = false;
+	char prev = '.';
+
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.') {
+			/* No empty labels, no label ending in '-'. */
+			if (prev == '.' || prev == '-')
+				return false;
+			dot = true;
+		} else if (c == '-') {
+			if (prev == '.')
+				return false;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)) {
+			return false;
+		}
+		prev = (char)c;
+	}
+	return dot && prev != '.' && prev != '-';
+}
+
+/* A domain is free mail when it or a parent of it is listed:
+ * "mail.gmail.com" says no more about an employer than "gmail.com". */
+static bool domain_is_free_mail(const char *dom, char *const *free_mail)
+{
+	for (const char *p = dom; p && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
+		if (strv_contains(free_mail, p))
+			return true;
+	return false;
+}
+
+static bool email_is_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (is_space(*p) || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+static int draft_add_domain(loader *l, draft *dr, const char *value)
+{
+	_cleanup_free_ char *dom = strndup_trim(value, strlen(value));
+	char *p;
+
+	if (!dom)
+		return -ENOMEM;
+	p = dom;
+	/* "@jansenbouw.nl" and "jansenbouw.nl." name the same domain. */
+	if (*p == '@')
+		p++;
+	size_t len = strlen(p);
+	if (len > 0 && p[len - 1] == '.')
+		p[--len] = '\0';
+	for (char *q = p; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	if (!domain_is_valid(p))
+		return draft_error(l, dr, "invalid domain \"%s\"", value);
+	if (domain_is_free_mail(p, l->free_mail)) {
+		/* Kept, it would tie every contact at that mail provider to the
+		 * relation; dropped with a warning, the catalogue still loads. */
+		char label[RELATION_MAX_ID_BYTES + 64];
+		draft_label(dr, label, sizeof label);
+		return diag_warning(l->d, l->path, dr->line,
+				    "%s: domain %s is a free-mail or ISP domain and identifies no employer; ignored",
+				    label, p);
+	}
+	if (strv_contains(dr->r.domains, p))
+		return 0;
+	return strv_push(&dr->r.domains, p);
+}
+
+/* Stores one value of one field; lists get one call per element. */
+static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
+{
+	_cleanup_free_ char *v = strndup_trim(value, strlen(value));
+	char **scalar = NULL;
+
+	if (!v)
+		return -ENOMEM;
+	dr->field_bad[f] = true; /* until the value is accepted */
+	switch (f) {
+	case FIELD_ID:
+		if (isempty(v))
+			return draft_error(l, dr, "empty id");
+		if (strlen(v) > RELATION_MAX_ID_BYTES)
+			return draft_error(l, dr, "id longer than %u bytes", RELATION_MAX_ID_BYTES);
+		for (const char *p = v; *p; p++)
+			if (is_space(*p) || (unsigned char)*p < 0x20)
+				return draft_error(l, dr, "id \"%s\" contains white space", v);
+		scalar = &dr->r.id;
+		break;
+	case FIELD_TYPE:
+		if (strcasecmp(v, "company") == 0)
+			dr->r.type = RELATION_COMPANY;
+		else if (strcasecmp(v, "person") == 0)
+			dr->r.type = RELATION_PERSON;
+		else
+			return draft_error(l, dr, "type must be company or person, not \"%s\"", v);
+		dr->have_type = true;
+		dr->field_bad[f] = false;
+		return 0;
+	case FIELD_NAME:
+		scalar = &dr->r.name;
+		break;
+	case FIELD_COMPANY:
+		scalar = &dr->r.company;
+		break;
+	case FIELD_LINKEDIN:
+		scalar = &dr->r.linkedin;
+		break;
+	case FIELD_ALIASES:
+		dr->field_bad[f] = false;
+		if (isempty(v) || strv_contains(dr->r.aliases, v))
+			return 0;
+		return strv_push(&dr->r.aliases, v);
+	case FIELD_DOMAINS:
+		dr->field_bad[f] = false;
+		if (isempty(v))
+			return 0;
+		return draft_add_domain(l, dr, v);
+	case FIELD_EMAILS:
+		if (isempty(v))
+			return 0;
+		if (!email_is_valid(v))
+			return draft_error(l, dr, "invalid e-mail address \"%s\"", v);
+		dr->field_bad[f] = false;
+		if (strv_contains(dr->r.emails, v))
+			return 0;
+		return strv_push(&dr->r.emails, v);
+	default:
+		return -EINVAL;
+	}
+	dr->field_bad[f] = false;
+	/* Empty optional scalars are absent; a missing name is caught later. */
+	if (isempty(v))
+		return 0;
+	free(*scalar);
+	*scalar = TAKE_PTR(v);
+	return 0;
+}
+
+/* Checks the required fields and moves a complete draft into the loader. */
+static int draft_finish(loader *l, draft *dr)
+{
+	int r = 0;
+
+	if (!dr->r.id && !dr->field_bad[FIELD_ID])
+		r = draft_error(l, dr, "missing required field \"id\"");
+	if (r >= 0 && !dr->have_type && !dr->field_bad[FIELD_TYPE])
+		r = draft_error(l, dr, "missing required field \"type\"");
+	if (r >= 0 && !dr->r.name && !dr->field_bad[FIELD_NAME])
+		r = draft_error(l, dr, "missing required field \"name\"");
+	if (r < 0 || dr->bad)
+		goto fail;
+	if (l->base + l->n >= CW_MAX_RELATIONS) {
+		if (!l->full)
+			r = diag_error(l->d, l->path, dr->line, "more than %u relations", CW_MAX_RELATIONS);
+		l->full = true;
+		l->failed = true;
+		goto fail;
+	}
+	dr->r.source = strdup(l->path);
+	if (!dr->r.source) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		relation *n = reallocarray(l->items, cap, sizeof *n);
+		if (!n) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		l->items = n;
+		l->cap = cap;
+	}
+	l->items[l->n++] = dr->r;
+	dr->r = (relation){ 0 };
+	return 0;
+fail:
+	relation_done(&dr->r);
+	return r < 0 ? r : 0;
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+/* The line where each element of the relations array starts. jansson gives
+ * positions only for syntax errors; the text is valid JSON by now, so a
+ * scanner that tracks strings and nesting is enough. Unknown: 0. */
+static unsigned *json_element_lines(const char *buf, size_t len, bool top_object, size_t n)
+{
+	unsigned *lines = calloc(n ? n : 1, sizeof *lines);
+	unsigned line = 1;
+	int depth = 0, target = top_object ? -1 : 1;
+	bool want_array = false, expect = false;
+	size_t idx = 0;
+
+	if (!lines)
+		return NULL;
+	for (size_t i = 0; i < len && idx < n; i++) {
+		char c = buf[i];
+
+		if (c == '\n')
+			line++;
+		if (is_space(c))
+			continue;
+		if (expect && depth == target && c != ']') {
+			lines[idx++] = line;
+			expect = false;
+		}
+		if (c == '"') {
+			size_t start = i + 1;
+			for (i++; i < len && buf[i] != '"'; i++)
+				if (buf[i] == '\\')
+					i++;
+			/* The top object's key "relations" (a key: a colon follows). */
+			if (top_object && target < 0 && depth == 1 && i - start == 9 &&
+			    memcmp(buf + start, "relations", 9) == 0) {
+				size_t j = i + 1;
+				while (j < len && is_space(buf[j]))
+					j++;
+				if (j < len && buf[j] == ':')
+					want_array = true;
+			}
+			continue;
+		}
+		if (c == '[' || c == '{') {
+			depth++;
+			if (c == '[' && depth == target) {
+				expect = true;
+			} else if (c == '[' && want_array && depth == 2) {
+				target = 2;
+				want_array = false;
+				expect = true;
+			}
+		} else if (c == ']' || c == '}') {
+			depth--;
+		} else if (c == ',' && depth == target) {
+			expect = true;
+		}
+	}
+	return lines;
+}
+
+static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
+{
+	if (json_is_null(v))
+		return 0;
+	if (!relation_fields[f].list) {
+		dr->field_bad[f] = !json_is_string(v);
+		if (!json_is_string(v))
+			return draft_error(l, dr, "field \"%s\" must be a string", relation_fields[f].name);
+		return draft_set(l, dr, f, json_string_value(v));
+	}
+	if (!json_is_array(v))
+		return draft_error(l, dr, "field \"%s\" must be an array of strings", relation_fields[f].name);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		if (!json_is_string(e))
+			return draft_error(l, dr, "field \"%s\" must be an array of strings", relation_fields[f].name);
+		int r = draft_set(l, dr, f, json_string_value(e));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned line)
+{
+	draft dr = { .index = index, .line = line };
+	const char *key;
+	json_t *v;
+	int r;
+
+	if (!json_is_object(obj)) {
+		l->failed = true;
+		return diag_error(l->d, l->path, line, "relation %zu: expected an object", index);
+	}
+	/* The id first, so every later message can name it. */
+	v = json_object_get(obj, "id");
+	if (v) {
+		r = json_set_field(l, &dr, FIELD_ID, v);
+		if (r < 0)
+			goto fail;
+	}
+	json_object_foreach(obj, key, v) {
+		int f = field_lookup(key);
+		/* JSON field names are exact; CSV headers are not (spreadsheets). */
+		if (f < 0 || !streq(relation_fields[f].name, key)) {
+			r = draft_error(l, &dr, "unknown field \"%s\"", key);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		if (f == FIELD_ID)
+			continue;
+		r = json_set_field(l, &dr, (relation_field)f, v);
+		if (r < 0)
+			goto fail;
+	}
+	return draft_finish(l, &dr);
+fail:
+	relation_done(&dr.r);
+	return r;
+}
+
+static int json_load(loader *l, const char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *root, *array;
+	_cleanup_free_ unsigned *lines = NULL;
+	int r = 0;
+
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (!root) {
+		l->failed = true;
+		return diag_error(l->d, l->path, err.line > 0 ? (unsigned)err.line : 0, "invalid JSON: %s", err.text);
+	}
+	if (json_is_object(root)) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(root, key, v) {
+			if (!streq(key, "relations")) {
+				l->failed = true;
+				r = diag_error(l->d, l->path, 0, "unknown top-level field \"%s\"", key);
+				if (r < 0)
+					goto out;
+			}
+		}
+		array = json_object_get(root, "relations");
+		if (!json_is_array(array)) {
+			l->failed = true;
+			r = diag_error(l->d, l->path, 0, "expected \"relations\": an array of relations");
+			goto out;
+		}
+	} else if (json_is_array(root)) {
+		array = root;
+	} else {
+		l->failed = true;
+		r = diag_error(l->d, l->path, 0, "expected an object with \"relations\", or an array");
+		goto out;
+	}
+	lines = json_element_lines(buf, len, json_is_object(root), json_array_size(array));
+	if (!lines) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(array) && !l->full; i++) {
+		r = json_load_relation(l, json_array_get(array, i), i + 1, lines[i]);
+		if (r < 0)
+			goto out;
+	}
+out:
+	json_decref(root);
+	return r;
+}
+
+/* --- CSV ------------------------------------------------------------------- */
+
+typedef struct csv_reader {
+	const char *buf;
+	size_t len, pos;
+	unsigned line;     /* physical line of pos */
+	char *field;       /* the cell being assembled */
+	size_t field_len, field_cap;
+} csv_reader;
+
+static int csv_field_putc(csv_reader *c, char ch)
+{
+	if (c->field_len + 1 >= c->field_cap) {
+		if (c->field_cap >= CW_MAX_FIELD_BYTES)
+			return -E2BIG;
+		size_t cap = c->field_cap ? c->field_cap * 2 : 128;
+		char *n = realloc(c->field, cap);
+		if (!n)
+			return -ENOMEM;
+		c->field = n;
+		c->field_cap = cap;
+	}
+	c->field[c->field_len++] = ch;
+	c->field[c->field_len] = '\0';
+	return 0;
+}
+
+/* Consumes an end of line (LF, CRLF or CR) at pos, if any. */
+static bool csv_eol(csv_reader *c)
+{
+	if (c->pos >= c->len)
+		return false;
+	if (c->buf[c->pos] == '\n') {
+		c->pos++;
+		c->line++;
+		return true;
+	}
+	if (c->buf[c->pos] == '\r') {
+		c->pos++;
+		if (c->pos < c->len && c->buf[c->pos] == '\n')
+			c->pos++;
+		c->line++;
+		return true;
+	}
+	return false;
+}
+
+/* One record (RFC 4180: quoted cells may hold commas, "" and line breaks).
+ * *ret_line is where it starts. 0 and NULL at end of input; -EBADMSG for
+ * a stray quote, -E2BIG for an oversized cell or too many columns. */
+static int csv_read_record(csv_reader *c, char ***ret, unsigned *ret_line)
+{
+	char **fields = NULL;
+	int r;
+
+	*ret = NULL;
+	if (c->pos >= c->len)
+		return 0;
+	*ret_line = c->line;
+	for (;;) {
+		c->field_len = 0;
+		r = csv_field_putc(c, '\0'); /* makes field a valid empty string */
+		if (r < 0)
+			goto fail;
+		c->field_len = 0;
+		if (c->pos < c->len && c->buf[c->pos] == '"') {
+			c->pos++;
+			for (;;) {
+				if (c->pos >= c->len) {
+					r = -EBADMSG;
+					goto fail;
+				}
+				char ch = c->buf[c->pos++];
+				if (ch == '"') {
+					if (c->pos < c->len && c->buf[c->pos] == '"')
+						c->pos++;
+					else
+						break;
+				} else if (ch == '\n' || (ch == '\r' && !(c->pos < c->len && c->buf[c->pos] == '\n'))) {
+					c->line++;
+				}
+				r = csv_field_putc(c, ch);
+				if (r < 0)
+					goto fail;
+			}
+			if (c->pos < c->len && c->buf[c->pos] != ',' && c->buf[c->pos] != '\n' &&
+			    c->buf[c->pos] != '\r') {
+				r = -EBADMSG;
+				goto fail;
+			}
+		} else {
+			while (c->pos < c->len && c->buf[c->pos] != ',' && c->buf[c->pos] != '\n' &&
+			       c->buf[c->pos] != '\r') {
+				r = csv_field_putc(c, c->buf[c->pos++]);
+				if (r < 0)
+					goto fail;
+			}
+		}
+		if (strv_length(fields) >= CW_MAX_COLUMNS) {
+			r = -E2BIG;
+			goto fail;
+		}
+		r = strv_push(&fields, c->field);
+		if (r < 0)
+			goto fail;
+		if (c->pos < c->len && c->buf[c->pos] == ',') {
+			c->pos++;
+			continue;
+		}
+		csv_eol(c);
+		break;
+	}
+	*ret = fields;
+	return 0;
+fail:
+	strv_free(fields);
+	return r;
+}
+
+static bool csv_record_blank(char *const *fields)
+{
+	if (strv_length(fields) != 1)
+		return false;
+	for (const char *p = fields[0]; *p; p++)
+		if (!is_space(*p))
+			return false;
+	return true;
+}
+
+static int csv_error(loader *l, unsigned line, int r)
+{
+	l->failed = true;
+	if (r == -EBADMSG)
+		return diag_error(l->d, l->path, line, "malformed CSV: unbalanced or stray quote");
+	if (r == -E2BIG)
+		return diag_error(l->d, l->path, line, "CSV cell larger than %u bytes or more than %u columns",
+				  CW_MAX_FIELD_BYTES, CW_MAX_COLUMNS);
+	return r;
+}
+
+static int csv_load_row(loader *l, const int *columns, size_t n_columns, char **fields, size_t index, unsigned line)
+{
+	draft dr = { .index = index, .line = line };
+	int r = 0;
+
+	if (strv_length(fields) != n_columns) {
+		l->failed = true;
+		return diag_error(l->d, l->path, line, "relation %zu: %zu fields where the header has %zu", index,
+				  strv_length(fields), n_columns);
+	}
+	/* The id first, so every later message can name it. */
+	for (size_t i = 0; i < n_columns; i++)
+		if (columns[i] == FIELD_ID) {
+			r = draft_set(l, &dr, FIELD_ID, fields[i]);
+			if (r < 0)
+				goto fail;
+		}
+	for (size_t i = 0; i < n_columns; i++) {
+		relation_field f = (relation_field)columns[i];
+		if (f == FIELD_ID)
+			continue;
+		if (!relation_fields[f].list) {
+			r = draft_set(l, &dr, f, fields[i]);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		/* Lists are '|'-separated in one cell. */
+		char *save = NULL;
+		for (char *tok = strtok_r(fields[i], "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+			r = draft_set(l, &dr, f, tok);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	return draft_finish(l, &dr);
+fail:
+	relation_done(&dr.r);
+	return r;
+}
+
+static int csv_load(loader *l, const char *buf, size_t len)
+{
+	csv_reader c = { .buf = buf, .len = len, .line = 1 };
+	char **fields = NULL;
+	int columns[CW_MAX_COLUMNS];
+	size_t n_columns = 0, index = 0;
+	unsigned line = 0;
+	bool seen[_FIELD_MAX] = { false }, header_ok = true;
+	int r;
+
+	/* A UTF-8 byte order mark (spreadsheet exports) is not part of "id". */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		c.pos = 3;
+	do {
+		fields = strv_free(fields);
+		r = csv_read_record(&c, &fields, &line);
+		if (r < 0) {
+			r = csv_error(l, c.line, r);
+			goto out;
+		}
+	} while (fields && csv_record_blank(fields));
+	if (!fields) {
+		l->failed = true;
+		r = diag_error(l->d, l->path, 0, "empty file: expected a header line (id,type,name,...)");
+		goto out;
+	}
+	n_columns = strv_length(fields);
+	for (size_t i = 0; i < n_columns; i++) {
+		_cleanup_free_ char *name = strndup_trim(fields[i], strlen(fields[i]));
+		if (!name) {
+			r = -ENOMEM;
+			goto out;
+		}
+		int f = field_lookup(name);
+		if (f < 0 || seen[f]) {
+			header_ok = false;
+			l->failed = true;
+			r = diag_error(l->d, l->path, line, f < 0 ? "unknown column \"%s\"" : "duplicate column \"%s\"",
+				       name);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		seen[f] = true;
+		columns[i] = f;
+	}
+	for (int f = FIELD_ID; f <= FIELD_NAME; f++)
+		if (!seen[f]) {
+			header_ok = false;
+			l->failed = true;
+			r = diag_error(l->d, l->path, line, "missing required column \"%s\"", relation_fields[f].name);
+			if (r < 0)
+				goto out;
+		}
+	/* Rows cannot be read reliably against a header that is wrong. */
+	if (!header_ok) {
+		r = 0;
+		goto out;
+	}
+	for (;;) {
+		fields = strv_free(fields);
+		r = csv_read_record(&c, &fields, &line);
+		if (r < 0) {
+			r = csv_error(l, c.line, r);
+			goto out;
+		}
+		if (!fields || l->full)
+			break;
+		if (csv_record_blank(fields))
+			continue;
+		r = csv_load_row(l, columns, n_columns, fields, ++index, line);
+		if (r < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	strv_free(fields);
+	free(c.field);
+	return r;
+}
+
+/* --- files ----------------------------------------------------------------- */
+
+/* Reads a whole regular file of at most max bytes, NUL-terminated.
+ * Catalogues are not followed through symlinks: they are trusted input
+ * only where an admin put them. */
+static int read_regular_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADF;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		goto fail;
+	}
+	buf = malloc(max + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* The size may change under us; the cap holds whatever stat said. */
+	for (;;) {
+		ssize_t k = read(fd, buf + len, max + 1 - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len > max) {
+			r = -EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+static bool path_has_suffix(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+	return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}
+
+static bool looks_like_json(const char *buf, size_t len)
+{
+	size_t i = 0;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && is_space(buf[i]))
+		i++;
+	return i < len && (buf[i] == '{' || buf[i] == '[');
+}
+
+int relations_load_file(relation_set *set, const char *path, char *const *free_mail, diag_list *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	loader l = { .path = path, .free_mail = free_mail, .d = d, .base = set->n };
+	size_t len = 0;
+	int r;
+
+	r = read_regular_file(path, CW_MAX_CATALOGUE_BYTES, &buf, &len);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			return r;
+		if (r == -EFBIG)
+			diag_error(d, path, 0, "catalogue larger than %u bytes", CW_MAX_CATALOGUE_BYTES);
+		else if (r == -ELOOP)
+			diag_error(d, path, 0, "is a symbolic link; catalogues are not followed through links");
+		else if (r == -EBADF)
+			diag_error(d, path, 0, "not a regular file");
+		else
+			diag_error(d, path, 0, "%s", strerror(-r));
+		return r;
+	}
+	if (path_has_suffix(path, ".json") || (!path_has_suffix(path, ".csv") && looks_like_json(buf, len)))
+		r = json_load(&l, buf, len);
+	else
+		r = csv_load(&l, buf, len);
+	if (r < 0)
+		goto out;
+	if (l.n > 0) {
+		relation *n = reallocarray(set->items, set->n + l.n, sizeof *n);
+		if (!n) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(n + set->n, l.items, l.n * sizeof *n);
+		set->items = n;
+		set->n += l.n;
+		l.n = 0;
+	}
+	r = l.failed ? -EINVAL : 0;
+out:
+	for (size_t i = 0; i < l.n; i++)
+		relation_done(&l.items[i]);
+	free(l.items);
+	return r;
+}
+
+static int relation_ptr_compare(const void *a, const void *b)
+{
+	const relation *x = *(const relation *const *)a, *y = *(const relation *const *)b;
+	int c = strcmp(x->id, y->id);
+	/* Ties in set order, so the first occurrence is named first. */
+	if (c == 0)
+		c = (x > y) - (x < y);
+	return c;
+}
+
+int relations_check_unique(const relation_set *set, const char *context, unsigned line, diag_list *d)
+{
+	_cleanup_free_ const relation **sorted = NULL;
+	int ret = 0;
+
+	if (set->n < 2)
+		return 0;
+	sorted = calloc(set->n, sizeof *sorted);
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++)
+		sorted[i] = &set->items[i];
+	qsort(sorted, set->n, sizeof *sorted, relation_ptr_compare);
+	for (size_t i = 1; i < set->n; i++) {
+		if (!streq(sorted[i - 1]->id, sorted[i]->id))
+			continue;
+		/* One message per id, naming its first two homes. */
+		if (i >= 2 && streq(sorted[i - 2]->id, sorted[i]->id))
+			continue;
+		int r = diag_error(d, context, line, "duplicate relation id %s (in %s and %s)", sorted[i]->id,
+				   strempty(sorted[i - 1]->source), strempty(sorted[i]->source));
+		if (r < 0)
+			return r;
+		ret = -EINVAL;
+	}
+	return ret;
+}

@@ -1,0 +1,347 @@
+/* test_relations.c — catalogue loading: JSON (object and array forms) and
+ * CSV, normalisation, every error message with its file and line, the
+ * free-mail warning and the duplicate-id check across catalogues. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "contactwatch/relations.h"
+
+typedef struct fixture {
+	char dir[64];
+	char path[256];
+	diag_list d;
+	relation_set set;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/cw-test-relations-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	diag_done(&f->d);
+	relation_set_done(&f->set);
+	/* Depth first, not following links: only our own mkdtemp directory. */
+	int r = nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return r;
+}
+
+/* Writes name into the fixture directory; f->path is its path. */
+static const char *put(fixture *f, const char *name, const char *content)
+{
+	snprintf(f->path, sizeof f->path, "%s/%s", f->dir, name);
+	FILE *fp = fopen(f->path, "we");
+	assert_non_null(fp);
+	assert_int_equal(fputs(content, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	return f->path;
+}
+
+static void assert_diag(char **l, size_t i, const char *dir, const char *fmt_tail)
+{
+	char want[1024];
+	snprintf(want, sizeof want, "%s/%s", dir, fmt_tail);
+	assert_true(strv_length(l) > i);
+	assert_string_equal(l[i], want);
+}
+
+static const char *const free_mail[] = { "gmail.com", "hotmail.nl", "ziggo.nl", NULL };
+
+static void test_json_object(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "key-accounts.json",
+			    "{\n"
+			    "  \"relations\": [\n"
+			    "    {\"id\": \"R001\", \"type\": \"company\", \"name\": \"Bouwbedrijf Jansen B.V.\",\n"
+			    "     \"aliases\": [\"Jansen Bouw\"], \"domains\": [\" JansenBouw.NL \", \"@mail.jansenbouw.nl\"],\n"
+			    "     \"linkedin\": \"https://www.linkedin.com/company/jansen-bouw\"},\n"
+			    "    {\"id\": \"R002\", \"type\": \"person\", \"name\": \"Petra van den Berg\",\n"
+			    "     \"company\": \"Acme Logistics\", \"emails\": [\"p.vandenberg@acme.nl\"],\n"
+			    "     \"linkedin\": \"https://www.linkedin.com/in/petravdberg\", \"aliases\": null}\n"
+			    "  ]\n"
+			    "}\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), 0);
+	assert_int_equal(diag_n_errors(&f->d), 0);
+	assert_null(f->d.warnings);
+	assert_int_equal(f->set.n, 2);
+
+	const relation *a = &f->set.items[0], *b = &f->set.items[1];
+	assert_string_equal(a->id, "R001");
+	assert_int_equal(a->type, RELATION_COMPANY);
+	assert_string_equal(a->name, "Bouwbedrijf Jansen B.V.");
+	assert_int_equal(strv_length(a->aliases), 1);
+	assert_string_equal(a->aliases[0], "Jansen Bouw");
+	assert_int_equal(strv_length(a->domains), 2);
+	assert_string_equal(a->domains[0], "jansenbouw.nl");
+	assert_string_equal(a->domains[1], "mail.jansenbouw.nl");
+	assert_null(a->company);
+	assert_null(a->emails);
+	assert_string_equal(a->linkedin, "https://www.linkedin.com/company/jansen-bouw");
+	assert_string_equal(a->source, p);
+
+	assert_string_equal(b->id, "R002");
+	assert_int_equal(b->type, RELATION_PERSON);
+	assert_string_equal(b->company, "Acme Logistics");
+	assert_int_equal(strv_length(b->emails), 1);
+	assert_string_equal(b->emails[0], "p.vandenberg@acme.nl");
+	assert_null(b->aliases);
+	assert_null(b->domains);
+
+	assert_string_equal(relation_type_to_string(RELATION_COMPANY), "company");
+	assert_string_equal(relation_type_to_string(RELATION_PERSON), "person");
+}
+
+static void test_json_array_appends(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "a.json", "[{\"id\":\"X1\",\"type\":\"company\",\"name\":\"Acme\"}]");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), 0);
+	p = put(f, "b.json", "[{\"id\":\"X2\",\"type\":\"Person\",\"name\":\"Piet Pietersen\"},\n"
+			     " {\"id\":\"X3\",\"type\":\"company\",\"name\":\"Beta\"}]");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), 0);
+	assert_int_equal(f->set.n, 3);
+	assert_string_equal(f->set.items[0].id, "X1");
+	assert_string_equal(f->set.items[2].id, "X3");
+	assert_int_equal(f->set.items[1].type, RELATION_PERSON);
+	assert_int_equal(relations_check_unique(&f->set, "staff.d/E1.conf", 9, &f->d), 0);
+	assert_int_equal(diag_n_errors(&f->d), 0);
+}
+
+static void test_json_errors(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "bad.json",
+			    "{\"relations\": [\n"
+			    "  {\"id\": \"R1\", \"type\": \"company\", \"name\": \"Good\"},\n"
+			    "  {\"id\": \"R2\", \"type\": \"company\", \"name\": \"Acme\", \"website\": \"x\"},\n"
+			    "  {\"id\": \"R3\", \"type\": \"supplier\", \"name\": \"Beta\"},\n"
+			    "  {\"id\": \"R4\", \"type\": \"person\"},\n"
+			    "  {\"id\": \"R5\", \"type\": \"company\", \"name\": \"Gamma\", \"domains\": \"gamma.nl\"},\n"
+			    "  {\"type\": \"company\", \"name\": \"Delta\"},\n"
+			    "  {\"id\": 6, \"type\": \"company\", \"name\": \"Eps\"},\n"
+			    "  \"R7\",\n"
+			    "  {\"id\": \"R8\", \"type\": \"company\", \"name\": \"Zeta\", \"domains\": [\"not a domain\"]},\n"
+			    "  {\"id\": \"R9\", \"type\": \"person\", \"name\": \"Eta\", \"emails\": [\"nobody\"]}\n"
+			    "]}\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 9);
+	assert_diag(f->d.errors, 0, f->dir, "bad.json:3: relation 2 (id R2): unknown field \"website\"");
+	assert_diag(f->d.errors, 1, f->dir, "bad.json:4: relation 3 (id R3): type must be company or person, not \"supplier\"");
+	assert_diag(f->d.errors, 2, f->dir, "bad.json:5: relation 4 (id R4): missing required field \"name\"");
+	assert_diag(f->d.errors, 3, f->dir, "bad.json:6: relation 5 (id R5): field \"domains\" must be an array of strings");
+	assert_diag(f->d.errors, 4, f->dir, "bad.json:7: relation 6: missing required field \"id\"");
+	assert_diag(f->d.errors, 5, f->dir, "bad.json:8: relation 7: field \"id\" must be a string");
+	assert_diag(f->d.errors, 6, f->dir, "bad.json:9: relation 8: expected an object");
+	assert_diag(f->d.errors, 7, f->dir, "bad.json:10: relation 9 (id R8): invalid domain \"not a domain\"");
+	assert_diag(f->d.errors, 8, f->dir, "bad.json:11: relation 10 (id R9): invalid e-mail address \"nobody\"");
+	/* What could be read is kept. */
+	assert_int_equal(f->set.n, 1);
+	assert_string_equal(f->set.items[0].id, "R1");
+}
+
+static void test_json_syntax_error(void **state)
+{
+	fixture *f = *state;
+	char want[512];
+	const char *p = put(f, "broken.json", "{\"relations\": [\n  {\"id\": \"R1\",\n   \"type\": company}\n]}\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	snprintf(want, sizeof want, "%s:3: invalid JSON: ", p);
+	assert_memory_equal(f->d.errors[0], want, strlen(want));
+
+	diag_done(&f->d);
+	p = put(f, "extra.json", "{\"relations\": [], \"version\": 2}");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_diag(f->d.errors, 0, f->dir, "extra.json: unknown top-level field \"version\"");
+
+	diag_done(&f->d);
+	p = put(f, "dup.json", "{\"relations\": [{\"id\":\"A\",\"id\":\"B\",\"type\":\"company\",\"name\":\"N\"}]}");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	snprintf(want, sizeof want, "%s:1: invalid JSON: duplicate object key", p);
+	assert_memory_equal(f->d.errors[0], want, strlen(want));
+	assert_int_equal(f->set.n, 0);
+}
+
+static void test_csv(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "people.csv",
+			    "\xef\xbb\xbf" "ID,Type,Name,Aliases,Domains,Company,Emails,LinkedIn\r\n"
+			    "R010,company,\"Kight, MS Holding\",\"Kight|\"\"KMS\"\"\",kight.nl| KIGHT.com ,,,\r\n"
+			    "\r\n"
+			    "R011,person,Jan de Vries,,,\"Acme\r\nLogistics\",jan@acme.nl|j.devries@acme.nl,"
+			    "https://www.linkedin.com/in/jdv\r\n"
+			    "R012,person,Zoë Bakker-de Wit,,,,,\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), 0);
+	assert_int_equal(diag_n_errors(&f->d), 0);
+	assert_int_equal(f->set.n, 3);
+	const relation *a = &f->set.items[0], *b = &f->set.items[1], *c = &f->set.items[2];
+	assert_string_equal(a->id, "R010");
+	assert_string_equal(a->name, "Kight, MS Holding");
+	assert_int_equal(strv_length(a->aliases), 2);
+	assert_string_equal(a->aliases[0], "Kight");
+	assert_string_equal(a->aliases[1], "\"KMS\"");
+	assert_int_equal(strv_length(a->domains), 2);
+	assert_string_equal(a->domains[1], "kight.com");
+	assert_null(a->company);
+	assert_null(a->linkedin);
+	assert_string_equal(b->company, "Acme\r\nLogistics");
+	assert_int_equal(strv_length(b->emails), 2);
+	assert_string_equal(b->emails[1], "j.devries@acme.nl");
+	assert_string_equal(b->linkedin, "https://www.linkedin.com/in/jdv");
+	assert_string_equal(c->name, "Zoë Bakker-de Wit");
+	assert_int_equal(c->type, RELATION_PERSON);
+}
+
+static void test_csv_errors(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "hdr.csv", "id,kind,name,website\nR1,company,Acme,x\n");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 3);
+	assert_diag(f->d.errors, 0, f->dir, "hdr.csv:1: unknown column \"kind\"");
+	assert_diag(f->d.errors, 1, f->dir, "hdr.csv:1: unknown column \"website\"");
+	assert_diag(f->d.errors, 2, f->dir, "hdr.csv:1: missing required column \"type\"");
+	assert_int_equal(f->set.n, 0);
+
+	diag_done(&f->d);
+	p = put(f, "rows.csv",
+		"id,type,name,domains\n"
+		"R1,company,Acme,acme.nl\n"
+		"R2,company,Beta\n"
+		"R3,company,,beta.nl\n"
+		"R4,company,\"Gamma\" BV,gamma.nl\n");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 3);
+	assert_diag(f->d.errors, 0, f->dir, "rows.csv:3: relation 2: 3 fields where the header has 4");
+	assert_diag(f->d.errors, 1, f->dir, "rows.csv:4: relation 3 (id R3): missing required field \"name\"");
+	assert_diag(f->d.errors, 2, f->dir, "rows.csv:5: malformed CSV: unbalanced or stray quote");
+	assert_int_equal(f->set.n, 1);
+
+	diag_done(&f->d);
+	p = put(f, "empty.csv", "\n\n");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_diag(f->d.errors, 0, f->dir, "empty.csv: empty file: expected a header line (id,type,name,...)");
+}
+
+static void test_free_mail_warning(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "fm.json",
+			    "[\n"
+			    " {\"id\": \"R1\", \"type\": \"company\", \"name\": \"Acme\",\n"
+			    "  \"domains\": [\"acme.nl\", \"Gmail.com\"]},\n"
+			    " {\"id\": \"R2\", \"type\": \"company\", \"name\": \"Beta\", \"domains\": [\"mail.hotmail.nl\"]}\n"
+			    "]\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), 0);
+	assert_int_equal(diag_n_errors(&f->d), 0);
+	assert_int_equal(strv_length(f->d.warnings), 2);
+	assert_diag(f->d.warnings, 0, f->dir,
+		    "fm.json:2: relation 1 (id R1): domain gmail.com is a free-mail or ISP domain and identifies no "
+		    "employer; ignored");
+	assert_diag(f->d.warnings, 1, f->dir,
+		    "fm.json:4: relation 2 (id R2): domain mail.hotmail.nl is a free-mail or ISP domain and identifies "
+		    "no employer; ignored");
+	assert_int_equal(f->set.n, 2);
+	assert_int_equal(strv_length(f->set.items[0].domains), 1);
+	assert_string_equal(f->set.items[0].domains[0], "acme.nl");
+	assert_null(f->set.items[1].domains);
+	/* "notgmail.com" is not under gmail.com. */
+	diag_done(&f->d);
+	p = put(f, "fm2.json", "[{\"id\":\"R3\",\"type\":\"company\",\"name\":\"N\",\"domains\":[\"notgmail.com\"]}]");
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), 0);
+	assert_null(f->d.warnings);
+}
+
+static void test_duplicates(void **state)
+{
+	fixture *f = *state;
+	char a[256], b[256], want[1024];
+
+	snprintf(a, sizeof a, "%s", put(f, "a.json", "[{\"id\":\"R1\",\"type\":\"company\",\"name\":\"Acme\"},"
+						       "{\"id\":\"R2\",\"type\":\"company\",\"name\":\"Beta\"}]"));
+	snprintf(b, sizeof b, "%s", put(f, "b.csv", "id,type,name\nR3,company,Gamma\nR1,company,Acme Again\n"));
+	assert_int_equal(relations_load_file(&f->set, a, NULL, &f->d), 0);
+	assert_int_equal(relations_load_file(&f->set, b, NULL, &f->d), 0);
+	assert_int_equal(f->set.n, 4);
+	assert_int_equal(relations_check_unique(&f->set, "/etc/contactwatch/staff.d/E1.conf", 12, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	snprintf(want, sizeof want, "/etc/contactwatch/staff.d/E1.conf:12: duplicate relation id R1 (in %s and %s)", a,
+		 b);
+	assert_string_equal(f->d.errors[0], want);
+}
+
+static void test_files(void **state)
+{
+	fixture *f = *state;
+	char link[300], missing[300];
+
+	const char *p = put(f, "real.json", "[]");
+	snprintf(link, sizeof link, "%s/link.json", f->dir);
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(relations_load_file(&f->set, link, NULL, &f->d), -ELOOP);
+	assert_diag(f->d.errors, 0, f->dir, "link.json: is a symbolic link; catalogues are not followed through links");
+
+	snprintf(missing, sizeof missing, "%s/missing.json", f->dir);
+	assert_int_equal(relations_load_file(&f->set, missing, NULL, &f->d), -ENOENT);
+	assert_diag(f->d.errors, 1, f->dir, "missing.json: No such file or directory");
+
+	assert_int_equal(relations_load_file(&f->set, f->dir, NULL, &f->d), -EISDIR);
+	assert_int_equal(diag_n_errors(&f->d), 3);
+
+	/* An empty catalogue is fine. */
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), 0);
+	assert_int_equal(f->set.n, 0);
+	relation_set_done(&f->set);
+	relation_set_done(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_json_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_array_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_syntax_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_mail_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
