@@ -522,9 +522,9 @@ int names_company_parse(const char *raw, names_company *ret)
 	if (words)
 		words[n] = NULL;
 	size_t lo = 0, hi = n;
-	while (hi - lo > 1 && names_company_word_class(words[hi - 1]) == NAMES_WORD_LEGAL_FORM)
+	while (hi > lo + 1 && names_company_word_class(words[hi - 1]) == NAMES_WORD_LEGAL_FORM)
 		hi--;
-	while (hi - lo > 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
+	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
 	if (hi == lo) {
 		r = -EINVAL;
@@ -553,7 +553,9 @@ int names_company_parse(const char *raw, names_company *ret)
 		r = strv_push(&c.tokens, words[i]);
 		if (r < 0)
 			goto fail;
-		c.trade[c.n_tokens] = cls != NAMES_WORD_DISTINCTIVE;
+		/* A legal form still here was not at an end: it is part of the
+		 * name ("AG Insurance"), as distinctive as any word. */
+		c.trade[c.n_tokens] = cls != NAMES_WORD_DISTINCTIVE && cls != NAMES_WORD_LEGAL_FORM;
 		if (!c.trade[c.n_tokens])
 			c.n_distinctive++;
 		c.n_tokens++;
@@ -576,10 +578,8 @@ fail:
 bool names_distance_is_one(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	if (la > lb) {
-		const char *t = a; a = b; b = t;
-		size_t tl = la; la = lb; lb = tl;
-	}
+	if (la > lb)
+		return names_distance_is_one(b, a);
 	if (lb - la > 1)
 		return false;
 	size_t i = 0;
@@ -641,12 +641,13 @@ double names_company_compare(const names_company *c, const names_company *r)
 		return 0.0;
 	if (streq(c->full_key, r->full_key))
 		return 1.0;
-	if (streq(c->key, r->key))
-		return 0.98;
 	/* A name of trade words only ("Transport Nederland") has nothing that
-	 * tells it from others: the exact key or nothing. */
+	 * tells it from others: the whole name or nothing ("Transport" alone
+	 * is not it, though only a low-identity word is missing). */
 	if (r->n_distinctive == 0 || c->n_distinctive == 0)
 		return 0.0;
+	if (streq(c->key, r->key))
+		return 0.98;
 	/* Acronyms and short names are one letter away from other companies
 	 * (KPN/KPMG, ASML/ASM, ING/Ingram): they match as whole keys only. */
 	if (r->n_distinctive == 1) {
@@ -928,12 +929,11 @@ static int person_parse_form(const char *folded, names_person_form *f)
 
 static int person_parse_split_form(const char *first, const char *last, names_person_form *f)
 {
-	char **words = NULL;
-	int r = 0;
 	_cleanup_free_ char *tp = NULL;
 
 	if (!isempty(first)) {
-		r = person_words(first, &words);
+		char **words = NULL;
+		int r = person_words(first, &words);
 		if (r < 0)
 			return r;
 		/* Some exports put the particles with the first name: "Jan de" +

@@ -135,31 +135,39 @@ int text_fold_german(const char *s, char **ret)
 	return fold_impl(s, true, ret);
 }
 
+/* Length of the strippable character at s (ASCII whitespace or the
+ * two-byte U+00A0), 0 if there is none. */
+static size_t strip_lead(const char *s, size_t left)
+{
+	if (left >= 1 && s[0] != '\0' && strchr(" \t\n\r\v\f", s[0]))
+		return 1;
+	if (left >= 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+		return 2;
+	return 0;
+}
+
+static size_t strip_trail(const char *s, size_t len)
+{
+	if (len >= 1 && s[len - 1] != '\0' && strchr(" \t\n\r\v\f", s[len - 1]))
+		return 1;
+	if (len >= 2 && (unsigned char)s[len - 2] == 0xC2 && (unsigned char)s[len - 1] == 0xA0)
+		return 2;
+	return 0;
+}
+
 char *text_strip(char *s)
 {
 	if (!s)
 		return NULL;
-
 	/* U+00A0 (no-break space) is 0xC2 0xA0 in UTF-8; spreadsheets and web
 	 * copies leave it at the ends of cells. */
-	size_t start = 0, end = strlen(s);
-	for (;;) {
-		if (start < end && strchr(" \t\n\r\v\f", s[start]) && s[start] != '\0')
-			start++;
-		else if (end - start >= 2 && (unsigned char)s[start] == 0xC2 && (unsigned char)s[start + 1] == 0xA0)
-			start += 2;
-		else
-			break;
-	}
-	for (;;) {
-		if (end > start && strchr(" \t\n\r\v\f", s[end - 1]) && s[end - 1] != '\0')
-			end--;
-		else if (end - start >= 2 && (unsigned char)s[end - 2] == 0xC2 && (unsigned char)s[end - 1] == 0xA0)
-			end -= 2;
-		else
-			break;
-	}
-	memmove(s, s + start, end - start);
-	s[end - start] = '\0';
+	size_t len = strlen(s), k, start = 0;
+	while ((k = strip_lead(s + start, len - start)) > 0)
+		start += k;
+	len -= start;
+	memmove(s, s + start, len + 1);
+	while ((k = strip_trail(s, len)) > 0)
+		len -= k;
+	s[len] = '\0';
 	return s;
 }

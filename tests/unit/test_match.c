@@ -17,13 +17,22 @@
 #include "contactwatch/names.h"
 
 /* Cases a first cut cannot get right, with what it does instead; each is
- * asserted as listed so that a fix shows up as a failing "gap". Empty now. */
+ * asserted as listed so that a fix shows up as a changed "gap". All 36
+ * shared cases pass; these are our own harder ones. */
 static const struct known_gap {
 	const char *file;
 	const char *id;
 	bool matches; /* current behaviour */
 } known_gaps[] = {
-	{ NULL, NULL, false },
+	/* Company names fold without the German ue/oe/ae alternative that
+	 * person names get, so "Mueller GmbH" misses "Müller GmbH". */
+	{ "own-cases.csv", "o53", false },
+	/* The brief's rule: names whose distinctive part is one word of <= 4
+	 * letters match only as whole keys (ING/Ingram, KPN/KPMG); it also
+	 * makes short surnames ("Smit") strict, so "Smit en Zonen" misses
+	 * "Smit & Zonen Transport". Fuzzy matching should tell acronyms
+	 * (all capitals in the source) from short words. */
+	{ "own-cases.csv", "o54", false },
 };
 
 enum {
@@ -300,8 +309,7 @@ static void test_several_relations(void **state)
 			assert_true(has_feature(&out.items[i], "email"));
 			assert_true(has_feature(&out.items[i], "person_name"));
 			assert_true(out.items[i].score == 1.0);
-			assert_string_equal(out.items[i].evidence[0].feature[0] == 'p' ? "p" : "e",
-					    out.items[i].evidence[0].feature[0] == 'p' ? "p" : "e");
+			assert_true(out.items[i].evidence[0].score == 1.0);
 		}
 	}
 	assert_true(saw_company && saw_person);
