@@ -47,7 +47,7 @@ typedef enum map_kind {
 	MAP_DOMAIN,   /* company relation domain */
 	MAP_KEY,      /* company key / full key */
 	MAP_TOKEN,    /* distinctive company word */
-	MAP_DELETION, /* distinctive company word of >= 8 letters, or it less one letter */
+	MAP_DELETION, /* a lone distinctive company word of >= 8 letters, or it less one letter */
 	MAP_SURNAME,  /* main surname of a person relation */
 } map_kind;
 
@@ -268,7 +268,10 @@ static int index_company_name(match_index *idx, relation_prep *p, uint32_t id, c
 		if (c.trade[i])
 			continue;
 		r = map_add(&idx->map, MAP_TOKEN, c.tokens[i], id);
-		if (r >= 0 && strlen(c.tokens[i]) >= TYPO_MIN_RELATION) {
+		/* With two distinctive words, a typo in one still leaves the
+		 * other to find the relation by; only a lone distinctive word
+		 * needs the deletion keys (it keeps the index small). */
+		if (r >= 0 && c.n_distinctive == 1 && strlen(c.tokens[i]) >= TYPO_MIN_RELATION) {
 			deletion_add d = { &idx->map, id };
 			r = for_each_deletion(c.tokens[i], deletion_add_cb, &d);
 		}
@@ -457,11 +460,14 @@ static int contact_prepare(const match_index *idx, const contact *c, contact_pre
 		if (r < 0 && r != -EINVAL)
 			return r;
 	}
-	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN). */
-	if (!isempty(c->last) || !isempty(c->first))
+	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
+	 * without a last name the whole name is the better source. */
+	if (!isempty(c->last))
 		r = names_person_parse_split(c->first, c->last, &p->person);
 	else if (!isempty(c->name))
 		r = names_person_parse(c->name, &p->person);
+	else if (!isempty(c->first))
+		r = names_person_parse(c->first, &p->person);
 	else
 		r = -EINVAL;
 	p->has_person = r >= 0;
@@ -531,9 +537,11 @@ static int gather_candidates(const match_index *idx, const contact_prep *p, cand
 		for (size_t i = 0; r >= 0 && i < p->company.n_tokens; i++) {
 			const char *t = p->company.tokens[i];
 			r = candidates_add_entry(cs, map_get(m, MAP_TOKEN, t));
-			/* Any contact word may be the typo (a misspelt trade word is
-			 * no longer in the trade table). */
-			if (r >= 0 && strlen(t) >= TYPO_MIN_CONTACT) {
+			/* A word in the trade table is spelt right, and no relation
+			 * has a trade word as its distinctive one: no typo search.
+			 * (A misspelt trade word is not in the table and is searched;
+			 * the comparison then decides.) */
+			if (r >= 0 && !p->company.trade[i] && strlen(t) >= TYPO_MIN_CONTACT) {
 				deletion_get d = { m, cs };
 				r = for_each_deletion(t, deletion_get_cb, &d);
 			}

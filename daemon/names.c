@@ -701,6 +701,8 @@ static void surname_done(names_surname *s)
 static void form_done(names_person_form *f)
 {
 	strv_free(f->given);
+	free(f->given_key);
+	free(f->given_compact);
 	for (size_t i = 0; i < f->n_surnames; i++)
 		surname_done(&f->surnames[i]);
 	free(f->surnames);
@@ -969,8 +971,28 @@ static int person_fold_both(const char *s, char **plain, char **german)
 	return 0;
 }
 
+/* Precomputes the given-name keys: comparisons run per candidate, a
+ * million contacts times a dozen candidates, and must not allocate. */
+static int form_finish(names_person_form *f)
+{
+	f->given_key = join_words(f->given, strv_length(f->given));
+	if (!f->given_key)
+		return -ENOMEM;
+	f->given_compact = strdup(f->given_key);
+	if (!f->given_compact)
+		return -ENOMEM;
+	char *o = f->given_compact;
+	for (const char *q = f->given_key; *q; q++)
+		if (*q != ' ')
+			*o++ = *q;
+	*o = '\0';
+	return 0;
+}
+
 static int person_finish(names_person *p, int r, names_person *ret)
 {
+	for (size_t i = 0; r >= 0 && i < 2; i++)
+		r = form_finish(&p->form[i]);
 	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
 		r = -EINVAL;
 	if (r < 0) {
@@ -1063,30 +1085,11 @@ static int surname_agree(const names_person_form *a, const names_person_form *b)
  * first-name-only agreement, or no given name on one side, is nothing. */
 static int given_agree(const names_person_form *a, const names_person_form *b)
 {
-	size_t na = strv_length(a->given), nb = strv_length(b->given);
-	if (na == 0 || nb == 0)
+	if (!a->given || !b->given)
 		return 0;
-	if (!a->has_initials && !b->has_initials) {
-		_cleanup_free_ char *ja = join_words(a->given, na);
-		_cleanup_free_ char *jb = join_words(b->given, nb);
-		if (!ja || !jb)
-			return 0;
-		if (streq(ja, jb))
-			return 2;
-		/* "Annemarie" / "Anne Marie" */
-		strip_dots(ja);
-		char *o = ja;
-		for (const char *q = ja; *q; q++)
-			if (*q != ' ')
-				*o++ = *q;
-		*o = '\0';
-		o = jb;
-		for (const char *q = jb; *q; q++)
-			if (*q != ' ')
-				*o++ = *q;
-		*o = '\0';
-		return streq(ja, jb) ? 2 : 0;
-	}
+	if (!a->has_initials && !b->has_initials)
+		return streq(a->given_key, b->given_key) || streq(a->given_compact, b->given_compact) ? 2 : 0;
+	size_t na = strv_length(a->given), nb = strv_length(b->given);
 	/* Initials: the first letters of the shorter list are those of the
 	 * longer one ("P.J.M." and "Petra"; "S." and "Sjoerd"). */
 	size_t n = na < nb ? na : nb;
@@ -1107,11 +1110,16 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 2; j++) {
 			int s = surname_agree(&a->form[i], &b->form[j]);
-			int g = given_agree(&a->form[i], &b->form[j]);
 			sur = s > sur ? s : sur;
+		}
+	if (sur == 0)
+		return NAMES_PERSON_DISAGREE;
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 2; j++) {
+			int g = given_agree(&a->form[i], &b->form[j]);
 			giv = g > giv ? g : giv;
 		}
-	if (sur == 0 || giv == 0)
+	if (giv == 0)
 		return NAMES_PERSON_DISAGREE;
 	if (giv == 1)
 		return NAMES_PERSON_INITIALS;

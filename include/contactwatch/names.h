@@ -72,6 +72,8 @@ typedef struct names_surname {
 typedef struct names_person_form {
 	char **given;     /* given-name words, hyphens split; initials as one letter (strv, may be NULL) */
 	bool has_initials;
+	char *given_key;     /* given words joined by spaces, "" when none */
+	char *given_compact; /* the same without spaces: "Annemarie" = "Anne-Marie" */
 	names_surname *surnames; /* alternatives: "Bakker-de Wit" gives "bakker" and "de wit" */
 	size_t n_surnames;
 } names_person_form;

@@ -330,6 +330,12 @@ static void test_several_relations(void **state)
 	match_list_done(&out);
 	contact_clear(&k);
 
+	/* Only a whole name (vCard FN), sorted order, with the company. */
+	contact v = { .name = strdup("Molen, S. van der"), .company = strdup("Veldhof BV") };
+	assert_int_equal(match_contact(idx, &v, &out), 2);
+	match_list_done(&out);
+	contact_clear(&v);
+
 	/* Nothing at all: no match, no error. */
 	contact e = {0};
 	assert_int_equal(match_contact(idx, &e, &out), 0);
