@@ -1,2 +1,1127 @@
-/* names.c — placeholder until its module lands. */
-#include "contactwatch/common.h"
+/* names.c — normalisation of identity signals: LinkedIn profile URLs, e-mail
+ * addresses and domains, company names (legal forms, low-identity and trade
+ * words) and person names (Dutch particles, initials, married names, IJ/Y,
+ * German transliteration). Pure: no I/O, no logging, no state. */
+#include <errno.h>
+#include <stdio.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+#include "contactwatch/names.h"
+#include "contactwatch/text.h"
+
+/* Longest word the deletion/typo logic and the token buffers consider; a
+ * longer "word" in a name is noise, not identity. */
+#define NAMES_MAX_WORD 128
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void ascii_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static bool has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* Tables below are sorted (LC_ALL=C) so lookups can bsearch: they are
+ * consulted for every word of every contact, a million contacts per scan. */
+static bool word_in(const char *w, const char *const *table, size_t n)
+{
+	return bsearch(w, table, n, sizeof(char *), cmp_word) != NULL;
+}
+
+/* "ij" and "y" are interchanged in Dutch names (Hoogendijk/Hoogendyk,
+ * IJzerman/Yzerman): keys always spell it "y". In place (it only shrinks). */
+static void ij_to_y(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		if (r[0] == 'i' && r[1] == 'j') {
+			*w++ = 'y';
+			r++;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* Joins n words with single spaces; "" for n == 0. */
+static char *join_words(char *const *words, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	char *out = malloc(len);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		if (i > 0)
+			out[o++] = ' ';
+		memcpy(out + o, words[i], l);
+		o += l;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- e-mail, domains, URLs ---------------------------------------------- */
+
+const char *const names_free_mail_builtin[] = {
+	"aol.com", "casema.nl", "chello.nl", "gmail.com", "gmx.de", "gmx.net", "googlemail.com",
+	"hetnet.nl", "home.nl", "hotmail.com", "hotmail.nl", "icloud.com", "kpnmail.nl", "live.com",
+	"live.nl", "mac.com", "me.com", "msn.com", "online.nl", "outlook.com", "outlook.nl",
+	"planet.nl", "proton.me", "protonmail.com", "quicknet.nl", "skynet.be", "tele2.nl",
+	"telenet.be", "telfort.nl", "upcmail.nl", "web.de", "xs4all.nl", "yahoo.com", "yahoo.nl",
+	"zeelandnet.nl", "ziggo.nl",
+	NULL,
+};
+
+/* A domain we accept as an identity: dotted labels of [a-z0-9-] (or
+ * non-ASCII, for IDNs), no empty label. */
+static bool domain_valid(const char *d)
+{
+	if (!*d || *d == '.' || !strchr(d, '.'))
+		return false;
+	for (const char *p = d; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '.') {
+			if (p[1] == '.' || p[1] == '\0')
+				return false;
+		} else if (!(ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+int names_email(const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(raw);
+	if (!copy)
+		return -ENOMEM;
+	char *s = text_strip(copy);
+	/* CRMs and vCards sometimes keep the link form or the angle brackets. */
+	if (has_prefix_ci(s, "mailto:"))
+		s += 7;
+	size_t len = strlen(s);
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+		s[len - 1] = '\0';
+		s++;
+	}
+	ascii_lower(s);
+	char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@'))
+		return -EINVAL;
+	for (const char *p = s; p < at; p++)
+		if ((unsigned char)*p <= ' ' || strchr(",;<>\"()[]\\", *p))
+			return -EINVAL;
+	char *dom = at + 1;
+	len = strlen(dom);
+	if (len > 0 && dom[len - 1] == '.')
+		dom[len - 1] = '\0'; /* the root dot names the same domain */
+	if (!domain_valid(dom))
+		return -EINVAL;
+	char *out = strdup(s);
+	if (!out)
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+}
+
+const char *names_email_domain(const char *email)
+{
+	const char *at = email ? strrchr(email, '@') : NULL;
+	return at ? at + 1 : NULL;
+}
+
+int names_domain(const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(raw);
+	if (!copy)
+		return -ENOMEM;
+	char *s = text_strip(copy);
+	ascii_lower(s);
+	/* Catalogues are typed by people: "https://www.jansenbouw.nl/",
+	 * "@jansenbouw.nl" and "www.jansenbouw.nl" all mean jansenbouw.nl,
+	 * and mail is never addressed to the www host. */
+	if (has_prefix_ci(s, "https://"))
+		s += 8;
+	else if (has_prefix_ci(s, "http://"))
+		s += 7;
+	s[strcspn(s, "/?#:")] = '\0';
+	if (*s == '@')
+		s++;
+	if (has_prefix_ci(s, "www."))
+		s += 4;
+	size_t len = strlen(s);
+	if (len > 0 && s[len - 1] == '.')
+		s[len - 1] = '\0';
+	if (!domain_valid(s))
+		return -EINVAL;
+	char *out = strdup(s);
+	if (!out)
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+}
+
+bool names_domain_within(const char *domain, const char *company_domain)
+{
+	if (isempty(domain) || isempty(company_domain))
+		return false;
+	size_t d = strlen(domain), c = strlen(company_domain);
+	if (d == c)
+		return strcasecmp(domain, company_domain) == 0;
+	/* A subdomain only at a label boundary: mail.x.nl is within x.nl,
+	 * notx.nl is not, and neither is x.nl.example.com (checked from the end). */
+	return d > c && domain[d - c - 1] == '.' && strcasecmp(domain + d - c, company_domain) == 0;
+}
+
+bool names_domain_is_free_mail(const char *domain, char *const *free_mail)
+{
+	if (isempty(domain) || !free_mail)
+		return false;
+	/* mail.hotmail.com is as uninformative as hotmail.com: walk the parents. */
+	for (const char *s = domain; s; ) {
+		for (char *const *f = free_mail; *f; f++)
+			if (strcasecmp(s, *f) == 0)
+				return true;
+		s = strchr(s, '.');
+		if (s)
+			s++;
+	}
+	return false;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes [s, s+n) into a new string; a '%' not followed by two hex
+ * digits is kept literally (exports are not always well-formed). NUL and
+ * '/' decoded from escapes would change what the slug is: -EINVAL. */
+static int url_decode_segment(const char *s, size_t n, char **ret)
+{
+	char *out = malloc(n + 1);
+	if (!out)
+		return -ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+			char c = (char)(hi * 16 + lo);
+			if (c == '\0' || c == '/') {
+				free(out);
+				return -EINVAL;
+			}
+			out[o++] = c;
+			i += 2;
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	*ret = out;
+	return 0;
+}
+
+int names_linkedin_url(const char *url, char **ret)
+{
+	if (!url)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(url);
+	if (!copy)
+		return -ENOMEM;
+	char *p = text_strip(copy);
+	if (has_prefix_ci(p, "https://"))
+		p += 8;
+	else if (has_prefix_ci(p, "http://"))
+		p += 7;
+	else if (p[0] == '/' && p[1] == '/')
+		p += 2;
+
+	/* Host: www., nl., de., m. and bare linkedin.com all serve the same
+	 * profiles, so only "linkedin.com" survives. */
+	size_t hl = strcspn(p, "/?#");
+	char *rest = p + hl;
+	char host[256];
+	if (hl == 0 || hl >= sizeof host)
+		return -EINVAL;
+	memcpy(host, p, hl);
+	host[hl] = '\0';
+	ascii_lower(host);
+	host[strcspn(host, ":")] = '\0'; /* port */
+	size_t l = strlen(host);
+	if (l > 0 && host[l - 1] == '.')
+		host[--l] = '\0';
+	if (!streq(host, "linkedin.com") && !(l > 13 && streq(host + l - 13, ".linkedin.com")))
+		return -EINVAL;
+
+	/* Path only: the query (?originalSubdomain=nl, tracking) and fragment
+	 * never name a different profile. Empty segments (//, trailing /)
+	 * are skipped; segments after the slug (/details/..., /en) too. */
+	size_t pl = strcspn(rest, "?#");
+	const char *seg[3] = {0};
+	size_t seglen[3] = {0};
+	size_t nseg = 0;
+	for (size_t i = 0; i < pl && nseg < 3; ) {
+		if (rest[i] == '/') {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < pl && rest[j] != '/')
+			j++;
+		/* /mwlite/in/... is the mobile site's spelling of /in/... */
+		if (!(nseg == 0 && j - i == 6 && strncasecmp(rest + i, "mwlite", 6) == 0)) {
+			seg[nseg] = rest + i;
+			seglen[nseg] = j - i;
+			nseg++;
+		}
+		i = j;
+	}
+	if (nseg < 2)
+		return -EINVAL;
+	const char *kind;
+	if (seglen[0] == 2 && strncasecmp(seg[0], "in", 2) == 0)
+		kind = "in";
+	else if (seglen[0] == 7 && strncasecmp(seg[0], "company", 7) == 0)
+		kind = "company";
+	else
+		return -EINVAL;
+
+	_cleanup_free_ char *slug = NULL;
+	int r = url_decode_segment(seg[1], seglen[1], &slug);
+	if (r < 0)
+		return r;
+	if (!text_utf8_valid(slug, strlen(slug)))
+		return -EINVAL;
+	/* Slugs are case-insensitive; NFC + case folding makes the escaped and
+	 * the literal non-ASCII spelling of one slug the same string. */
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)slug, 0, &folded,
+					  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+					  UTF8PROC_CASEFOLD);
+	if (n < 0)
+		return n == UTF8PROC_ERROR_NOMEM ? -ENOMEM : -EINVAL;
+	if (n == 0) {
+		free(folded);
+		return -EINVAL;
+	}
+	size_t outlen = strlen("linkedin.com/") + strlen(kind) + 1 + (size_t)n + 1;
+	char *out = malloc(outlen);
+	if (!out) {
+		free(folded);
+		return -ENOMEM;
+	}
+	snprintf(out, outlen, "linkedin.com/%s/%s", kind, (const char *)folded);
+	free(folded);
+	*ret = out;
+	return 0;
+}
+
+/* ---- company names ------------------------------------------------------ */
+
+/* Legal forms (domain.md; ISO 20275 lists hundreds, these are the ones seen
+ * in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined form:
+ * "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped word by
+ * word from the end), "Coöperatie ... U.A." as "cooperatie ... ua". */
+static const char *const legal_forms[] = {
+	"ab", "ag", "bv", "bvba", "cie", "co", "commv", "cooperatie", "cooperatieve", "corp",
+	"corporation", "cv", "eenmanszaak", "ev", "gmbh", "inc", "incorporated", "kg", "limited",
+	"llc", "llp", "ltd", "nv", "ohg", "plc", "sa", "sarl", "sas", "scrl", "sprl", "srl",
+	"stichting", "ua", "vereniging", "vof", "vzw",
+};
+/* The legal forms that also open a name ("Stichting Zorgpunt Oost"); the
+ * others ("AG", "SA") may be the name itself when they come first. */
+static const char *const legal_forms_prefix[] = {
+	"cooperatie", "cooperatieve", "eenmanszaak", "stichting", "vereniging",
+};
+/* Words that say which part of a group, not which group: "Philips
+ * Nederland B.V." is Philips, "Koninklijke Philips" is "Royal Philips". */
+static const char *const low_identity_words[] = {
+	"benelux", "europe", "european", "global", "groep", "group", "groupe", "gruppe",
+	"holding", "holdings", "international", "intl", "koninklijke", "nederland",
+	"netherlands", "nl", "royal", "worldwide",
+};
+/* Trade and filler words: many unrelated companies share them ("Verburg
+ * Installaties" is not "Hoogendijk Installaties"), so they are kept in the
+ * key but a match needs a distinctive word beside them. Articles, particles
+ * and compass points are here for the same reason. */
+static const char *const trade_words[] = {
+	"aannemer", "aannemersbedrijf", "accountants", "administratie", "advies", "adviseurs",
+	"advocaten", "advocatenkantoor", "agency", "architecten", "auto", "autobedrijf",
+	"automotive", "bakkerij", "bank", "bedrijf", "bouw", "bouwbedrijf", "brothers", "capital",
+	"communicatie", "company", "consult", "consultancy", "consultants", "consulting", "da",
+	"de", "den", "der", "des", "design", "di", "diensten", "dienstverlening", "distributie",
+	"du", "east", "elektro", "elektrotechniek", "energie", "energy", "engineering",
+	"expeditie", "export", "finance", "financial", "food", "foods", "garage", "gebr",
+	"gebroeders", "gemeente", "handel", "handelsonderneming", "het", "ict", "import",
+	"industrie", "industries", "ingenieursbureau", "installatie", "installaties",
+	"installatietechniek", "insurance", "it", "kantoor", "la", "labs", "le", "les",
+	"logistics", "logistiek", "makelaardij", "makelaars", "management", "marketing", "media",
+	"metaal", "noord", "north", "notariaat", "notarissen", "of", "onderhoud", "oost",
+	"partners", "praktijk", "projecten", "retail", "schilders", "schildersbedrijf", "service",
+	"services", "software", "solutions", "sons", "south", "staal", "studio", "systems", "t",
+	"techniek", "technieken", "technologies", "technology", "telecom", "the", "trading",
+	"transport", "transporten", "uitzendbureau", "van", "vastgoed", "verhuur",
+	"verzekeringen", "welzijn", "west", "wonen", "zonen", "zorg", "zuid",
+};
+/* "&" is a separator already; these are its spelled-out forms. */
+static const char *const connector_words[] = { "and", "en", "und" };
+
+names_word_class names_company_word_class(const char *word)
+{
+	if (word_in(word, connector_words, ELEMENTSOF(connector_words)))
+		return NAMES_WORD_CONNECTOR;
+	if (word_in(word, legal_forms, ELEMENTSOF(legal_forms)))
+		return NAMES_WORD_LEGAL_FORM;
+	if (word_in(word, low_identity_words, ELEMENTSOF(low_identity_words)))
+		return NAMES_WORD_LOW_IDENTITY;
+	/* A lone letter is an initial or a stray, not an identity. */
+	if (word_in(word, trade_words, ELEMENTSOF(trade_words)) || strlen(word) == 1)
+		return NAMES_WORD_TRADE;
+	return NAMES_WORD_DISTINCTIVE;
+}
+
+/* Appends the words of one whitespace/punctuation-free chunk that may hold
+ * dots. "b.v." / "a.s.r." / "comm.v." are abbreviations and become one
+ * word ("bv", "asr", "commv"); "st.jansdal" or "abc.nl" are words run
+ * together and are split at the dots. */
+static int company_push_chunk(char ***words, const char *chunk, size_t n)
+{
+	char buf[NAMES_MAX_WORD];
+	if (n == 0)
+		return 0;
+	if (n >= sizeof buf)
+		n = sizeof buf - 1; /* see NAMES_MAX_WORD */
+	size_t segs = 0, longest = 0, shortest = SIZE_MAX, cur = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || chunk[i] == '.') {
+			if (cur > 0) {
+				segs++;
+				longest = cur > longest ? cur : longest;
+				shortest = cur < shortest ? cur : shortest;
+			}
+			cur = 0;
+		} else
+			cur++;
+	}
+	if (segs == 0)
+		return 0;
+	bool join = segs == 1 || (longest <= 4 && shortest == 1);
+	size_t o = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || chunk[i] == '.') {
+			if (!join && o > 0) {
+				buf[o] = '\0';
+				int r = strv_push(words, buf);
+				if (r < 0)
+					return r;
+				o = 0;
+			}
+		} else
+			buf[o++] = chunk[i];
+	}
+	if (o > 0) {
+		buf[o] = '\0';
+		return strv_push(words, buf);
+	}
+	return 0;
+}
+
+/* Splits a folded name into words: letters, digits and non-ASCII belong to
+ * words, apostrophes are dropped inside words ("'t", "McDonald's"), dots
+ * are resolved per chunk, everything else ('-', '&', ',', '/', '(') separates:
+ * "ABN-AMRO" is "ABN AMRO". */
+static int company_split(const char *folded, char ***ret)
+{
+	char **words = NULL;
+	char chunk[NAMES_MAX_WORD];
+	size_t n = 0;
+	for (const char *p = folded;; p++) {
+		unsigned char ch = (unsigned char)*p;
+		bool in_word = ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.';
+		if (ch == '\'')
+			continue;
+		if (in_word) {
+			if (n < sizeof chunk - 1)
+				chunk[n++] = (char)ch;
+			continue;
+		}
+		int r = company_push_chunk(&words, chunk, n);
+		if (r < 0) {
+			strv_free(words);
+			return r;
+		}
+		n = 0;
+		if (ch == '\0')
+			break;
+	}
+	*ret = words;
+	return 0;
+}
+
+void names_company_done(names_company *c)
+{
+	if (!c)
+		return;
+	free(c->full_key);
+	free(c->key);
+	strv_free(c->tokens);
+	free(c->trade);
+	*c = (names_company) {0};
+}
+
+int names_company_parse(const char *raw, names_company *ret)
+{
+	_cleanup_free_ char *folded = NULL;
+	char **words = NULL;
+	names_company c = {0};
+	int r;
+
+	if (isempty(raw))
+		return -EINVAL;
+	r = text_fold(raw, &folded);
+	if (r < 0)
+		return r;
+	r = company_split(folded, &words);
+	if (r < 0)
+		return r;
+
+	/* Drop connectors, then strip legal forms at the ends (never all
+	 * words: a company called "Holding BV" keeps its name). */
+	size_t n = 0;
+	for (size_t i = 0; words && words[i]; i++) {
+		if (names_company_word_class(words[i]) == NAMES_WORD_CONNECTOR)
+			free(words[i]);
+		else
+			words[n++] = words[i];
+	}
+	if (words)
+		words[n] = NULL;
+	size_t lo = 0, hi = n;
+	while (hi > lo + 1 && names_company_word_class(words[hi - 1]) == NAMES_WORD_LEGAL_FORM)
+		hi--;
+	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
+		lo++;
+	if (hi == lo) {
+		r = -EINVAL;
+		goto fail;
+	}
+
+	/* Low-identity words leave the key; if nothing else is left the name
+	 * *is* those words and stays whole. */
+	size_t kept = 0;
+	for (size_t i = lo; i < hi; i++)
+		if (names_company_word_class(words[i]) != NAMES_WORD_LOW_IDENTITY)
+			kept++;
+	bool drop_low = kept > 0;
+
+	c.trade = calloc(hi - lo, sizeof(bool));
+	if (!c.trade) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		names_word_class cls = names_company_word_class(words[i]);
+		/* Classified before IJ -> y, so the tables keep their spelling. */
+		ij_to_y(words[i]);
+		if (drop_low && cls == NAMES_WORD_LOW_IDENTITY)
+			continue;
+		r = strv_push(&c.tokens, words[i]);
+		if (r < 0)
+			goto fail;
+		/* A legal form still here was not at an end: it is part of the
+		 * name ("AG Insurance"), as distinctive as any word. */
+		c.trade[c.n_tokens] = cls != NAMES_WORD_DISTINCTIVE && cls != NAMES_WORD_LEGAL_FORM;
+		if (!c.trade[c.n_tokens])
+			c.n_distinctive++;
+		c.n_tokens++;
+	}
+	c.full_key = join_words(words + lo, hi - lo);
+	c.key = join_words(c.tokens, c.n_tokens);
+	if (!c.full_key || !c.key) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	strv_free(words);
+	*ret = c;
+	return 0;
+fail:
+	strv_free(words);
+	names_company_done(&c);
+	return r;
+}
+
+bool names_distance_is_one(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > lb)
+		return names_distance_is_one(b, a);
+	if (lb - la > 1)
+		return false;
+	size_t i = 0;
+	while (i < la && a[i] == b[i])
+		i++;
+	if (la == lb) {
+		if (i == la)
+			return false; /* equal */
+		/* one substitution, or one transposition of neighbours */
+		if (streq(a + i + 1, b + i + 1))
+			return true;
+		return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && streq(a + i + 2, b + i + 2);
+	}
+	/* one insertion into the shorter */
+	return streq(a + i, b + i + 1);
+}
+
+/* Whether the multiset of trade words of x is contained in y's. */
+static bool trade_subset(const names_company *x, const names_company *y)
+{
+	bool used[64] = {0};
+	if (y->n_tokens > ELEMENTSOF(used))
+		return false;
+	for (size_t i = 0; i < x->n_tokens; i++) {
+		if (!x->trade[i])
+			continue;
+		bool found = false;
+		for (size_t j = 0; j < y->n_tokens && !found; j++)
+			if (y->trade[j] && !used[j] && streq(x->tokens[i], y->tokens[j]))
+				found = used[j] = true;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The distinctive words of x and y, in order, are the same. */
+static bool distinctive_equal(const names_company *x, const names_company *y)
+{
+	if (x->n_distinctive != y->n_distinctive)
+		return false;
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < x->n_tokens && x->trade[i])
+			i++;
+		while (j < y->n_tokens && y->trade[j])
+			j++;
+		if (i == x->n_tokens || j == y->n_tokens)
+			return i == x->n_tokens && j == y->n_tokens;
+		if (!streq(x->tokens[i], y->tokens[j]))
+			return false;
+		i++, j++;
+	}
+}
+
+double names_company_compare(const names_company *c, const names_company *r)
+{
+	if (!c || !r || !c->key || !r->key)
+		return 0.0;
+	if (streq(c->full_key, r->full_key))
+		return 1.0;
+	/* A name of trade words only ("Transport Nederland") has nothing that
+	 * tells it from others: the whole name or nothing ("Transport" alone
+	 * is not it, though only a low-identity word is missing). */
+	if (r->n_distinctive == 0 || c->n_distinctive == 0)
+		return 0.0;
+	if (streq(c->key, r->key))
+		return 0.98;
+	/* Acronyms and short names are one letter away from other companies
+	 * (KPN/KPMG, ASML/ASM, ING/Ingram): they match as whole keys only. */
+	if (r->n_distinctive == 1) {
+		for (size_t i = 0; i < r->n_tokens; i++)
+			if (!r->trade[i] && strlen(r->tokens[i]) <= 4)
+				return 0.0;
+	}
+
+	/* One typo, in a word long enough that one edit cannot turn it into
+	 * another real name ("Instalaties"); the relation's spelling decides
+	 * the length, so "Philips" (7) never reaches "Phillips". */
+	if (c->n_tokens == r->n_tokens) {
+		size_t diff = 0, at = 0;
+		for (size_t i = 0; i < r->n_tokens; i++)
+			if (!streq(c->tokens[i], r->tokens[i])) {
+				diff++;
+				at = i;
+			}
+		if (diff == 1 && strlen(r->tokens[at]) >= 8 && names_distance_is_one(c->tokens[at], r->tokens[at]))
+			return 0.95;
+	}
+
+	/* The same distinctive words, with trade words left out on one side:
+	 * "ABN AMRO" is "ABN AMRO Bank", but "Jansen Bouw" is not "Jansen
+	 * Transport" (neither side's trade words contain the other's). */
+	if (distinctive_equal(c, r) && (trade_subset(c, r) || trade_subset(r, c)))
+		return 0.94;
+	return 0.0;
+}
+
+/* ---- person names ------------------------------------------------------- */
+
+/* Tussenvoegsels and their foreign cousins (domain.md), dotless: "v.d."
+ * is "vd", "'t" is "t". */
+static const char *const particles[] = {
+	"al", "d", "da", "de", "del", "della", "den", "der", "des", "di", "du", "el", "het", "in",
+	"la", "le", "op", "t", "te", "ten", "ter", "uit", "v", "van", "vd", "von", "zu",
+};
+
+static bool is_particle(const char *w)
+{
+	return word_in(w, particles, ELEMENTSOF(particles));
+}
+
+static void surname_done(names_surname *s)
+{
+	free(s->particles);
+	free(s->main);
+}
+
+static void form_done(names_person_form *f)
+{
+	strv_free(f->given);
+	free(f->given_key);
+	free(f->given_compact);
+	for (size_t i = 0; i < f->n_surnames; i++)
+		surname_done(&f->surnames[i]);
+	free(f->surnames);
+	*f = (names_person_form) {0};
+}
+
+void names_person_done(names_person *p)
+{
+	if (!p)
+		return;
+	free(p->display);
+	form_done(&p->form[0]);
+	form_done(&p->form[1]);
+	*p = (names_person) {0};
+}
+
+/* Splits at whitespace into words with apostrophes and dots removed
+ * (hyphens are kept: they mean different things in given and surnames). */
+static int person_words(const char *s, char ***ret)
+{
+	char **words = NULL;
+	char buf[NAMES_MAX_WORD];
+	size_t n = 0;
+	for (const char *p = s;; p++) {
+		if (*p == '\0' || *p == ' ' || *p == ',') {
+			if (n > 0) {
+				buf[n] = '\0';
+				int r = strv_push(&words, buf);
+				if (r < 0) {
+					strv_free(words);
+					return r;
+				}
+			}
+			n = 0;
+			if (*p == '\0')
+				break;
+		} else if (*p != '\'' && n < sizeof buf - 1)
+			buf[n++] = *p;
+	}
+	*ret = words;
+	return 0;
+}
+
+static void strip_dots(char *w)
+{
+	char *o = w;
+	for (; *w; w++)
+		if (*w != '.')
+			*o++ = *w;
+	*o = '\0';
+}
+
+/* Given names: hyphens separate ("Anne-Marie" is "Anne Marie"); a dotted
+ * word of single letters ("P.J.M.") or a single letter is initials. */
+static int person_add_given(names_person_form *f, const char *word)
+{
+	char buf[NAMES_MAX_WORD];
+	size_t n = strlen(word);
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, word, n);
+	buf[n] = '\0';
+	for (char *part = buf, *next; part; part = next) {
+		next = strchr(part, '-');
+		if (next)
+			*next++ = '\0';
+		if (!*part)
+			continue;
+		bool dotted = strchr(part, '.') != NULL;
+		bool all_single = true;
+		size_t segs = 0;
+		for (char *q = part; *q; ) {
+			size_t len = strcspn(q, ".");
+			if (len > 1)
+				all_single = false;
+			if (len > 0)
+				segs++;
+			q += len;
+			if (*q == '.')
+				q++;
+		}
+		if (segs == 0)
+			continue;
+		if (dotted && all_single) {
+			for (char *q = part; *q; q++)
+				if (*q != '.') {
+					char one[2] = { *q, '\0' };
+					int r = strv_push(&f->given, one);
+					if (r < 0)
+						return r;
+				}
+			f->has_initials = true;
+			continue;
+		}
+		strip_dots(part);
+		if (strlen(part) == 1)
+			f->has_initials = true;
+		int r = strv_push(&f->given, part);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int person_push_surname(names_person_form *f, char *const *words, size_t n)
+{
+	/* Leading particles, then the main part; particles only is no surname. */
+	size_t k = 0;
+	while (k < n && is_particle(words[k]))
+		k++;
+	if (k == n)
+		return 0;
+	names_surname s = {0};
+	s.particles = join_words(words, k);
+	s.main = join_words(words + k, n - k);
+	names_surname *ns = realloc(f->surnames, (f->n_surnames + 1) * sizeof *ns);
+	if (!s.particles || !s.main || !ns) {
+		surname_done(&s);
+		if (ns)
+			f->surnames = ns;
+		return -ENOMEM;
+	}
+	f->surnames = ns;
+	f->surnames[f->n_surnames++] = s;
+	return 0;
+}
+
+/* A surname string: hyphens separate the parts of a married or double
+ * name ("Bakker-de Wit" agrees with "Bakker" and with "de Wit"); each part
+ * is particles + main. trailing_particles come from "Vries, Jan de". */
+static int person_add_surname(names_person_form *f, const char *s, const char *trailing_particles)
+{
+	_cleanup_free_ char *buf = strdup(s);
+	if (!buf)
+		return -ENOMEM;
+	for (char *part = buf, *next; part; part = next) {
+		next = strchr(part, '-');
+		if (next)
+			*next++ = '\0';
+		char **words = NULL;
+		int r = person_words(part, &words);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; words && words[i]; i++)
+			strip_dots(words[i]);
+		size_t n = strv_length(words);
+		if (trailing_particles && !isempty(trailing_particles) && n > 0 && !is_particle(words[0])) {
+			/* "Vries, Jan de": put "de" back in front of "vries". */
+			char **tp = NULL;
+			r = person_words(trailing_particles, &tp);
+			for (size_t i = 0; r >= 0 && words[i]; i++)
+				r = strv_push(&tp, words[i]);
+			strv_free(words);
+			if (r < 0) {
+				strv_free(tp);
+				return r;
+			}
+			words = tp;
+			n = strv_length(words);
+		}
+		r = person_push_surname(f, words, n);
+		strv_free(words);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Parses one folded form of a whole name. */
+static int person_parse_form(const char *folded, names_person_form *f)
+{
+	char **words = NULL;
+	int r;
+	const char *comma = strchr(folded, ',');
+
+	if (comma) {
+		/* "Vries, Jan de" / "Berg, P.J.M. van den": surname first. */
+		_cleanup_free_ char *sur = strndup(folded, (size_t)(comma - folded));
+		if (!sur)
+			return -ENOMEM;
+		r = person_words(comma + 1, &words);
+		if (r < 0)
+			return r;
+		size_t n = strv_length(words), g = n;
+		while (g > 0 && is_particle(words[g - 1]))
+			g--;
+		if (g == 0)
+			g = n; /* "Vries, de" has no given name; ignore particles logic */
+		for (size_t i = 0; i < g && r >= 0; i++)
+			r = person_add_given(f, words[i]);
+		_cleanup_free_ char *tp = g < n ? join_words(words + g, n - g) : NULL;
+		if (r >= 0 && g < n && !tp)
+			r = -ENOMEM;
+		if (r >= 0)
+			r = person_add_surname(f, sur, tp);
+		strv_free(words);
+		return r;
+	}
+
+	r = person_words(folded, &words);
+	if (r < 0)
+		return r;
+	size_t n = strv_length(words);
+	/* The surname starts at the first particle that has a non-particle
+	 * after it, or at a hyphenated word after the first ("Eva Bakker-de
+	 * Wit"), else it is the last word. A lone word is a surname. */
+	size_t start = n > 0 ? n - 1 : 0;
+	for (size_t i = 1; i + 1 < n; i++) {
+		char w[NAMES_MAX_WORD];
+		snprintf(w, sizeof w, "%s", words[i]);
+		strip_dots(w);
+		if (strchr(words[i], '-') || (is_particle(w) && !is_particle(words[n - 1]))) {
+			start = i;
+			break;
+		}
+	}
+	for (size_t i = 0; i < start && r >= 0; i++)
+		r = person_add_given(f, words[i]);
+	if (r >= 0 && n > 0) {
+		_cleanup_free_ char *sur = join_words(words + start, n - start);
+		r = sur ? person_add_surname(f, sur, NULL) : -ENOMEM;
+	}
+	strv_free(words);
+	return r;
+}
+
+static int person_parse_split_form(const char *first, const char *last, names_person_form *f)
+{
+	_cleanup_free_ char *tp = NULL;
+
+	if (!isempty(first)) {
+		char **words = NULL;
+		int r = person_words(first, &words);
+		if (r < 0)
+			return r;
+		/* Some exports put the particles with the first name: "Jan de" +
+		 * "Vries". */
+		size_t n = strv_length(words), g = n;
+		while (g > 1 && is_particle(words[g - 1]))
+			g--;
+		for (size_t i = 0; i < g && r >= 0; i++)
+			r = person_add_given(f, words[i]);
+		if (r >= 0 && g < n && !(tp = join_words(words + g, n - g)))
+			r = -ENOMEM;
+		strv_free(words);
+		if (r < 0)
+			return r;
+	}
+	if (isempty(last))
+		return 0;
+	return person_add_surname(f, last, tp);
+}
+
+static int person_fold_both(const char *s, char **plain, char **german)
+{
+	int r = text_fold(s, plain);
+	if (r < 0)
+		return r;
+	r = text_fold_german(s, german);
+	if (r < 0) {
+		*plain = mfree(*plain);
+		return r;
+	}
+	ij_to_y(*plain);
+	ij_to_y(*german);
+	return 0;
+}
+
+/* Precomputes the given-name keys: comparisons run per candidate, a
+ * million contacts times a dozen candidates, and must not allocate. */
+static int form_finish(names_person_form *f)
+{
+	f->given_key = join_words(f->given, strv_length(f->given));
+	if (!f->given_key)
+		return -ENOMEM;
+	f->given_compact = strdup(f->given_key);
+	if (!f->given_compact)
+		return -ENOMEM;
+	char *o = f->given_compact;
+	for (const char *q = f->given_key; *q; q++)
+		if (*q != ' ')
+			*o++ = *q;
+	*o = '\0';
+	return 0;
+}
+
+static int person_finish(names_person *p, int r, names_person *ret)
+{
+	for (size_t i = 0; r >= 0 && i < 2; i++)
+		r = form_finish(&p->form[i]);
+	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
+		r = -EINVAL;
+	if (r < 0) {
+		names_person_done(p);
+		return r;
+	}
+	*ret = *p;
+	return 0;
+}
+
+int names_person_parse(const char *full, names_person *ret)
+{
+	names_person p = {0};
+	char *german = NULL;
+	if (isempty(full))
+		return -EINVAL;
+	int r = person_fold_both(full, &p.display, &german);
+	if (r < 0)
+		return r;
+	r = person_parse_form(p.display, &p.form[0]);
+	if (r >= 0)
+		r = person_parse_form(german, &p.form[1]);
+	free(german);
+	return person_finish(&p, r, ret);
+}
+
+int names_person_parse_split(const char *first, const char *last, names_person *ret)
+{
+	names_person p = {0};
+	int r;
+	/* Without a surname field, the first field may hold the whole name. */
+	if (isempty(last))
+		return names_person_parse(first, ret);
+	if (isempty(first) && strchr(last, ','))
+		return names_person_parse(last, ret);
+
+	size_t len = strlen(strempty(first)) + 1 + strlen(last) + 1;
+	_cleanup_free_ char *whole = malloc(len);
+	if (!whole)
+		return -ENOMEM;
+	snprintf(whole, len, "%s%s%s", strempty(first), isempty(first) ? "" : " ", last);
+
+	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
+	r = person_fold_both(whole, &p.display, &fg);
+	free(fg);
+	fg = NULL;
+	if (r >= 0 && !isempty(first))
+		r = person_fold_both(first, &fp, &fg);
+	if (r >= 0)
+		r = person_fold_both(last, &lp, &lg);
+	if (r >= 0)
+		r = person_parse_split_form(fp, lp, &p.form[0]);
+	if (r >= 0)
+		r = person_parse_split_form(fg, lg, &p.form[1]);
+	free(fp);
+	free(fg);
+	free(lp);
+	free(lg);
+	return person_finish(&p, r, ret);
+}
+
+/* 2 same particles, 1 particles on one side only (or "vd" for "van der"),
+ * 0 different. "van der Molen" and "Molen" may be one person written
+ * carelessly; "de Molen" and "van der Molen" are two families. */
+static int particles_agree(const char *a, const char *b)
+{
+	if (streq(a, b))
+		return 2;
+	if (!*a || !*b)
+		return 1;
+	if ((streq(a, "vd") && has_prefix_ci(b, "van d")) || (streq(b, "vd") && has_prefix_ci(a, "van d")))
+		return 2;
+	return 0;
+}
+
+static int surname_agree(const names_person_form *a, const names_person_form *b)
+{
+	int best = 0;
+	for (size_t i = 0; i < a->n_surnames; i++)
+		for (size_t j = 0; j < b->n_surnames; j++) {
+			if (!streq(a->surnames[i].main, b->surnames[j].main))
+				continue;
+			int pa = particles_agree(a->surnames[i].particles, b->surnames[j].particles);
+			best = pa > best ? pa : best;
+		}
+	return best;
+}
+
+/* 2 same given names, 1 initials consistent with them, 0 otherwise. A
+ * first-name-only agreement, or no given name on one side, is nothing. */
+static int given_agree(const names_person_form *a, const names_person_form *b)
+{
+	if (!a->given || !b->given)
+		return 0;
+	if (!a->has_initials && !b->has_initials)
+		return streq(a->given_key, b->given_key) || streq(a->given_compact, b->given_compact) ? 2 : 0;
+	size_t na = strv_length(a->given), nb = strv_length(b->given);
+	/* Initials: the first letters of the shorter list are those of the
+	 * longer one ("P.J.M." and "Petra"; "S." and "Sjoerd"). */
+	size_t n = na < nb ? na : nb;
+	for (size_t i = 0; i < n; i++)
+		if (a->given[i][0] != b->given[i][0])
+			return 0;
+	return 1;
+}
+
+names_person_agreement names_person_compare(const names_person *a, const names_person *b)
+{
+	if (!a || !b)
+		return NAMES_PERSON_DISAGREE;
+	int sur = 0, giv = 0;
+	/* Plain and German forms are tried crosswise and independently for
+	 * the given and the surname: "Jurgen Mueller" is "Jürgen Müller"
+	 * through plain "jurgen" and German "mueller". */
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 2; j++) {
+			int s = surname_agree(&a->form[i], &b->form[j]);
+			sur = s > sur ? s : sur;
+		}
+	if (sur == 0)
+		return NAMES_PERSON_DISAGREE;
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 2; j++) {
+			int g = given_agree(&a->form[i], &b->form[j]);
+			giv = g > giv ? g : giv;
+		}
+	if (giv == 0)
+		return NAMES_PERSON_DISAGREE;
+	if (giv == 1)
+		return NAMES_PERSON_INITIALS;
+	return sur == 2 ? NAMES_PERSON_FULL : NAMES_PERSON_FULL_LOOSE;
+}

@@ -17,3 +17,83 @@ const char *names_email_domain(const char *email);
 bool names_domain_within(const char *domain, const char *company_domain);
 /* Whether domain (or a parent of it) is in free_mail (strv). */
 bool names_domain_is_free_mail(const char *domain, char *const *free_mail);
+/* Normalises a catalogue domain: trimmed, lowercased, without scheme, path,
+ * a leading "@" or "www.", or a trailing dot. -EINVAL unless it is dotted. */
+int names_domain(const char *raw, char **ret);
+/* The built-in free-mail and Dutch ISP domains (domain.md), NULL-terminated;
+ * the daemon copies it into match_options.free_mail with the configured ones. */
+extern const char *const names_free_mail_builtin[];
+
+/* ---- company names ------------------------------------------------------
+ * A company name becomes a token list: folded, IJ -> y, "&"/"en"/"and"
+ * dropped, punctuation and hyphens are separators (dotted abbreviations such
+ * as "B.V." or "A.S.R." are joined first), legal forms stripped at the ends.
+ * Low-identity words ("Holding", "Nederland", "Koninklijke") are then left
+ * out of the comparison key; trade words ("Bouw", "Transport") stay in it
+ * but are not distinctive: a name match needs a shared distinctive word. */
+typedef enum names_word_class {
+	NAMES_WORD_DISTINCTIVE,
+	NAMES_WORD_TRADE,        /* kept, but says nothing on its own */
+	NAMES_WORD_LOW_IDENTITY, /* dropped from the key */
+	NAMES_WORD_LEGAL_FORM,   /* dropped at either end of the name */
+	NAMES_WORD_CONNECTOR,    /* "en", "and": dropped ("&" is a separator) */
+} names_word_class;
+
+/* Class of one folded word (as it appears in a key, e.g. "bv", "groep"). */
+names_word_class names_company_word_class(const char *word);
+
+typedef struct names_company {
+	char *full_key;    /* legal forms gone, low-identity words kept: "philips nederland" */
+	char *key;         /* the comparison key: low-identity words gone too: "philips" */
+	char **tokens;     /* key split at spaces (strv) */
+	bool *trade;       /* per token: not distinctive */
+	size_t n_tokens;
+	size_t n_distinctive;
+} names_company;
+
+/* -EINVAL when nothing is left of raw (empty, punctuation only), -ENOMEM. */
+int names_company_parse(const char *raw, names_company *ret);
+void names_company_done(names_company *c);
+/* How well a contact's company name agrees with a relation's name (or alias):
+ * 1.0 same full key, 0.98 same key (low-identity words differ), 0.95 one
+ * typo in a word of >= 8 letters, 0.94 same distinctive words with trade
+ * words left out on one side, 0 otherwise. Names whose distinctive part is one
+ * word of <= 4 letters (acronyms: ING, KPN, BAM) only agree on the same key. */
+double names_company_compare(const names_company *contact, const names_company *relation);
+/* Whether a and b are at Damerau-Levenshtein distance exactly 1 (bytes). */
+bool names_distance_is_one(const char *a, const char *b);
+
+/* ---- person names -------------------------------------------------------- */
+typedef struct names_surname {
+	char *particles; /* "van der", "" when none */
+	char *main;      /* "molen" */
+} names_surname;
+
+typedef struct names_person_form {
+	char **given;     /* given-name words, hyphens split; initials as one letter (strv, may be NULL) */
+	bool has_initials;
+	char *given_key;     /* given words joined by spaces, "" when none */
+	char *given_compact; /* the same without spaces: "Annemarie" = "Anne-Marie" */
+	names_surname *surnames; /* alternatives: "Bakker-de Wit" gives "bakker" and "de wit" */
+	size_t n_surnames;
+} names_person_form;
+
+typedef struct names_person {
+	char *display;               /* the folded full name, for evidence */
+	names_person_form form[2];   /* [0] plain fold, [1] German transliteration */
+} names_person;
+
+typedef enum names_person_agreement {
+	NAMES_PERSON_DISAGREE = 0,
+	NAMES_PERSON_INITIALS,   /* initials agree with the given names, same surname */
+	NAMES_PERSON_FULL_LOOSE, /* same given name and main surname, particles on one side only */
+	NAMES_PERSON_FULL,       /* same given name, particles and main surname */
+} names_person_agreement;
+
+/* A whole name: "Jan de Vries", "P.J.M. van den Berg", "Vries, Jan de".
+ * -EINVAL when there is no surname (empty, or particles only). */
+int names_person_parse(const char *full, names_person *ret);
+/* Separate fields as exports give them; first may be NULL or hold initials. */
+int names_person_parse_split(const char *first, const char *last, names_person *ret);
+void names_person_done(names_person *p);
+names_person_agreement names_person_compare(const names_person *a, const names_person *b);

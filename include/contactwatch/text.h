@@ -11,3 +11,6 @@ bool text_utf8_valid(const char *s, size_t n);
 int text_fold(const char *s, char **ret);
 /* Trims ASCII whitespace and U+00A0 at both ends, in place; returns s. */
 char *text_strip(char *s);
+/* As text_fold, but a/o/u with a diaeresis become "ae"/"oe"/"ue" (German
+ * transliteration: "Müller" -> "mueller"), an alternative form for names. */
+int text_fold_german(const char *s, char **ret);

@@ -1,0 +1,398 @@
+/* test_names.c — LinkedIn URLs, e-mail addresses and domains, company name
+ * keys and comparison, person name parsing and agreement. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "contactwatch/names.h"
+
+static void assert_url(const char *in, const char *want)
+{
+	char *out = NULL;
+	int r = names_linkedin_url(in, &out);
+	if (!want) {
+		assert_int_equal(r, -EINVAL);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void test_linkedin_url(void **state)
+{
+	(void)state;
+	const char *w = "linkedin.com/in/sjoerdvdmolen";
+	assert_url("https://www.linkedin.com/in/sjoerdvdmolen", w);
+	assert_url("https://nl.linkedin.com/in/sjoerdvdmolen/", w);
+	assert_url("http://linkedin.com/in/SjoerdVdMolen?originalSubdomain=nl", w);
+	assert_url("  www.linkedin.com/in/sjoerdvdmolen#about ", w);
+	assert_url("linkedin.com/in/sjoerdvdmolen", w);
+	assert_url("//www.linkedin.com/in/sjoerdvdmolen", w);
+	assert_url("HTTPS://WWW.LINKEDIN.COM/IN/SJOERDVDMOLEN", w);
+	assert_url("https://www.linkedin.com:443/in//sjoerdvdmolen/details/experience/", w);
+	assert_url("https://www.linkedin.com/mwlite/in/sjoerdvdmolen", w);
+	assert_url("https://www.linkedin.com/in/j%C3%BCrgen-m%C3%BCller-1a2b", "linkedin.com/in/jürgen-müller-1a2b");
+	assert_url("https://www.linkedin.com/in/J%C3%9CRGEN", "linkedin.com/in/jürgen");
+	assert_url("https://www.linkedin.com/in/JÜRGEN", "linkedin.com/in/jürgen");
+	assert_url("https://www.linkedin.com/in/100%-sure", "linkedin.com/in/100%-sure");
+	assert_url("https://www.linkedin.com/company/jansen-bouw/", "linkedin.com/company/jansen-bouw");
+	assert_url("https://www.linkedin.com/in/a%2Fb", NULL);    /* slash smuggled in */
+	assert_url("https://www.linkedin.com/in/a%00b", NULL);
+	assert_url("https://www.linkedin.com/in/%ff", NULL);      /* not UTF-8 */
+	assert_url("https://www.linkedin.com/in/", NULL);
+	assert_url("https://www.linkedin.com/feed/", NULL);
+	assert_url("https://www.notlinkedin.com/in/x", NULL);
+	assert_url("https://linkedin.com.evil.example/in/x", NULL);
+	assert_url("https://example.com/in/x", NULL);
+	assert_url("", NULL);
+	assert_url(NULL, NULL);
+}
+
+static void assert_email(const char *in, const char *want)
+{
+	char *out = NULL;
+	int r = names_email(in, &out);
+	if (!want) {
+		assert_int_equal(r, -EINVAL);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void test_email(void **state)
+{
+	(void)state;
+	assert_email("S.vanderMolen@Veldhof.nl", "s.vandermolen@veldhof.nl");
+	assert_email("  p@acme.nl ", "p@acme.nl");
+	assert_email("mailto:P@Acme.NL", "p@acme.nl");
+	assert_email("<p@acme.nl>", "p@acme.nl");
+	assert_email("p@acme.nl.", "p@acme.nl");
+	assert_email("p@acme", NULL);
+	assert_email("p@@acme.nl", NULL);
+	assert_email("a@b@acme.nl", NULL);
+	assert_email("@acme.nl", NULL);
+	assert_email("p@.acme.nl", NULL);
+	assert_email("p@acme..nl", NULL);
+	assert_email("p q@acme.nl", NULL);
+	assert_email("p@ac me.nl", NULL);
+	assert_email("p;q@acme.nl", NULL);
+	assert_email("", NULL);
+	assert_email(NULL, NULL);
+	assert_string_equal(names_email_domain("p@acme.nl"), "acme.nl");
+	assert_null(names_email_domain("nope"));
+	assert_null(names_email_domain(NULL));
+}
+
+static void assert_domain(const char *in, const char *want)
+{
+	char *out = NULL;
+	int r = names_domain(in, &out);
+	if (!want) {
+		assert_int_equal(r, -EINVAL);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void test_domains(void **state)
+{
+	(void)state;
+	assert_domain("hoogendijk.nl", "hoogendijk.nl");
+	assert_domain(" HoogenDijk.NL ", "hoogendijk.nl");
+	assert_domain("www.hoogendijk.nl", "hoogendijk.nl");
+	assert_domain("https://www.hoogendijk.nl/contact", "hoogendijk.nl");
+	assert_domain("@hoogendijk.nl", "hoogendijk.nl");
+	assert_domain("hoogendijk.nl.", "hoogendijk.nl");
+	assert_domain("hoogendijk", NULL);
+	assert_domain("hoog endijk.nl", NULL);
+	assert_domain("", NULL);
+
+	assert_true(names_domain_within("hoogendijk.nl", "hoogendijk.nl"));
+	assert_true(names_domain_within("mail.hoogendijk.nl", "hoogendijk.nl"));
+	assert_true(names_domain_within("a.b.hoogendijk.nl", "hoogendijk.nl"));
+	assert_true(names_domain_within("MAIL.Hoogendijk.nl", "hoogendijk.nl"));
+	assert_false(names_domain_within("nothoogendijk.nl", "hoogendijk.nl"));
+	assert_false(names_domain_within("hoogendijk.nl.example.com", "hoogendijk.nl"));
+	assert_false(names_domain_within("hoogendijk.nlx", "hoogendijk.nl"));
+	assert_false(names_domain_within("nl", "hoogendijk.nl"));
+	assert_false(names_domain_within(".hoogendijk.nl", "x.hoogendijk.nl"));
+	assert_false(names_domain_within(NULL, "hoogendijk.nl"));
+	assert_false(names_domain_within("hoogendijk.nl", ""));
+
+	char *const fm[] = { (char *)"gmail.com", (char *)"hotmail.nl", NULL };
+	assert_true(names_domain_is_free_mail("gmail.com", fm));
+	assert_true(names_domain_is_free_mail("GMail.com", fm));
+	assert_true(names_domain_is_free_mail("mail.hotmail.nl", fm));
+	assert_false(names_domain_is_free_mail("notgmail.com", fm));
+	assert_false(names_domain_is_free_mail("gmail.com.example.nl", fm));
+	assert_false(names_domain_is_free_mail("gmail.com", NULL));
+	assert_false(names_domain_is_free_mail(NULL, fm));
+
+	/* The built-in list covers domain.md's domains. */
+	const char *want[] = { "gmail.com", "hotmail.com", "hotmail.nl", "outlook.com", "live.nl", "yahoo.com",
+			       "icloud.com", "me.com", "protonmail.com", "ziggo.nl", "kpnmail.nl", "planet.nl",
+			       "home.nl", "hetnet.nl", "xs4all.nl", "chello.nl", "upcmail.nl", "casema.nl",
+			       "quicknet.nl", "online.nl", "telfort.nl", "tele2.nl", "zeelandnet.nl" };
+	for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+		bool found = false;
+		for (const char *const *f = names_free_mail_builtin; *f; f++)
+			found = found || streq(*f, want[i]);
+		assert_true(found);
+	}
+}
+
+static void test_word_classes(void **state)
+{
+	(void)state;
+	/* Every table entry is found (the tables are bsearched: this fails if
+	 * one is out of order) and ordinary words are distinctive. */
+	const char *legal[] = { "ab", "ag", "bv", "bvba", "cie", "co", "commv", "cooperatie", "cooperatieve",
+				"corp", "corporation", "cv", "eenmanszaak", "ev", "gmbh", "inc", "incorporated",
+				"kg", "limited", "llc", "llp", "ltd", "nv", "ohg", "plc", "sa", "sarl", "sas",
+				"scrl", "sprl", "srl", "stichting", "ua", "vereniging", "vof", "vzw" };
+	for (size_t i = 0; i < ELEMENTSOF(legal); i++)
+		assert_int_equal(names_company_word_class(legal[i]), NAMES_WORD_LEGAL_FORM);
+	const char *low[] = { "benelux", "europe", "european", "global", "groep", "group", "groupe", "gruppe",
+			      "holding", "holdings", "international", "intl", "koninklijke", "nederland",
+			      "netherlands", "nl", "royal", "worldwide" };
+	for (size_t i = 0; i < ELEMENTSOF(low); i++)
+		assert_int_equal(names_company_word_class(low[i]), NAMES_WORD_LOW_IDENTITY);
+	const char *trade[] = { "aannemer", "advocaten", "bank", "bouw", "de", "gemeente", "installaties",
+				"logistics", "logistiek", "oost", "services", "t", "techniek", "the",
+				"transport", "van", "zonen", "zorg", "zuid", "x" };
+	for (size_t i = 0; i < ELEMENTSOF(trade); i++)
+		assert_int_equal(names_company_word_class(trade[i]), NAMES_WORD_TRADE);
+	const char *conn[] = { "and", "en", "und" };
+	for (size_t i = 0; i < ELEMENTSOF(conn); i++)
+		assert_int_equal(names_company_word_class(conn[i]), NAMES_WORD_CONNECTOR);
+	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz" };
+	for (size_t i = 0; i < ELEMENTSOF(dist); i++)
+		assert_int_equal(names_company_word_class(dist[i]), NAMES_WORD_DISTINCTIVE);
+}
+
+static void assert_company(const char *in, const char *full, const char *key, size_t distinctive)
+{
+	names_company c;
+	assert_int_equal(names_company_parse(in, &c), 0);
+	assert_string_equal(c.full_key, full);
+	assert_string_equal(c.key, key);
+	assert_int_equal(c.n_distinctive, distinctive);
+	assert_int_equal(c.n_tokens, strv_length(c.tokens));
+	names_company_done(&c);
+}
+
+static void test_company_parse(void **state)
+{
+	(void)state;
+	assert_company("Hoogendijk Installaties B.V.", "hoogendyk installaties", "hoogendyk installaties", 1);
+	assert_company("HOOGENDIJK INSTALLATIES BV", "hoogendyk installaties", "hoogendyk installaties", 1);
+	assert_company("Stichting Zorgpunt Oost", "zorgpunt oost", "zorgpunt oost", 1);
+	assert_company("Coöperatie Veldhof U.A.", "veldhof", "veldhof", 1);
+	assert_company("Smit & Zonen Transport B.V.", "smit zonen transport", "smit zonen transport", 1);
+	assert_company("Smit en Zonen Transport", "smit zonen transport", "smit zonen transport", 1);
+	assert_company("Koninklijke Philips N.V.", "koninklyke philips", "philips", 1);
+	assert_company("ABN-AMRO", "abn amro", "abn amro", 2);
+	assert_company("ABN AMRO Bank N.V.", "abn amro bank", "abn amro bank", 2);
+	assert_company("Müller GmbH & Co. KG", "muller", "muller", 1);
+	assert_company("Acme Inc.", "acme", "acme", 1);
+	assert_company("Acme, Incorporated", "acme", "acme", 1);
+	assert_company("Acme L.L.C.", "acme", "acme", 1);
+	assert_company("Acme Ltd", "acme", "acme", 1);
+	assert_company("Acme Limited", "acme", "acme", 1);
+	assert_company("Acme PLC", "acme", "acme", 1);
+	assert_company("Acme S.A.R.L.", "acme", "acme", 1);
+	assert_company("Acme SAS", "acme", "acme", 1);
+	assert_company("Acme BVBA", "acme", "acme", 1);
+	assert_company("Acme Comm.V.", "acme", "acme", 1);
+	assert_company("Acme VZW", "acme", "acme", 1);
+	assert_company("Acme e.V.", "acme", "acme", 1);
+	assert_company("Acme V.O.F.", "acme", "acme", 1);
+	assert_company("Acme C.V.", "acme", "acme", 1);
+	assert_company("Eenmanszaak Acme", "acme", "acme", 1);
+	assert_company("Vereniging Acme", "acme", "acme", 1);
+	assert_company("A.S.R. Verzekeringen", "asr verzekeringen", "asr verzekeringen", 1);
+	assert_company("St.Jansdal", "st jansdal", "st jansdal", 2);
+	assert_company("Van 't Hof Bouw", "van t hof bouw", "van t hof bouw", 1);
+	assert_company("Holding B.V.", "holding", "holding", 0);        /* nothing but low identity */
+	assert_company("BV", "bv", "bv", 1);                            /* never strip everything */
+	assert_company("AG Insurance", "ag insurance", "ag insurance", 1); /* AG first is the name */
+	assert_company("Transport Nederland B.V.", "transport nederland", "transport", 0);
+
+	names_company c;
+	assert_int_equal(names_company_parse("", &c), -EINVAL);
+	assert_int_equal(names_company_parse(" - & . ", &c), -EINVAL);
+	assert_int_equal(names_company_parse(NULL, &c), -EINVAL);
+	names_company_done(NULL);
+}
+
+static double compare(const char *contact, const char *relation)
+{
+	names_company a, b;
+	assert_int_equal(names_company_parse(contact, &a), 0);
+	assert_int_equal(names_company_parse(relation, &b), 0);
+	double v = names_company_compare(&a, &b);
+	names_company_done(&a);
+	names_company_done(&b);
+	return v;
+}
+
+static void test_company_compare(void **state)
+{
+	(void)state;
+	assert_true(compare("Hoogendijk Installaties BV", "Hoogendijk Installaties B.V.") == 1.0);
+	assert_true(compare("Philips Nederland B.V.", "Koninklijke Philips N.V.") == 0.98);
+	assert_true(compare("Hoogendijk Instalaties", "Hoogendijk Installaties B.V.") == 0.95);
+	assert_true(compare("ABN-AMRO", "ABN AMRO Bank N.V.") == 0.94);
+	assert_true(compare("Vanderlnade", "Vanderlande") == 0.95);
+	assert_true(compare("Vanderlandee", "Vanderlande") == 0.95);
+	assert_true(compare("Vandrlande", "Vanderlande") == 0.95);
+	assert_true(compare("Vandarlande", "Vanderlande") == 0.95);
+	assert_true(compare("Vandarlando", "Vanderlande") == 0.0);   /* two edits */
+	assert_true(compare("Verberg", "Verburg") == 0.0);           /* short word */
+	assert_true(compare("Phillips", "Philips") == 0.0);
+	assert_true(compare("Phillips 66", "Koninklijke Philips N.V.") == 0.0);
+	assert_true(compare("Verburg Installaties", "Hoogendijk Installaties") == 0.0);
+	assert_true(compare("AMRO Logistics", "ABN AMRO Bank N.V.") == 0.0);
+	assert_true(compare("Ingram Micro", "ING") == 0.0);
+	assert_true(compare("ING Bank", "ING Groep N.V.") == 0.0);
+	assert_true(compare("KPMG", "KPN") == 0.0);
+	assert_true(compare("ASM International N.V.", "ASML Holding N.V.") == 0.0);
+	assert_true(compare("Koninklijke Jumbo Groep", "Koninklijke BAM Groep N.V.") == 0.0);
+	assert_true(compare("Jansen Transport", "Jansen Bouw") == 0.0);
+	assert_true(compare("Bouw", "Jansen Bouw") == 0.0);
+	assert_true(compare("Transport", "Transport Nederland") == 0.0);
+	assert_true(compare("Transport Nederland", "Transport Nederland BV") == 1.0);
+	assert_true(compare("Zorgpunt", "Zorgpunt Oost") == 0.94);
+
+	assert_true(names_distance_is_one("abcd", "abd"));
+	assert_true(names_distance_is_one("abd", "abcd"));
+	assert_true(names_distance_is_one("abcd", "abdc"));
+	assert_true(names_distance_is_one("abcd", "abce"));
+	assert_true(names_distance_is_one("", "a"));
+	assert_false(names_distance_is_one("abcd", "abcd"));
+	assert_false(names_distance_is_one("abcd", "badc"));
+	assert_false(names_distance_is_one("abcd", "ab"));
+	assert_false(names_distance_is_one("abcd", "acbe"));
+}
+
+static names_person_agreement agree(const char *first, const char *last, const char *relation)
+{
+	names_person a, b;
+	assert_int_equal(names_person_parse_split(first, last, &a), 0);
+	assert_int_equal(names_person_parse(relation, &b), 0);
+	names_person_agreement v = names_person_compare(&a, &b);
+	assert_int_equal(names_person_compare(&b, &a), v); /* symmetric */
+	names_person_done(&a);
+	names_person_done(&b);
+	return v;
+}
+
+static void test_person_parse(void **state)
+{
+	(void)state;
+	names_person p;
+	assert_int_equal(names_person_parse("P.J.M. van den Berg", &p), 0);
+	assert_string_equal(p.display, "p.j.m. van den berg");
+	assert_int_equal(strv_length(p.form[0].given), 3);
+	assert_true(p.form[0].has_initials);
+	assert_int_equal(p.form[0].n_surnames, 1);
+	assert_string_equal(p.form[0].surnames[0].particles, "van den");
+	assert_string_equal(p.form[0].surnames[0].main, "berg");
+	names_person_done(&p);
+
+	assert_int_equal(names_person_parse("Vries, Jan de", &p), 0);
+	assert_string_equal(p.form[0].given[0], "jan");
+	assert_string_equal(p.form[0].surnames[0].particles, "de");
+	assert_string_equal(p.form[0].surnames[0].main, "vries");
+	names_person_done(&p);
+
+	assert_int_equal(names_person_parse("Eva Bakker-de Wit", &p), 0);
+	assert_int_equal(p.form[0].n_surnames, 2);
+	assert_string_equal(p.form[0].surnames[0].main, "bakker");
+	assert_string_equal(p.form[0].surnames[1].particles, "de");
+	assert_string_equal(p.form[0].surnames[1].main, "wit");
+	names_person_done(&p);
+
+	assert_int_equal(names_person_parse("Anne-Marie IJsselstein", &p), 0);
+	assert_int_equal(strv_length(p.form[0].given), 2);
+	assert_string_equal(p.form[0].surnames[0].main, "ysselstein");
+	names_person_done(&p);
+
+	assert_int_equal(names_person_parse("Jürgen Müller", &p), 0);
+	assert_string_equal(p.form[0].surnames[0].main, "muller");
+	assert_string_equal(p.form[1].surnames[0].main, "mueller");
+	assert_string_equal(p.form[1].given[0], "juergen");
+	names_person_done(&p);
+
+	assert_int_equal(names_person_parse("Jan in 't Veld", &p), 0);
+	assert_string_equal(p.form[0].surnames[0].particles, "in t");
+	assert_string_equal(p.form[0].surnames[0].main, "veld");
+	names_person_done(&p);
+
+	/* A lone word is a surname; particles alone are nothing. */
+	assert_int_equal(names_person_parse("Madonna", &p), 0);
+	assert_null(p.form[0].given);
+	names_person_done(&p);
+	assert_int_equal(names_person_parse("van der", &p), -EINVAL);
+	assert_int_equal(names_person_parse_split("Sjoerd", "van der", &p), -EINVAL);
+	assert_int_equal(names_person_parse("", &p), -EINVAL);
+	assert_int_equal(names_person_parse(NULL, &p), -EINVAL);
+	names_person_done(NULL);
+}
+
+static void test_person_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(agree("Sjoerd", "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Sjoerd", "Van Der Molen", "Sjoerd van der Molen"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Sjoerd van der", "Molen", "Sjoerd van der Molen"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Sjoerd", "v.d. Molen", "Sjoerd van der Molen"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Sjoerd", "Molen", "Sjoerd van der Molen"), NAMES_PERSON_FULL_LOOSE);
+	assert_int_equal(agree("S.", "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_INITIALS);
+	assert_int_equal(agree("S", "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_INITIALS);
+	assert_int_equal(agree("Petra", "van den Berg", "P.J.M. van den Berg"), NAMES_PERSON_INITIALS);
+	assert_int_equal(agree("P.J.", "van den Berg", "P.J.M. van den Berg"), NAMES_PERSON_INITIALS);
+	assert_int_equal(agree("Anne Marie", "Ijsselstein", "Anne-Marie IJsselstein"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Annemarie", "Yzelstein", "Anne-Marie IJzelstein"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("A.M.", "IJsselstein", "Anne-Marie IJsselstein"), NAMES_PERSON_INITIALS);
+	assert_int_equal(agree("Jurgen", "Mueller", "Jürgen Müller"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Jurgen", "Muller", "Jürgen Müller"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Juergen", "Müller", "Jürgen Mueller"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Eva", "Bakker-de Wit", "Eva de Wit"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Eva", "Bakker - de Wit", "Eva de Wit"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Eva", "de Wit", "Eva Bakker-de Wit"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Eva", "Bakker", "Eva Bakker-de Wit"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("Jan", "de Vries", "Vries, Jan de"), NAMES_PERSON_FULL);
+	assert_int_equal(agree("José", "Ramírez", "Jose Ramirez"), NAMES_PERSON_FULL);
+
+	assert_int_equal(agree("Pieter", "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("J.", "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Sjoerd", "de Molen", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Sjoerd", "Molenaar", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Anne", "IJsselstein", "Anne-Marie IJsselstein"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree(NULL, "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Sjoerd", "Molen", "Molen"), NAMES_PERSON_DISAGREE); /* surname only */
+	assert_int_equal(names_person_compare(NULL, NULL), NAMES_PERSON_DISAGREE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linkedin_url),
+		cmocka_unit_test(test_email),
+		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_word_classes),
+		cmocka_unit_test(test_company_parse),
+		cmocka_unit_test(test_company_compare),
+		cmocka_unit_test(test_person_parse),
+		cmocka_unit_test(test_person_compare),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
