@@ -14,18 +14,8 @@
 #include <unistd.h>
 
 #include "contactwatch/config.h"
+#include "contactwatch/names.h"
 #include "contactwatch/date.h"
-
-const char *const config_builtin_free_mail[] = {
-	"gmail.com", "googlemail.com", "hotmail.com", "hotmail.nl", "hotmail.co.uk", "outlook.com",
-	"outlook.nl", "live.nl", "live.com", "msn.com", "yahoo.com", "yahoo.nl", "ymail.com", "aol.com",
-	"icloud.com", "me.com", "mac.com", "protonmail.com", "proton.me", "pm.me", "gmx.net", "gmx.de",
-	"gmx.com", "web.de", "mail.com", "zoho.com", "ziggo.nl", "kpnmail.nl", "kpnplanet.nl", "planet.nl",
-	"home.nl", "hetnet.nl", "xs4all.nl", "chello.nl", "upcmail.nl", "casema.nl", "quicknet.nl",
-	"online.nl", "telfort.nl", "tele2.nl", "zeelandnet.nl", "caiway.nl", "solcon.nl", "telenet.be",
-	"skynet.be", "proximus.be",
-	NULL,
-};
 
 /* inih's documented line limit: INI_MAX_LINE includes '\r', '\n' and NUL. */
 #define CONF_LINE_MAX (INI_MAX_LINE - 3)
@@ -1130,7 +1120,7 @@ static int free_mail_build(config *c)
 	char **user = TAKE_PTR(c->free_mail_domains), **all = NULL;
 	int r = 0;
 
-	for (const char *const *p = config_builtin_free_mail; *p && r >= 0; p++)
+	for (const char *const *p = names_free_mail_builtin; *p && r >= 0; p++)
 		r = strv_push(&all, *p);
 	for (char **p = user; p && *p && r >= 0; p++)
 		if (!strv_contains(all, *p))

@@ -11,12 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-/* relations.h (not ours) has a slash-star inside its opening comment;
- * until its owner rewords it, -Wcomment must not fail this file. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "contactwatch/match.h"
-#pragma GCC diagnostic pop
 #include "contactwatch/names.h"
 
 /* Scores of the features (0..1). A signal that names one person or one

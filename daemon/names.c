@@ -79,13 +79,14 @@ static char *join_words(char *const *words, size_t n)
 /* ---- e-mail, domains, URLs ---------------------------------------------- */
 
 const char *const names_free_mail_builtin[] = {
-	"aol.com", "casema.nl", "chello.nl", "gmail.com", "gmx.de", "gmx.net", "googlemail.com",
-	"hetnet.nl", "home.nl", "hotmail.com", "hotmail.nl", "icloud.com", "kpnmail.nl", "live.com",
-	"live.nl", "mac.com", "me.com", "msn.com", "online.nl", "outlook.com", "outlook.nl",
-	"planet.nl", "proton.me", "protonmail.com", "quicknet.nl", "skynet.be", "tele2.nl",
-	"telenet.be", "telfort.nl", "upcmail.nl", "web.de", "xs4all.nl", "yahoo.com", "yahoo.nl",
-	"zeelandnet.nl", "ziggo.nl",
-	NULL,
+	"gmail.com", "googlemail.com", "hotmail.com", "hotmail.nl", "hotmail.co.uk", "outlook.com",
+	"outlook.nl", "live.nl", "live.com", "msn.com", "yahoo.com", "yahoo.nl", "ymail.com", "aol.com",
+	"icloud.com", "me.com", "mac.com", "protonmail.com", "proton.me", "pm.me", "gmx.net", "gmx.de",
+	"gmx.com", "web.de", "mail.com", "zoho.com", "ziggo.nl", "kpnmail.nl", "kpnplanet.nl", "planet.nl",
+	"home.nl", "hetnet.nl", "xs4all.nl", "chello.nl", "upcmail.nl", "casema.nl", "quicknet.nl",
+	"online.nl", "telfort.nl", "tele2.nl", "zeelandnet.nl", "caiway.nl", "solcon.nl", "telenet.be",
+	"skynet.be", "proximus.be",
+		NULL,
 };
 
 /* A domain we accept as an identity: dotted labels of [a-z0-9-] (or

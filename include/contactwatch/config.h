@@ -70,7 +70,7 @@ typedef struct config {
 	int log_level;        /* LOG_ERR..LOG_DEBUG */
 	double person_threshold;
 	double company_threshold;
-	char **free_mail_domains; /* built-in list plus FreeMailDomains= */
+	char **free_mail_domains; /* names_free_mail_builtin plus FreeMailDomains= */
 	channel_config *channels;
 	size_t n_channels;
 	employee *employees;  /* sorted by id */
@@ -87,5 +87,3 @@ config *config_free(config *c);
 const employee *config_find_employee(const config *c, const char *id);
 /* Whether day `today` lies in [departure, window_end]. */
 bool employee_in_window(const employee *e, int32_t today);
-/* The built-in free-mail and ISP domains (domain.md). NULL-terminated. */
-extern const char *const config_builtin_free_mail[];

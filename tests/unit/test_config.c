@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "contactwatch/config.h"
+#include "contactwatch/names.h"
 #include "contactwatch/date.h"
 #include <ini.h>
 
@@ -336,7 +337,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_float_equal(c->person_threshold, 0.90, 1e-12);
 	assert_float_equal(c->company_threshold, 0.92, 1e-12);
-	assert_int_equal(strv_length(c->free_mail_domains), strv_length((char *const *)config_builtin_free_mail));
+	assert_int_equal(strv_length(c->free_mail_domains), strv_length((char *const *)names_free_mail_builtin));
 	assert_int_equal(c->n_channels, 0);
 	assert_int_equal(c->n_employees, 0);
 	assert_null(f->d.errors);
@@ -349,7 +350,7 @@ static void test_defaults(void **state)
 	assert_string_equal(f->c->state_dir, CW_DEFAULT_STATE_DIR);
 	assert_int_equal(f->c->scan_interval_usec, 15 * USEC_PER_MIN);
 
-	for (const char *const *d = config_builtin_free_mail; *d; d++)
+	for (const char *const *d = names_free_mail_builtin; *d; d++)
 		assert_true(strv_contains(f->c->free_mail_domains, *d));
 	static const char *const must[] = { "gmail.com", "hotmail.com", "hotmail.nl", "outlook.com", "live.nl",
 					    "yahoo.com", "icloud.com", "me.com", "protonmail.com", "ziggo.nl",

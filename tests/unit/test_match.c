@@ -9,11 +9,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-/* relations.h (not ours) has a slash-star inside its opening comment. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "contactwatch/match.h"
-#pragma GCC diagnostic pop
 #include "contactwatch/names.h"
 
 /* Cases a first cut cannot get right, with what it does instead; each is
