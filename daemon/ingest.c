@@ -92,21 +92,23 @@ static int ingest_run_init(ingest_run *run, const ingest_options *opt, ingest_re
 
 static int ingest_run_unknown(ingest_run *run, const char *head, size_t len, bool at_eof)
 {
-	char cells[384], known[128];
-	size_t k = 0;
-	unsigned line;
+	char *msg = run->result->error;
+	const size_t size = sizeof run->result->error;
+	size_t k, known_end;
+	unsigned line = 0;
 
-	known[0] = '\0';
-	for (size_t i = 1; ingest_names[i] && k < sizeof known; i++)
-		k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i > 1 ? ", " : "", ingest_names[i]);
-	line = ingest_csv_describe_head(head, len, at_eof, cells, sizeof cells);
+	k = (size_t)snprintf(msg, size, "no known export format (");
+	for (size_t i = 1; ingest_names[i] && k < size; i++)
+		k += (size_t)snprintf(msg + k, size - k, "%s%s", i > 1 ? ", " : "", ingest_names[i]);
+	known_end = k;
+	if (k < size)
+		k += (size_t)snprintf(msg + k, size - k, "); headers found: ");
+	/* The cells go last so that a long header line is what gets cut. */
+	if (k < size)
+		line = ingest_csv_describe_head(head, len, at_eof, msg + k, size - k);
+	if (!line && known_end < size)
+		snprintf(msg + known_end, size - known_end, "); no header line found");
 	run->result->error_line = line;
-	if (line)
-		snprintf(run->result->error, sizeof run->result->error,
-			 "no known export format (%s); headers found: %s", known, cells);
-	else
-		snprintf(run->result->error, sizeof run->result->error,
-			 "no known export format (%s); no header line found", known);
 	return -EMEDIUMTYPE;
 }
 

@@ -21,8 +21,8 @@ enum csv_state {
 
 static const char csv_bom[] = "\xef\xbb\xbf";
 
-struct csv_tokenizer {
-	csv_record_fn cb;
+struct ingest_csv_tokenizer {
+	ingest_csv_record_fn cb;
 	void *userdata;
 	char delims[4];
 	enum csv_state state;
@@ -33,10 +33,10 @@ struct csv_tokenizer {
 	bool bom_done;
 	bool prev_cr;         /* last byte was CR: a following LF is the same line end */
 	bool field_blank;     /* cell so far only blanks: a quote still opens it (` "a,b"`) */
-	int stopped;          /* sticky: CSV_STOP or an error; later input is ignored */
+	int stopped;          /* sticky: INGEST_CSV_STOP or an error; later input is ignored */
 
 	/* The current record: cells NUL-terminated one after another in buf,
-	 * which is what lets csv_record_resplit merge cells in place. */
+	 * which is what lets ingest_csv_record_resplit merge cells in place. */
 	char *buf;
 	size_t len, cap;
 	size_t field_start;
@@ -49,7 +49,7 @@ struct csv_tokenizer {
 	unsigned error_line;
 };
 
-csv_tokenizer *csv_tokenizer_free(csv_tokenizer *t)
+ingest_csv_tokenizer *ingest_csv_tokenizer_free(ingest_csv_tokenizer *t)
 {
 	if (t) {
 		free(t->buf);
@@ -61,7 +61,7 @@ csv_tokenizer *csv_tokenizer_free(csv_tokenizer *t)
 	return NULL;
 }
 
-int csv_tokenizer_set_delimiters(csv_tokenizer *t, const char *delims)
+int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *delims)
 {
 	size_t n = strlen(delims);
 	if (n < 1 || n >= sizeof t->delims)
@@ -70,9 +70,9 @@ int csv_tokenizer_set_delimiters(csv_tokenizer *t, const char *delims)
 	return 0;
 }
 
-csv_tokenizer *csv_tokenizer_new(const char *delims, csv_record_fn cb, void *userdata)
+ingest_csv_tokenizer *ingest_csv_tokenizer_new(const char *delims, ingest_csv_record_fn cb, void *userdata)
 {
-	csv_tokenizer *t = calloc(1, sizeof *t);
+	ingest_csv_tokenizer *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
 	t->cb = cb;
@@ -81,19 +81,19 @@ csv_tokenizer *csv_tokenizer_new(const char *delims, csv_record_fn cb, void *use
 	t->starts = calloc(CW_MAX_COLUMNS, sizeof *t->starts);
 	t->seps = calloc(CW_MAX_COLUMNS, sizeof *t->seps);
 	t->fields = calloc(CW_MAX_COLUMNS, sizeof *t->fields);
-	if (!t->starts || !t->seps || !t->fields || csv_tokenizer_set_delimiters(t, delims) < 0)
-		return csv_tokenizer_free(t);
+	if (!t->starts || !t->seps || !t->fields || ingest_csv_tokenizer_set_delimiters(t, delims) < 0)
+		return ingest_csv_tokenizer_free(t);
 	return t;
 }
 
-const char *csv_tokenizer_error(const csv_tokenizer *t, unsigned *ret_line)
+const char *ingest_csv_tokenizer_error(const ingest_csv_tokenizer *t, unsigned *ret_line)
 {
 	if (ret_line)
 		*ret_line = t->error_line;
 	return t->error[0] ? t->error : NULL;
 }
 
-__attribute__((format(printf, 3, 4))) static int csv_fail(csv_tokenizer *t, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int csv_fail(ingest_csv_tokenizer *t, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -103,7 +103,7 @@ __attribute__((format(printf, 3, 4))) static int csv_fail(csv_tokenizer *t, unsi
 	return -EBADMSG;
 }
 
-static int csv_reserve(csv_tokenizer *t, size_t extra)
+static int csv_reserve(ingest_csv_tokenizer *t, size_t extra)
 {
 	if (t->len + extra <= t->cap)
 		return 0;
@@ -119,7 +119,7 @@ static int csv_reserve(csv_tokenizer *t, size_t extra)
 	return 0;
 }
 
-static int csv_append(csv_tokenizer *t, char c)
+static int csv_append(ingest_csv_tokenizer *t, char c)
 {
 	if (t->len - t->field_start >= CW_MAX_FIELD_BYTES)
 		return csv_fail(t, t->field_line, "cell longer than %u bytes", CW_MAX_FIELD_BYTES);
@@ -133,7 +133,7 @@ static int csv_append(csv_tokenizer *t, char c)
 	return 0;
 }
 
-static int csv_end_field(csv_tokenizer *t, char sep)
+static int csv_end_field(ingest_csv_tokenizer *t, char sep)
 {
 	if (t->n_fields >= CW_MAX_COLUMNS)
 		return csv_fail(t, t->record_line, "more than %u cells in one record", CW_MAX_COLUMNS);
@@ -151,14 +151,14 @@ static int csv_end_field(csv_tokenizer *t, char sep)
 	return 0;
 }
 
-static int csv_emit(csv_tokenizer *t)
+static int csv_emit(ingest_csv_tokenizer *t)
 {
 	int r = csv_end_field(t, 0);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < t->n_fields; i++)
 		t->fields[i] = t->buf + t->starts[i];
-	csv_record rec = {
+	ingest_csv_record rec = {
 		.fields = t->fields,
 		.seps = t->seps,
 		.n_fields = t->n_fields,
@@ -170,12 +170,12 @@ static int csv_emit(csv_tokenizer *t)
 	return r;
 }
 
-static bool csv_is_delim(const csv_tokenizer *t, char c)
+static bool csv_is_delim(const ingest_csv_tokenizer *t, char c)
 {
 	return c && strchr(t->delims, c);
 }
 
-static int csv_push(csv_tokenizer *t, char c)
+static int csv_push(ingest_csv_tokenizer *t, char c)
 {
 	const bool lf_after_cr = c == '\n' && t->prev_cr;
 	const bool eol = c == '\n' || c == '\r';
@@ -238,7 +238,7 @@ static int csv_push(csv_tokenizer *t, char c)
 }
 
 /* Drops a leading UTF-8 BOM, which may arrive split over several feeds. */
-static int csv_push_start(csv_tokenizer *t, char c)
+static int csv_push_start(ingest_csv_tokenizer *t, char c)
 {
 	if (t->bom_done)
 		return csv_push(t, c);
@@ -256,7 +256,7 @@ static int csv_push_start(csv_tokenizer *t, char c)
 	return csv_push(t, c);
 }
 
-int csv_tokenizer_feed(csv_tokenizer *t, const char *buf, size_t n)
+int ingest_csv_tokenizer_feed(ingest_csv_tokenizer *t, const char *buf, size_t n)
 {
 	if (t->stopped)
 		return t->stopped;
@@ -268,7 +268,7 @@ int csv_tokenizer_feed(csv_tokenizer *t, const char *buf, size_t n)
 	return 0;
 }
 
-int csv_tokenizer_finish(csv_tokenizer *t)
+int ingest_csv_tokenizer_finish(ingest_csv_tokenizer *t)
 {
 	int r = 0;
 	if (t->stopped)
@@ -293,11 +293,11 @@ int csv_tokenizer_finish(csv_tokenizer *t)
 		break;
 	}
 	/* Nothing may follow the end. */
-	t->stopped = r != 0 ? r : CSV_STOP;
+	t->stopped = r != 0 ? r : INGEST_CSV_STOP;
 	return r;
 }
 
-void csv_record_resplit(csv_record *rec, char delim)
+void ingest_csv_record_resplit(ingest_csv_record *rec, char delim)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < rec->n_fields; i++) {
@@ -316,7 +316,7 @@ void csv_record_resplit(csv_record *rec, char delim)
 	rec->n_fields = out;
 }
 
-char csv_record_main_delimiter(const csv_record *rec, const char *delims)
+char ingest_csv_record_main_delimiter(const ingest_csv_record *rec, const char *delims)
 {
 	char best = delims[0];
 	size_t best_n = 0;
@@ -395,7 +395,7 @@ static unsigned count_line_ends(const char *s, size_t n)
 
 /* Whether every cell is UTF-8; if not, the physical line of the bad byte
  * (cells may span lines). Windows-1252 decoding is a later step. */
-static bool record_utf8_valid(const csv_record *rec, unsigned *ret_line)
+static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
 {
 	unsigned line = rec->line;
 	for (size_t i = 0; i < rec->n_fields; i++) {
@@ -447,10 +447,14 @@ typedef struct csv_table_format {
  * a reordered re-save reads the same. "Connected On" is what no other
  * export has, hence required beside the name columns. */
 static const csv_alias linkedin_aliases[] = {
-	{ CSV_ROLE_FIRST, "First Name" }, { CSV_ROLE_LAST, "Last Name" },
-	{ CSV_ROLE_URL, "URL" },          { CSV_ROLE_URL, "Profile URL" },
-	{ CSV_ROLE_EMAIL, "Email Address" }, { CSV_ROLE_COMPANY, "Company" },
-	{ CSV_ROLE_POSITION, "Position" }, { CSV_ROLE_DATE, "Connected On" },
+	{ CSV_ROLE_FIRST, "First Name" },
+	{ CSV_ROLE_LAST, "Last Name" },
+	{ CSV_ROLE_URL, "URL" },
+	{ CSV_ROLE_URL, "Profile URL" },
+	{ CSV_ROLE_EMAIL, "Email Address" },
+	{ CSV_ROLE_COMPANY, "Company" },
+	{ CSV_ROLE_POSITION, "Position" },
+	{ CSV_ROLE_DATE, "Connected On" },
 };
 
 static const csv_table_format linkedin_table = {
@@ -471,11 +475,11 @@ static csv_role csv_table_role(const csv_table_format *fmt, const char *cell)
 
 /* Splits rec on its main delimiter, trims it and maps its cells; returns the
  * delimiter when rec is fmt's header (roles filled when non-NULL), else 0. */
-static char csv_table_header(const csv_table_format *fmt, csv_record *rec, signed char *roles)
+static char csv_table_header(const csv_table_format *fmt, ingest_csv_record *rec, signed char *roles)
 {
-	char delim = csv_record_main_delimiter(rec, CSV_PREAMBLE_DELIMS);
+	char delim = ingest_csv_record_main_delimiter(rec, CSV_PREAMBLE_DELIMS);
 	unsigned seen = 0;
-	csv_record_resplit(rec, delim);
+	ingest_csv_record_resplit(rec, delim);
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		csv_role role = csv_table_role(fmt, cell_trim(rec->fields[i]));
 		/* A repeated single-valued column: the first one counts. */
@@ -514,14 +518,14 @@ typedef struct csv_probe_state {
 	bool found;
 } csv_probe_state;
 
-static int csv_probe_on_record(csv_record *rec, void *userdata)
+static int csv_probe_on_record(ingest_csv_record *rec, void *userdata)
 {
 	csv_probe_state *st = userdata;
 	if (rec->line > CW_MAX_PREAMBLE_LINES)
-		return CSV_STOP;
+		return INGEST_CSV_STOP;
 	if (csv_table_header(st->fmt, rec, NULL)) {
 		st->found = true;
-		return CSV_STOP;
+		return INGEST_CSV_STOP;
 	}
 	return 0;
 }
@@ -529,19 +533,19 @@ static int csv_probe_on_record(csv_record *rec, void *userdata)
 static int csv_table_probe(const csv_table_format *fmt, const char *head, size_t len, bool at_eof)
 {
 	csv_probe_state st = { .fmt = fmt };
-	csv_tokenizer *t = csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_probe_on_record, &st);
+	ingest_csv_tokenizer *t = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_probe_on_record, &st);
 	if (!t)
 		return 0;
-	if (csv_tokenizer_feed(t, head, len) == 0 && at_eof)
-		(void)csv_tokenizer_finish(t);
-	csv_tokenizer_free(t);
+	if (ingest_csv_tokenizer_feed(t, head, len) == 0 && at_eof)
+		(void)ingest_csv_tokenizer_finish(t);
+	ingest_csv_tokenizer_free(t);
 	/* A whole header line matched by name: nothing else writes these. */
 	return st.found ? 100 : 0;
 }
 
 typedef struct csv_table_parser {
 	const csv_table_format *fmt;
-	csv_tokenizer *tok;
+	ingest_csv_tokenizer *tok;
 	ingest_record_fn cb;
 	void *userdata;
 	ingest_result *result;
@@ -574,7 +578,7 @@ static int csv_table_fail_no_header(csv_table_parser *p)
 			      CW_MAX_PREAMBLE_LINES);
 }
 
-static int csv_table_on_preamble(csv_table_parser *p, csv_record *rec)
+static int csv_table_on_preamble(csv_table_parser *p, ingest_csv_record *rec)
 {
 	char delim;
 	if (rec->line > CW_MAX_PREAMBLE_LINES)
@@ -587,10 +591,10 @@ static int csv_table_on_preamble(csv_table_parser *p, csv_record *rec)
 	/* From here on only the header's delimiter separates cells: a `;` in a
 	 * comma file is text. */
 	char d[2] = { delim, '\0' };
-	return csv_tokenizer_set_delimiters(p->tok, d);
+	return ingest_csv_tokenizer_set_delimiters(p->tok, d);
 }
 
-static int csv_table_on_row(csv_table_parser *p, csv_record *rec)
+static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 {
 	const char *single[_CSV_ROLE_MAX] = { 0 };
 	char *emails[CSV_MAX_MULTI + 1] = { 0 }, *urls[CSV_MAX_MULTI + 1] = { 0 };
@@ -628,9 +632,8 @@ static int csv_table_on_row(csv_table_parser *p, csv_record *rec)
 		} else if (role != CSV_ROLE_NONE && !single[role])
 			single[role] = cell;
 	}
-	/* Blank rows, and rows blank but for the date (LinkedIn writes those for
-	 * members who left or hid their profile: 2-3% of rows), carry nothing to
-	 * match on. They are skipped and counted neither as records nor as
+	/* Blank rows, and rows blank but for the date (2-3% of rows in real
+	 * LinkedIn exports, see domain.md), carry nothing to match on. They are skipped and counted neither as records nor as
 	 * rejected, so record numbers follow what a reader sees as contacts. */
 	if (!content)
 		return 0;
@@ -667,10 +670,13 @@ static int csv_table_on_row(csv_table_parser *p, csv_record *rec)
 	}
 	c.record = ++p->result->records;
 	c.line = rec->line;
-	return p->cb(&c, p->userdata);
+	int r = p->cb(&c, p->userdata);
+	/* Only a negative return stops (ingest.h); a positive one must not be
+	 * mistaken for the tokenizer's quiet INGEST_CSV_STOP and truncate the file. */
+	return r < 0 ? r : 0;
 }
 
-static int csv_table_on_record(csv_record *rec, void *userdata)
+static int csv_table_on_record(ingest_csv_record *rec, void *userdata)
 {
 	csv_table_parser *p = userdata;
 	unsigned bad_line;
@@ -687,7 +693,7 @@ static void *csv_table_parser_free(void *parser)
 {
 	csv_table_parser *p = parser;
 	if (p) {
-		csv_tokenizer_free(p->tok);
+		ingest_csv_tokenizer_free(p->tok);
 		free(p->name_buf);
 		free(p);
 	}
@@ -704,7 +710,7 @@ static void *csv_table_parser_new(const csv_table_format *fmt, ingest_record_fn 
 	p->cb = cb;
 	p->userdata = userdata;
 	p->result = result;
-	p->tok = csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_table_on_record, p);
+	p->tok = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_table_on_record, p);
 	p->name_buf = malloc(2 * (size_t)CW_MAX_FIELD_BYTES + 2);
 	if (!p->tok || !p->name_buf)
 		return csv_table_parser_free(p);
@@ -716,9 +722,9 @@ static int csv_table_parser_check(csv_table_parser *p, int r)
 {
 	unsigned line;
 	const char *msg;
-	if (r == CSV_STOP)
+	if (r == INGEST_CSV_STOP)
 		return 0;
-	if (r == -EBADMSG && !p->own_error && (msg = csv_tokenizer_error(p->tok, &line))) {
+	if (r == -EBADMSG && !p->own_error && (msg = ingest_csv_tokenizer_error(p->tok, &line))) {
 		snprintf(p->result->error, sizeof p->result->error, "%s", msg);
 		p->result->error_line = line;
 	}
@@ -728,13 +734,13 @@ static int csv_table_parser_check(csv_table_parser *p, int r)
 static int csv_table_parser_feed(void *parser, const char *buf, size_t n)
 {
 	csv_table_parser *p = parser;
-	return csv_table_parser_check(p, csv_tokenizer_feed(p->tok, buf, n));
+	return csv_table_parser_check(p, ingest_csv_tokenizer_feed(p->tok, buf, n));
 }
 
 static int csv_table_parser_finish(void *parser)
 {
 	csv_table_parser *p = parser;
-	int r = csv_table_parser_check(p, csv_tokenizer_finish(p->tok));
+	int r = csv_table_parser_check(p, ingest_csv_tokenizer_finish(p->tok));
 	if (r < 0)
 		return r;
 	if (!p->header_found)
@@ -755,7 +761,7 @@ typedef struct csv_describe_state {
 	unsigned line;
 } csv_describe_state;
 
-static int csv_describe_on_record(csv_record *rec, void *userdata)
+static int csv_describe_on_record(ingest_csv_record *rec, void *userdata)
 {
 	csv_describe_state *st = userdata;
 	size_t len = 0;
@@ -784,22 +790,22 @@ static int csv_describe_on_record(csv_record *rec, void *userdata)
 		st->ret[len] = '\0';
 	}
 	st->line = rec->line;
-	return CSV_STOP;
+	return INGEST_CSV_STOP;
 }
 
 unsigned ingest_csv_describe_head(const char *head, size_t len, bool at_eof, char *ret, size_t n)
 {
 	csv_describe_state st = { .ret = ret, .n = n };
-	csv_tokenizer *t;
+	ingest_csv_tokenizer *t;
 	if (n < 8)
 		return 0;
 	ret[0] = '\0';
-	t = csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_describe_on_record, &st);
+	t = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_describe_on_record, &st);
 	if (!t)
 		return 0;
-	if (csv_tokenizer_feed(t, head, len) == 0 && at_eof)
-		(void)csv_tokenizer_finish(t);
-	csv_tokenizer_free(t);
+	if (ingest_csv_tokenizer_feed(t, head, len) == 0 && at_eof)
+		(void)ingest_csv_tokenizer_finish(t);
+	ingest_csv_tokenizer_free(t);
 	return st.line;
 }
 

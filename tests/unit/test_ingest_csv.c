@@ -60,7 +60,6 @@ static json_t *json_strv(char *const *l)
 
 static char *contact_to_json(const contact *c)
 {
-	char day[11];
 	json_t *o = json_object();
 	json_object_set_new(o, "record", json_integer((json_int_t)c->record));
 	json_object_set_new(o, "line", json_integer(c->line));
@@ -74,6 +73,7 @@ static char *contact_to_json(const contact *c)
 	if (c->connected_on == DATE_NONE)
 		json_object_set_new(o, "connected_on", json_null());
 	else {
+		char day[11];
 		date_format(c->connected_on, day);
 		json_object_set_new(o, "connected_on", json_string(day));
 	}
@@ -209,6 +209,7 @@ static void test_all_rows_rejected(void **state)
 				 "C,D,08 Feb 2026,y\n";
 	ingest_result res;
 	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	assert_string_equal(got, "");
 	assert_int_equal(res.error_line, 2);
 	assert_non_null(strstr(res.error, "every data row (2) has more cells than the header"));
 }
@@ -342,15 +343,17 @@ static void test_limits(void **state)
 		ingest_result res;
 		_cleanup_free_ char *buf = make_row(cases[i].n_cells, cases[i].cell_len, &len);
 		_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, -EBADMSG, &res);
+		assert_string_equal(got, "");
 		assert_string_equal(res.error, cases[i].error);
 		assert_int_equal(res.error_line, 2);
 	}
-	/* At the limits exactly: accepted (rejected as a row: more cells than the header). */
+	/* A cell of exactly the limit is accepted. */
 	size_t len;
 	ingest_result res;
 	_cleanup_free_ char *buf = make_row(7, CW_MAX_FIELD_BYTES, &len);
 	_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, 0, &res);
 	assert_int_equal(res.records, 1);
+	assert_non_null(strstr(got, "{\"record\":1,\"line\":2,\"first\":\"xxx"));
 }
 
 static void test_too_big(void **state)
@@ -438,6 +441,9 @@ static void test_malformed_still_hashed(void **state)
 	char sha[65];
 	ingest_result res;
 	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	/* The caller discards what came before the error; it did come. */
+	assert_non_null(strstr(got, "\"record\":1,"));
+	assert_int_equal(res.error_line, 3);
 	assert_int_equal(hash_sha256_hex(in, sizeof in - 1, sha), 0);
 	assert_string_equal(res.sha256, sha);
 	assert_int_equal(res.size, sizeof in - 1);
@@ -485,10 +491,10 @@ static void test_contact_copy(void **state)
 
 /* The tokenizer alone: delimiter switching and re-splitting a header that
  * mixes delimiters. */
-static int tok_cb(csv_record *rec, void *userdata)
+static int tok_cb(ingest_csv_record *rec, void *userdata)
 {
 	FILE *f = userdata;
-	csv_record_resplit(rec, csv_record_main_delimiter(rec, ",;\t"));
+	ingest_csv_record_resplit(rec, ingest_csv_record_main_delimiter(rec, ",;\t"));
 	fprintf(f, "%u:", rec->line);
 	for (size_t i = 0; i < rec->n_fields; i++)
 		fprintf(f, "[%s]", rec->fields[i]);
@@ -505,18 +511,18 @@ static void test_tokenizer(void **state)
 		char *out = NULL;
 		size_t out_len = 0;
 		FILE *f = open_memstream(&out, &out_len);
-		csv_tokenizer *t = csv_tokenizer_new(",;\t", tok_cb, f);
+		ingest_csv_tokenizer *t = ingest_csv_tokenizer_new(",;\t", tok_cb, f);
 		assert_non_null(t);
 		for (size_t off = 0; off < sizeof in - 1; off += chunk)
-			assert_int_equal(csv_tokenizer_feed(t, in + off, chunk < sizeof in - 1 - off ? chunk : sizeof in - 1 - off), 0);
-		assert_int_equal(csv_tokenizer_finish(t), 0);
-		assert_int_equal(csv_tokenizer_feed(t, "x", 1), CSV_STOP);
-		csv_tokenizer_free(t);
+			assert_int_equal(ingest_csv_tokenizer_feed(t, in + off, chunk < sizeof in - 1 - off ? chunk : sizeof in - 1 - off), 0);
+		assert_int_equal(ingest_csv_tokenizer_finish(t), 0);
+		assert_int_equal(ingest_csv_tokenizer_feed(t, "x", 1), INGEST_CSV_STOP);
+		ingest_csv_tokenizer_free(t);
 		fclose(f);
 		assert_string_equal(out, want);
 		free(out);
 	}
-	assert_null(csv_tokenizer_free(NULL));
+	assert_null(ingest_csv_tokenizer_free(NULL));
 }
 
 int main(void)
