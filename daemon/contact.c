@@ -1,2 +1,105 @@
-/* contact.c — placeholder until its module lands. */
-#include "contactwatch/common.h"
+/* contact.c — the normalised contact record: init/done, deep copy and the
+ * small accessors that turn multi-valued fields into the spec's single ones.
+ * Parsers hand out borrowed contacts; whoever keeps one makes a copy here. */
+#include <errno.h>
+
+#include "contactwatch/contact.h"
+#include "contactwatch/date.h"
+
+void contact_init(contact *c)
+{
+	*c = (contact){
+		.connected_on = DATE_NONE,
+		.event = CONTACT_EVENT_CONNECTION,
+	};
+}
+
+void contact_done(contact *c)
+{
+	if (!c)
+		return;
+	free(c->first);
+	free(c->last);
+	free(c->name);
+	free(c->company);
+	free(c->position);
+	strv_free(c->emails);
+	strv_free(c->urls);
+	free(c->date_raw);
+	contact_init(c);
+}
+
+static int copy_string(const char *s, char **ret)
+{
+	if (!s) {
+		*ret = NULL;
+		return 0;
+	}
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int copy_strv(char *const *l, char ***ret)
+{
+	char **n = NULL;
+	*ret = NULL;
+	if (!l)
+		return 0;
+	for (; *l; l++)
+		if (strv_push(&n, *l) < 0) {
+			strv_free(n);
+			return -ENOMEM;
+		}
+	/* An empty (non-NULL) list stays non-NULL so a copy compares equal. */
+	if (!n) {
+		n = calloc(1, sizeof(char *));
+		if (!n)
+			return -ENOMEM;
+	}
+	*ret = n;
+	return 0;
+}
+
+int contact_copy(const contact *src, contact *ret)
+{
+	contact c;
+	contact_init(&c);
+	c.connected_on = src->connected_on;
+	c.event = src->event;
+	c.record = src->record;
+	c.line = src->line;
+	if (copy_string(src->first, &c.first) < 0 || copy_string(src->last, &c.last) < 0 ||
+	    copy_string(src->name, &c.name) < 0 || copy_string(src->company, &c.company) < 0 ||
+	    copy_string(src->position, &c.position) < 0 || copy_strv(src->emails, &c.emails) < 0 ||
+	    copy_strv(src->urls, &c.urls) < 0 || copy_string(src->date_raw, &c.date_raw) < 0)
+		goto fail;
+	/* ret untouched on failure (systemd's ret_ convention). */
+	*ret = c;
+	return 0;
+fail:
+	contact_done(&c);
+	return -ENOMEM;
+}
+
+const char *contact_email(const contact *c)
+{
+	return c->emails ? c->emails[0] : NULL;
+}
+
+const char *contact_profile_url(const contact *c)
+{
+	return c->urls ? c->urls[0] : NULL;
+}
+
+const char *contact_event_to_string(contact_event e)
+{
+	switch (e) {
+	case CONTACT_EVENT_CONNECTION:
+		return "connection";
+	case CONTACT_EVENT_INVITATION_OUTGOING:
+		return "invitation_outgoing";
+	case CONTACT_EVENT_INVITATION_INCOMING:
+		return "invitation_incoming";
+	}
+	return NULL;
+}

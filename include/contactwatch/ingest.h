@@ -23,6 +23,8 @@ typedef struct ingest_result {
 typedef struct ingest_options {
 	const char *format;       /* NULL or "auto": detect from content */
 	uint64_t max_size;        /* 0: CW_DEFAULT_MAX_FILE_SIZE */
+	size_t chunk_size;        /* 0: CW_READ_CHUNK. The bytes handed to the parser per
+				   * feed; tests set 1 to prove chunk boundaries change nothing. */
 } ingest_options;
 
 /* Opens path O_RDONLY|O_CLOEXEC|O_NOFOLLOW, requires a regular file within
@@ -30,7 +32,10 @@ typedef struct ingest_options {
  * file was read, -EBADMSG when it is malformed (result->error_line/error say
  * why; records already passed to cb must be discarded by the caller),
  * -EFBIG over max_size, -EMEDIUMTYPE when no format recognises it, -ENOENT
- * for an unknown format name, other -errno for I/O. */
+ * for an unknown format name, -ELOOP for a symlink, -EISDIR for a directory,
+ * -EBADFD for another non-regular file, other -errno for I/O.
+ * On -EBADMSG and -EMEDIUMTYPE the rest of the file is still read, so
+ * result->sha256 and size describe the whole (rejected) file as evidence. */
 int ingest_file(const char *path, const ingest_options *opt, ingest_record_fn cb, void *userdata,
 		ingest_result *result);
 /* The same on a buffer (tests and fuzzers). */
@@ -40,3 +45,19 @@ int ingest_buffer(const char *buf, size_t len, const ingest_options *opt, ingest
 bool ingest_format_known(const char *name);
 /* NULL-terminated list of format names, for --help and errors. */
 const char *const *ingest_format_names(void);
+
+/* The format side of the registry: what each export format module provides.
+ * ingest.c holds the table of them; adding a format is one table entry. */
+typedef struct ingest_format {
+	const char *name;
+	/* 0..100: how sure the format is that head (the first bytes of the input,
+	 * possibly cut mid-record unless at_eof) is its own. */
+	int (*probe)(const char *head, size_t len, bool at_eof);
+	/* A streaming parser: fed arbitrary chunks, it calls cb per record and
+	 * counts result->records/rejected; on malformed input it fills
+	 * result->error/error_line and returns -EBADMSG. new returns NULL on ENOMEM. */
+	void *(*parser_new)(ingest_record_fn cb, void *userdata, ingest_result *result);
+	int (*parser_feed)(void *parser, const char *buf, size_t n);
+	int (*parser_finish)(void *parser);
+	void *(*parser_free)(void *parser);
+} ingest_format;

@@ -1,0 +1,558 @@
+/* test_ingest_csv.c — the CSV tokenizer, the LinkedIn mapping and the ingest
+ * reader: golden files (tests/data/linkedin/NAME.in → NAME.ok, one JSON
+ * record per line), chunk-boundary independence, malformed input, file safety.
+ * CW_UPDATE_GOLDEN=1 rewrites the .ok files (review the diff!). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "contactwatch/contact.h"
+#include "contactwatch/date.h"
+#include "contactwatch/hash.h"
+#include "contactwatch/ingest.h"
+#include "contactwatch/ingest_csv.h"
+
+#define DATA_DIR "tests/data/linkedin/"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+typedef struct collected {
+	char *text; /* one JSON object per record, each ending in \n */
+	size_t len;
+	FILE *f;
+	size_t stop_at; /* >0: return -ECANCELED at that record */
+} collected;
+
+static void collected_open(collected *c)
+{
+	*c = (collected){ 0 };
+	c->f = open_memstream(&c->text, &c->len);
+	assert_non_null(c->f);
+}
+
+static char *collected_close(collected *c)
+{
+	assert_int_equal(fclose(c->f), 0);
+	c->f = NULL;
+	return c->text;
+}
+
+static json_t *json_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *json_strv(char *const *l)
+{
+	json_t *a = json_array();
+	for (; l && *l; l++)
+		json_array_append_new(a, json_string(*l));
+	return a;
+}
+
+static char *contact_to_json(const contact *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "record", json_integer((json_int_t)c->record));
+	json_object_set_new(o, "line", json_integer(c->line));
+	json_object_set_new(o, "first", json_string_or_null(c->first));
+	json_object_set_new(o, "last", json_string_or_null(c->last));
+	json_object_set_new(o, "name", json_string_or_null(c->name));
+	json_object_set_new(o, "company", json_string_or_null(c->company));
+	json_object_set_new(o, "position", json_string_or_null(c->position));
+	json_object_set_new(o, "emails", json_strv(c->emails));
+	json_object_set_new(o, "urls", json_strv(c->urls));
+	if (c->connected_on == DATE_NONE)
+		json_object_set_new(o, "connected_on", json_null());
+	else {
+		char day[11];
+		date_format(c->connected_on, day);
+		json_object_set_new(o, "connected_on", json_string(day));
+	}
+	json_object_set_new(o, "date_raw", json_string_or_null(c->date_raw));
+	char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(o);
+	assert_non_null(s);
+	return s;
+}
+
+static int collect_cb(const contact *c, void *userdata)
+{
+	collected *col = userdata;
+	char *s;
+	if (col->stop_at && c->record == col->stop_at)
+		return -ECANCELED;
+	assert_int_equal(c->event, CONTACT_EVENT_CONNECTION);
+	s = contact_to_json(c);
+	fprintf(col->f, "%s\n", s);
+	free(s);
+	return 0;
+}
+
+static char *read_all(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rbe");
+	char *buf;
+	long n;
+	if (!f)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*ret_len = (size_t)n;
+	return buf;
+}
+
+static void write_all(const char *path, const char *data, size_t n)
+{
+	FILE *f = fopen(path, "wbe");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Runs ingest_buffer with the given options; returns the records as text. */
+static char *run_buffer(const char *buf, size_t len, const char *format, size_t chunk, int expect_r,
+			ingest_result *res)
+{
+	collected col;
+	ingest_options opt = { .format = format, .chunk_size = chunk };
+	collected_open(&col);
+	int r = ingest_buffer(buf, len, &opt, collect_cb, &col, res);
+	if (r != expect_r)
+		fail_msg("ingest_buffer: %d (%s), expected %d; line %u: %s", r, strerror(-r), expect_r,
+			 res->error_line, res->error);
+	return collected_close(&col);
+}
+
+/* ---- golden files ------------------------------------------------------- */
+
+static void test_golden(void **state)
+{
+	const char *name = *state;
+	char in_path[256], ok_path[256], sha[65];
+	size_t in_len, ok_len;
+	_cleanup_free_ char *in = NULL, *ok = NULL, *got = NULL;
+	ingest_result res;
+	collected col;
+	int r;
+
+	snprintf(in_path, sizeof in_path, DATA_DIR "%s.in", name);
+	snprintf(ok_path, sizeof ok_path, DATA_DIR "%s.ok", name);
+	in = read_all(in_path, &in_len);
+	assert_non_null(in);
+
+	collected_open(&col);
+	r = ingest_file(in_path, &(ingest_options){ .format = "auto" }, collect_cb, &col, &res);
+	got = collected_close(&col);
+	if (r != 0)
+		fail_msg("%s: %d, line %u: %s", name, r, res.error_line, res.error);
+	assert_string_equal(res.format, "linkedin");
+	assert_int_equal(res.size, in_len);
+	assert_int_equal(hash_sha256_hex(in, in_len, sha), 0);
+	assert_string_equal(res.sha256, sha);
+
+	if (getenv("CW_UPDATE_GOLDEN"))
+		write_all(ok_path, got, strlen(got));
+	ok = read_all(ok_path, &ok_len);
+	if (!ok)
+		fail_msg("%s missing (CW_UPDATE_GOLDEN=1 writes it)", ok_path);
+	assert_string_equal(got, ok);
+
+	/* The same records whatever the chunking: 1 byte splits every CRLF, quote
+	 * pair and BOM; 7 and 4096 land boundaries elsewhere. */
+	static const size_t chunks[] = { 1, 2, 3, 7, 4096 };
+	for (size_t i = 0; i < ELEMENTSOF(chunks); i++) {
+		ingest_result res2;
+		_cleanup_free_ char *again = run_buffer(in, in_len, NULL, chunks[i], 0, &res2);
+		assert_string_equal(again, ok);
+		assert_int_equal(res2.records, res.records);
+		assert_int_equal(res2.rejected, res.rejected);
+		assert_string_equal(res2.sha256, sha);
+	}
+}
+
+/* ---- specific behaviour ------------------------------------------------- */
+
+static void test_rejected_row(void **state)
+{
+	(void)state;
+	ingest_result res;
+	size_t len;
+	_cleanup_free_ char *in = read_all(DATA_DIR "rejected_row.in", &len);
+	_cleanup_free_ char *got = run_buffer(in, len, "linkedin", 0, 0, &res);
+	assert_int_equal(res.records, 2);
+	assert_int_equal(res.rejected, 1);
+	assert_non_null(strstr(got, "\"record\":2,\"line\":4,"));
+}
+
+static void test_all_rows_rejected(void **state)
+{
+	(void)state;
+	static const char in[] = "First Name,Last Name,Connected On\n"
+				 "A,B,07 Feb 2026,x\n"
+				 "\n"
+				 "C,D,08 Feb 2026,y\n";
+	ingest_result res;
+	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	assert_string_equal(got, "");
+	assert_int_equal(res.error_line, 2);
+	assert_non_null(strstr(res.error, "every data row (2) has more cells than the header"));
+}
+
+static void test_header_only(void **state)
+{
+	(void)state;
+	static const char in[] = "First Name,Last Name,Company,Position,Connected On";
+	ingest_result res;
+	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 1, 0, &res);
+	assert_string_equal(got, "");
+	assert_int_equal(res.records, 0);
+	assert_string_equal(res.format, "linkedin");
+}
+
+static void test_last_record_without_newline(void **state)
+{
+	(void)state;
+	static const char in[] = "First Name,Last Name,Connected On\nAnna,Visser,\"07 Feb 2026\"";
+	ingest_result res;
+	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, 0, &res);
+	assert_int_equal(res.records, 1);
+	assert_non_null(strstr(got, "\"connected_on\":\"2026-02-07\""));
+}
+
+static void test_callback_stops(void **state)
+{
+	(void)state;
+	collected col;
+	ingest_result res;
+	collected_open(&col);
+	col.stop_at = 2;
+	int r = ingest_file(DATA_DIR "2021_notes.in", NULL, collect_cb, &col, &res);
+	free(collected_close(&col));
+	assert_int_equal(r, -ECANCELED);
+	assert_int_equal(res.records, 2);
+}
+
+typedef struct bad_case {
+	const char *what;
+	const char *data;
+	size_t len;
+	const char *format;
+	int r;
+	unsigned line;
+	const char *error;
+} bad_case;
+
+#define BAD(what, s, fmt, r, line, err) { what, s, sizeof(s) - 1, fmt, r, line, err }
+#define HDR "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+
+static void test_bad_inputs(void **state)
+{
+	(void)state;
+	static const bad_case cases[] = {
+		BAD("unterminated quote", HDR "A,B,,,C,D,07 Feb 2026\nE,F,,,\"G\n\nH,I\n", NULL, -EBADMSG, 3,
+		    "unterminated quoted field starting here"),
+		BAD("unterminated quote, forced", "Notes:\n\"x\n" HDR, "linkedin", -EBADMSG, 2,
+		    "unterminated quoted field starting here"),
+		BAD("NUL byte", HDR "A,B,,,C,D,07 Feb 2026\nE,F\0,,,C,D,07 Feb 2026\n", NULL, -EBADMSG, 3,
+		    "NUL byte (binary file?)"),
+		BAD("invalid UTF-8", HDR "A,B,,,C,D,07 Feb 2026\nE,M\xfcller,,,C,D,07 Feb 2026\n", NULL,
+		    -EBADMSG, 3, "invalid UTF-8"),
+		BAD("invalid UTF-8 in a multi-line cell", HDR "A,B,,,C,\"one\ntwo\r\nthree \xc3\x28\",07 Feb 2026\n",
+		    NULL, -EBADMSG, 4, "invalid UTF-8"),
+		BAD("overlong UTF-8", HDR "A,\xc0\xaf" "B,,,C,D,07 Feb 2026\n", NULL, -EBADMSG, 2, "invalid UTF-8"),
+		BAD("UTF-16 surrogate", HDR "A,\xed\xa0\x80,,,C,D,07 Feb 2026\n", NULL, -EBADMSG, 2,
+		    "invalid UTF-8"),
+		BAD("empty file", "", NULL, -EBADMSG, 0, "empty file"),
+		BAD("empty file, forced", "", "linkedin", -EBADMSG, 0, "empty file"),
+		BAD("random text", "\n\nDear diary,\nnothing to see here.\n", NULL, -EMEDIUMTYPE, 3,
+		    "no known export format (linkedin); headers found: \"Dear diary\", \"\""),
+		BAD("other CSV", "Name;Phone\nA;1\n", "auto", -EMEDIUMTYPE, 1,
+		    "no known export format (linkedin); headers found: \"Name\", \"Phone\""),
+		BAD("whitespace only", "\n \n\t\n", NULL, -EMEDIUMTYPE, 0,
+		    "no known export format (linkedin); no header line found"),
+		BAD("random text, forced", "Dear diary,\nnothing to see here.\n", "linkedin", -EBADMSG, 0,
+		    "no LinkedIn header (First Name, Last Name, Connected On) in the first 32 lines"),
+		BAD("header too late", "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n" HDR,
+		    "linkedin", -EBADMSG, 0,
+		    "no LinkedIn header (First Name, Last Name, Connected On) in the first 32 lines"),
+		BAD("unknown format", HDR, "nosuchformat", -ENOENT, 0, "unknown format \"nosuchformat\""),
+	};
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const bad_case *c = &cases[i];
+		/* Every case in one piece and byte by byte: errors and their lines
+		 * must not depend on where chunks end. */
+		for (size_t chunk = 0; chunk <= 1; chunk++) {
+			ingest_result res;
+			collected col;
+			ingest_options opt = { .format = c->format, .chunk_size = chunk };
+			collected_open(&col);
+			int r = ingest_buffer(c->data, c->len, &opt, collect_cb, &col, &res);
+			free(collected_close(&col));
+			if (r != c->r || res.error_line != c->line || !streq(res.error, c->error))
+				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected r=%d line=%u \"%s\"",
+					 c->what, chunk, r, res.error_line, res.error, c->r, c->line, c->error);
+		}
+	}
+}
+
+/* Builds HDR + a data row whose cells are given; returns the length. */
+static char *make_row(size_t n_cells, size_t cell_len, size_t *ret_len)
+{
+	size_t cap = strlen(HDR) + n_cells * (cell_len + 1) + 2, len;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	len = (size_t)snprintf(buf, cap, "%s", HDR);
+	for (size_t i = 0; i < n_cells; i++) {
+		memset(buf + len, 'x', cell_len);
+		len += cell_len;
+		buf[len++] = i + 1 < n_cells ? ',' : '\n';
+	}
+	*ret_len = len;
+	return buf;
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t n_cells, cell_len;
+		const char *error;
+	} cases[] = {
+		{ 7, CW_MAX_FIELD_BYTES + 1, "cell longer than 65536 bytes" },
+		{ 17, 65000, "record longer than 1048576 bytes" },
+		{ CW_MAX_COLUMNS + 1, 1, "more than 512 cells in one record" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		size_t len;
+		ingest_result res;
+		_cleanup_free_ char *buf = make_row(cases[i].n_cells, cases[i].cell_len, &len);
+		_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, -EBADMSG, &res);
+		assert_string_equal(got, "");
+		assert_string_equal(res.error, cases[i].error);
+		assert_int_equal(res.error_line, 2);
+	}
+	/* A cell of exactly the limit is accepted. */
+	size_t len;
+	ingest_result res;
+	_cleanup_free_ char *buf = make_row(7, CW_MAX_FIELD_BYTES, &len);
+	_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, 0, &res);
+	assert_int_equal(res.records, 1);
+	assert_non_null(strstr(got, "{\"record\":1,\"line\":2,\"first\":\"xxx"));
+}
+
+static void test_too_big(void **state)
+{
+	(void)state;
+	ingest_result res;
+	collected col;
+	collected_open(&col);
+	int r = ingest_file(DATA_DIR "2021_notes.in", &(ingest_options){ .max_size = 100 }, collect_cb, &col, &res);
+	assert_int_equal(r, -EFBIG);
+	r = ingest_buffer("0123456789", 10, &(ingest_options){ .max_size = 9 }, collect_cb, &col, &res);
+	assert_int_equal(r, -EFBIG);
+	free(collected_close(&col));
+}
+
+static void test_file_safety(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_ingest_csv.XXXXXX", link[64], fifo[64], real[64];
+	ingest_result res;
+	collected col;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(real, sizeof real, "%s/real.csv", dir);
+	snprintf(link, sizeof link, "%s/link.csv", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo.csv", dir);
+	write_all(real, HDR "A,B,,,C,D,07 Feb 2026\n", strlen(HDR "A,B,,,C,D,07 Feb 2026\n"));
+	assert_int_equal(symlink("real.csv", link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	collected_open(&col);
+	assert_int_equal(ingest_file(real, NULL, collect_cb, &col, &res), 0);
+	assert_int_equal(res.records, 1);
+	assert_int_equal(ingest_file(link, NULL, collect_cb, &col, &res), -ELOOP);
+	assert_int_equal(ingest_file(dir, NULL, collect_cb, &col, &res), -EISDIR);
+	assert_int_equal(ingest_file(fifo, NULL, collect_cb, &col, &res), -EBADFD);
+	assert_int_equal(ingest_file("tests/data/linkedin/does-not-exist", NULL, collect_cb, &col, &res), -ENOENT);
+	free(collected_close(&col));
+
+	unlink(real);
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+static void test_large_file_streams(void **state)
+{
+	(void)state;
+	/* Several read chunks, records crossing chunk ends; the sha256 of the
+	 * whole file must match. */
+	char path[] = "/tmp/test_ingest_csv_large.XXXXXX", sha[65];
+	int fd = mkstemp(path);
+	FILE *f;
+	size_t len, n = 20000;
+	ingest_result res;
+	collected col;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("\xef\xbb\xbfNotes:\n\"a, b\"\n\n" HDR, f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "First%zu,\"Last, %zu\",https://www.linkedin.com/in/p%zu,,Company %zu,\"Pos\n%zu\",07 Feb 2026\n",
+			i, i, i, i % 97, i);
+	assert_int_equal(fclose(f), 0);
+
+	collected_open(&col);
+	assert_int_equal(ingest_file(path, NULL, collect_cb, &col, &res), 0);
+	_cleanup_free_ char *got = collected_close(&col);
+	assert_int_equal(res.records, n);
+	_cleanup_free_ char *all = read_all(path, &len);
+	assert_int_equal(hash_sha256_hex(all, len, sha), 0);
+	assert_string_equal(res.sha256, sha);
+	assert_int_equal(res.size, len);
+	/* The last record starts on line 5 + 2 * (n - 1). */
+	char want[64];
+	snprintf(want, sizeof want, "{\"record\":%zu,\"line\":%zu,", n, 5 + 2 * (n - 1));
+	assert_non_null(strstr(got, want));
+	unlink(path);
+}
+
+static void test_malformed_still_hashed(void **state)
+{
+	(void)state;
+	static const char in[] = HDR "A,B,,,C,D,07 Feb 2026\nE,\xff,,,C,D,07 Feb 2026\nG,H\n";
+	char sha[65];
+	ingest_result res;
+	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	/* The caller discards what came before the error; it did come. */
+	assert_non_null(strstr(got, "\"record\":1,"));
+	assert_int_equal(res.error_line, 3);
+	assert_int_equal(hash_sha256_hex(in, sizeof in - 1, sha), 0);
+	assert_string_equal(res.sha256, sha);
+	assert_int_equal(res.size, sizeof in - 1);
+}
+
+static void test_format_names(void **state)
+{
+	(void)state;
+	const char *const *names = ingest_format_names();
+	assert_string_equal(names[0], "auto");
+	for (size_t i = 0; names[i]; i++)
+		assert_true(ingest_format_known(names[i]));
+	assert_true(ingest_format_known("linkedin"));
+	assert_false(ingest_format_known("LinkedIn"));
+	assert_false(ingest_format_known(NULL));
+	assert_false(ingest_format_known("csvx"));
+}
+
+static void test_contact_copy(void **state)
+{
+	(void)state;
+	char *emails[] = { (char *)"a@example.org", NULL };
+	contact src, dst;
+	contact_init(&src);
+	assert_int_equal(src.connected_on, DATE_NONE);
+	src.first = (char *)"Ada";
+	src.name = (char *)"Ada";
+	src.emails = emails;
+	src.record = 3;
+	src.line = 9;
+	assert_int_equal(contact_copy(&src, &dst), 0);
+	assert_string_equal(dst.first, "Ada");
+	assert_null(dst.last);
+	assert_ptr_not_equal(dst.emails, emails);
+	assert_string_equal(contact_email(&dst), "a@example.org");
+	assert_null(contact_profile_url(&dst));
+	assert_int_equal(dst.record, 3);
+	assert_int_equal(dst.line, 9);
+	assert_string_equal(contact_event_to_string(dst.event), "connection");
+	contact_done(&dst);
+	assert_null(dst.first);
+	contact_done(&dst); /* idempotent */
+	contact_done(NULL);
+}
+
+/* The tokenizer alone: delimiter switching and re-splitting a header that
+ * mixes delimiters. */
+static int tok_cb(ingest_csv_record *rec, void *userdata)
+{
+	FILE *f = userdata;
+	ingest_csv_record_resplit(rec, ingest_csv_record_main_delimiter(rec, ",;\t"));
+	fprintf(f, "%u:", rec->line);
+	for (size_t i = 0; i < rec->n_fields; i++)
+		fprintf(f, "[%s]", rec->fields[i]);
+	fputc('\n', f);
+	return 0;
+}
+
+static void test_tokenizer(void **state)
+{
+	(void)state;
+	static const char in[] = "a;b;c,d\n\"x,y\";\"q\"\"\"\r\n  \"sp\" ,\t\"\"\"\n\"\r\n\n\xef\xbb\xbf";
+	static const char want[] = "1:[a][b][c,d]\n2:[x,y][q\"]\n3:[sp ][\t\"\n]\n5:[]\n6:[\xef\xbb\xbf]\n";
+	for (size_t chunk = 1; chunk <= sizeof in; chunk++) {
+		char *out = NULL;
+		size_t out_len = 0;
+		FILE *f = open_memstream(&out, &out_len);
+		ingest_csv_tokenizer *t = ingest_csv_tokenizer_new(",;\t", tok_cb, f);
+		assert_non_null(t);
+		for (size_t off = 0; off < sizeof in - 1; off += chunk)
+			assert_int_equal(ingest_csv_tokenizer_feed(t, in + off, chunk < sizeof in - 1 - off ? chunk : sizeof in - 1 - off), 0);
+		assert_int_equal(ingest_csv_tokenizer_finish(t), 0);
+		assert_int_equal(ingest_csv_tokenizer_feed(t, "x", 1), INGEST_CSV_STOP);
+		ingest_csv_tokenizer_free(t);
+		fclose(f);
+		assert_string_equal(out, want);
+		free(out);
+	}
+	assert_null(ingest_csv_tokenizer_free(NULL));
+}
+
+int main(void)
+{
+	static const char *const golden[] = {
+		"2018_us_dates", "2021_notes", "2023_url",    "stray_spaces_blank_rows", "crlf_bom",
+		"excel_semicolon", "lone_cr", "reordered", "rejected_row",            "header_only",
+	};
+	struct CMUnitTest tests[ELEMENTSOF(golden) + 16];
+	size_t n = 0;
+	for (size_t i = 0; i < ELEMENTSOF(golden); i++)
+		tests[n++] = (struct CMUnitTest){ .name = golden[i], .test_func = test_golden,
+						  .initial_state = (void *)golden[i] };
+	const struct CMUnitTest rest[] = {
+		cmocka_unit_test(test_rejected_row),
+		cmocka_unit_test(test_all_rows_rejected),
+		cmocka_unit_test(test_header_only),
+		cmocka_unit_test(test_last_record_without_newline),
+		cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_file_safety),
+		cmocka_unit_test(test_large_file_streams),
+		cmocka_unit_test(test_malformed_still_hashed),
+		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_contact_copy),
+		cmocka_unit_test(test_tokenizer),
+	};
+	for (size_t i = 0; i < ELEMENTSOF(rest); i++)
+		tests[n++] = rest[i];
+	return _cmocka_run_group_tests("ingest_csv", tests, n, NULL, NULL);
+}
