@@ -3,6 +3,7 @@
  * nothing; `alerts`, `show` and `status` read the state database read-only. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -41,10 +42,14 @@ static void help(void)
 	       CW_DEFAULT_CONFIG);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
 	fprintf(stderr, "contactwatchctl: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, " (see --help)\n");
 	return CW_EXIT_USAGE;
 }
@@ -512,7 +517,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%s", "a command is required");
+		return usage_error("a command is required");
 	const char *cmd = argv[optind];
 	char **rest = argv + optind + 1;
 	int n_rest = argc - optind - 1;

@@ -171,6 +171,7 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? CW_EXIT_USAGE : CW_EXIT_OK;
 
+	d.config_path = arg_config;
 	r = config_load(arg_config, &diag, &d.cfg);
 	if (r < 0) {
 		daemon_print_diag(&diag);

@@ -9,7 +9,7 @@
 #include "contactwatch/store.h"
 
 typedef struct daemon_ctx {
-	char *config_path;
+	const char *config_path;
 	config *cfg;
 	scan_indexes indexes;
 	int32_t index_day;           /* the day the indexes were built for */

@@ -124,11 +124,14 @@ class Tree:
             return [json.loads(l) for l in f if l.strip()]
 
     def cleanup(self):
-        for p, log in self.procs:
+        procs, self.procs = self.procs, []
+        for p, log in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 p.wait()
             log.close()
+        if not procs:
+            return
         try:
             self.transcript += ["daemon.log: " + l for l in self.daemon_log().splitlines()[-30:]]
         except OSError:

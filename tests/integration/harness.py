@@ -42,8 +42,10 @@ def main():
             print(f"ok {i} - {name}", flush=True)
         except Exception:
             failed += 1
+            tb = traceback.format_exc()
+            tree.cleanup()  # stops daemons and adds their logs to the transcript
             print(f"not ok {i} - {name}", flush=True)
-            for line in traceback.format_exc().splitlines():
+            for line in tb.splitlines():
                 print("# " + line)
             for line in tree.transcript[-30:]:
                 print("# | " + line)

@@ -10,10 +10,18 @@
 static relation rel_person = { .id = (char *)"R002", .type = RELATION_PERSON, .name = (char *)"Petra van den Berg" };
 static relation rel_company = { .id = (char *)"R001", .type = RELATION_COMPANY, .name = (char *)"Jansen Bouw" };
 
-static void make_hit(hit *h, const relation *rel, const char *url, const char *email, const char *name)
+/* A hit with its own URL and e-mail vectors (NULL-terminated). */
+typedef struct test_hit {
+	hit h;
+	char *urls[2];
+	char *emails[2];
+} test_hit;
+
+static void make_hit(test_hit *t, const relation *rel, const char *url, const char *email, const char *name)
 {
-	static char *urls[2], *emails[2];
-	memset(h, 0, sizeof *h);
+	hit *h = &t->h;
+	char **urls = t->urls, **emails = t->emails;
+	memset(t, 0, sizeof *t);
 	contact_init(&h->contact);
 	urls[0] = (char *)url;
 	emails[0] = (char *)email;
@@ -33,12 +41,12 @@ static void make_hit(hit *h, const relation *rel, const char *url, const char *e
 static void test_key_ignores_cosmetic_url_differences(void **state)
 {
 	(void)state;
-	hit a, b;
+	test_hit a, b;
 	char ka[65], kb[65];
 	make_hit(&a, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra van den Berg");
 	make_hit(&b, &rel_person, "https://nl.linkedin.com/in/PetraVdBerg/?trk=x", NULL, "P. van den Berg");
-	assert_int_equal(alert_key("E1042", &a, ka), 0);
-	assert_int_equal(alert_key("E1042", &b, kb), 0);
+	assert_int_equal(alert_key("E1042", &a.h, ka), 0);
+	assert_int_equal(alert_key("E1042", &b.h, kb), 0);
 	assert_string_equal(ka, kb);
 	assert_int_equal(strlen(ka), 64);
 }
@@ -46,15 +54,15 @@ static void test_key_ignores_cosmetic_url_differences(void **state)
 static void test_key_separates_employee_relation_and_contact(void **state)
 {
 	(void)state;
-	hit a, b, c;
+	test_hit a, b, c;
 	char k1[65], k2[65], k3[65], k4[65];
 	make_hit(&a, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra");
 	make_hit(&b, &rel_company, "https://www.linkedin.com/in/petravdberg", NULL, "Petra");
 	make_hit(&c, &rel_person, "https://www.linkedin.com/in/someoneelse", NULL, "Petra");
-	assert_int_equal(alert_key("E1042", &a, k1), 0);
-	assert_int_equal(alert_key("E1043", &a, k2), 0);
-	assert_int_equal(alert_key("E1042", &b, k3), 0);
-	assert_int_equal(alert_key("E1042", &c, k4), 0);
+	assert_int_equal(alert_key("E1042", &a.h, k1), 0);
+	assert_int_equal(alert_key("E1043", &a.h, k2), 0);
+	assert_int_equal(alert_key("E1042", &b.h, k3), 0);
+	assert_int_equal(alert_key("E1042", &c.h, k4), 0);
 	assert_string_not_equal(k1, k2);
 	assert_string_not_equal(k1, k3);
 	assert_string_not_equal(k1, k4);
@@ -63,16 +71,16 @@ static void test_key_separates_employee_relation_and_contact(void **state)
 static void test_key_falls_back_to_email_then_name(void **state)
 {
 	(void)state;
-	hit a, b, c, d;
+	test_hit a, b, c, d;
 	char ka[65], kb[65], kc[65], kd[65];
 	make_hit(&a, &rel_person, NULL, "P.vandenBerg@Acme.nl", "Petra");
 	make_hit(&b, &rel_person, NULL, "p.vandenberg@acme.nl", "Someone");
 	make_hit(&c, &rel_person, NULL, NULL, "Petra van den Berg");
 	make_hit(&d, &rel_person, NULL, NULL, "PETRA VAN DEN BERG");
-	assert_int_equal(alert_key("E1", &a, ka), 0);
-	assert_int_equal(alert_key("E1", &b, kb), 0);
-	assert_int_equal(alert_key("E1", &c, kc), 0);
-	assert_int_equal(alert_key("E1", &d, kd), 0);
+	assert_int_equal(alert_key("E1", &a.h, ka), 0);
+	assert_int_equal(alert_key("E1", &b.h, kb), 0);
+	assert_int_equal(alert_key("E1", &c.h, kc), 0);
+	assert_int_equal(alert_key("E1", &d.h, kd), 0);
 	assert_string_equal(ka, kb);
 	assert_string_equal(kc, kd);
 	assert_string_not_equal(ka, kc);
@@ -81,13 +89,14 @@ static void test_key_falls_back_to_email_then_name(void **state)
 static void test_match_json_shape(void **state)
 {
 	(void)state;
-	hit h;
+	test_hit t;
+	hit *hp = &t.h;
 	match_evidence ev = { .feature = "profile_url", .contact = (char *)"linkedin.com/in/petravdberg",
 			      .relation = (char *)"linkedin.com/in/petravdberg", .score = 1.0 };
-	make_hit(&h, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra van den Berg");
-	h.match.evidence = &ev;
-	h.match.n_evidence = 1;
-	json_t *j = alert_match_json("Connections.csv", &h);
+	make_hit(&t, &rel_person, "https://www.linkedin.com/in/petravdberg", NULL, "Petra van den Berg");
+	hp->match.evidence = &ev;
+	hp->match.n_evidence = 1;
+	json_t *j = alert_match_json("Connections.csv", hp);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "file")), "Connections.csv");
 	assert_int_equal(json_integer_value(json_object_get(j, "record")), 12);
