@@ -660,7 +660,9 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 static int cmp_evidence(const void *a, const void *b)
 {
 	const match_evidence *x = a, *y = b;
-	return (x->score < y->score) - (x->score > y->score);
+	int by_score = (x->score < y->score) - (x->score > y->score);
+	/* Ties by feature name: the same input must give byte-identical evidence. */
+	return by_score ? by_score : strcmp(x->feature, y->feature);
 }
 
 void match_done(match *m)
@@ -702,8 +704,7 @@ static int commit_match(const relation *rel, const scoring *s, double score, mat
 			return -ENOMEM;
 		}
 	}
-	/* Best evidence first; qsort is not stable, but equal scores keep
-	 * no meaningful order anyway. */
+	/* Best evidence first, in a total order (qsort is not stable). */
 	qsort(m.evidence, m.n_evidence, sizeof *m.evidence, cmp_evidence);
 	match *ni = realloc(out->items, (out->n + 1) * sizeof *ni);
 	if (!ni) {

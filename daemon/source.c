@@ -71,7 +71,8 @@ static int list_dir(source_file_list *l, const char *dir, const char *source, co
 		}
 		n++;
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		struct stat st;
 		_cleanup_free_ char *path = NULL;
