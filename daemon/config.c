@@ -357,16 +357,55 @@ static bool domain_is_valid(const char *s)
 	return dot && prev != '.' && prev != '-';
 }
 
+/* Collapses "//", "/./" and "dir/../" in an absolute path, in place. Paths
+ * end up in alerts as evidence, where "conf/staff.d/../../exports/x.csv"
+ * would read badly; lexical collapsing is right for the paths an admin
+ * writes relative to a config file. A trailing '/' is kept. */
+static void path_normalize(char *p)
+{
+	char *out = p, *in = p;
+
+	if (*p != '/')
+		return;
+	const size_t n = strlen(p);
+	const bool trailing = n > 1 && p[n - 1] == '/';
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t len = (size_t)(in - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == p || (trailing && out[-1] != '/'))
+		*out++ = '/';
+	*out = '\0';
+}
+
 static char *path_join(const char *dir, const char *rel)
 {
 	char *p;
 	size_t n;
 
-	if (rel[0] == '/')
-		return strdup(rel);
-	n = strlen(dir);
-	if (asprintf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", rel) < 0)
-		return NULL;
+	if (rel[0] == '/') {
+		p = strdup(rel);
+	} else {
+		n = strlen(dir);
+		if (asprintf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", rel) < 0)
+			return NULL;
+	}
+	if (p)
+		path_normalize(p);
 	return p;
 }
 

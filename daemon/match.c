@@ -657,12 +657,29 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 	scoring_add(s, "person_name", p->person.display, bp->display, v, true);
 }
 
+/* Strength of a feature as an identity signal (domain.md, "Identity
+ * signals, strongest first"); corroboration comes after what it corroborates. */
+static int feature_rank(const char *feature)
+{
+	static const char *const order[] = { "profile_url",  "email",	      "email_domain",
+					     "company_name", "person_name",    "person_company",
+					     "person_email_domain" };
+	for (size_t i = 0; i < ELEMENTSOF(order); i++)
+		if (streq(feature, order[i]))
+			return (int)i;
+	return (int)ELEMENTSOF(order);
+}
+
 static int cmp_evidence(const void *a, const void *b)
 {
 	const match_evidence *x = a, *y = b;
 	int by_score = (x->score < y->score) - (x->score > y->score);
-	/* Ties by feature name: the same input must give byte-identical evidence. */
-	return by_score ? by_score : strcmp(x->feature, y->feature);
+	/* Ties by signal strength, then name: the evidence a lawyer reads first
+	 * is the strongest, and the same input gives byte-identical output. */
+	if (by_score)
+		return by_score;
+	int by_rank = feature_rank(x->feature) - feature_rank(y->feature);
+	return by_rank ? by_rank : strcmp(x->feature, y->feature);
 }
 
 void match_done(match *m)
