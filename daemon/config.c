@@ -395,12 +395,11 @@ static void path_normalize(char *p)
 static char *path_join(const char *dir, const char *rel)
 {
 	char *p;
-	size_t n;
 
 	if (rel[0] == '/') {
 		p = strdup(rel);
 	} else {
-		n = strlen(dir);
+		size_t n = strlen(dir);
 		if (asprintf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", rel) < 0)
 			return NULL;
 	}
