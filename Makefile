@@ -50,13 +50,19 @@ CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := date parse config relations text names ingest_csv match clause store alert
 
+# One libFuzzer target per parser (tests/fuzz/fuzz_NAME.c). `make check`
+# replays each corpus (tests/fuzz/corpus/NAME/) as an ordinary test;
+# `make fuzz` builds the real fuzzers with clang, `make fuzz-run` runs them.
+FUZZERS     := ingest
+FUZZ_SECONDS ?= 600
+
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILDDIR)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILDDIR)/%.o)
-UNIT_BINS   := $(UNIT_TESTS:%=$(BUILDDIR)/tests/test_%)
+UNIT_BINS   := $(UNIT_TESTS:%=$(BUILDDIR)/tests/test_%) $(FUZZERS:%=$(BUILDDIR)/tests/test_fuzz_%)
 LIBCW       := $(BUILDDIR)/libcontactwatch.a
 
-.PHONY: all deps check unit-tests test-bins integration demo install clean bench lint
+.PHONY: all deps check unit-tests test-bins integration demo install clean bench lint fuzz fuzz-run
 all: $(BUILDDIR)/contactwatchd $(BUILDDIR)/contactwatchctl
 
 $(BUILDDIR)/%.o: %.c
@@ -81,7 +87,31 @@ $(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(LIBCW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILDDIR)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $(LIBCW)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -DFUZZ_REPLAY -DFUZZ_CORPUS='"tests/fuzz/corpus/$*"' \
+		$(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
+
 test-bins: all $(UNIT_BINS)
+
+# Real fuzzers (clang + libFuzzer), outside `make check`: they run for minutes.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+fuzz-run: fuzz
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/corpus-$$f && \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/corpus-$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+lint:
+	$(Q)tests/lint.sh
 
 # Debian packages the build, the tests and the demo need; quiet and quick
 # when all are present (dpkg-query only), apt-get only for what is missing.

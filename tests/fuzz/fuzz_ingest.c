@@ -71,20 +71,73 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_REPLAY
+#include <dirent.h>
+
+/* Replays every file of the corpus directory (or the files named) through
+ * the target and reports each as a TAP line, so `make check` counts them;
+ * a crash or abort ends the run and the missing results count as failed. */
+static int replay_one(const char *path, int n)
+{
+	static uint8_t buf[CW_MAX_LINE_BYTES * 2];
+	FILE *f = fopen(path, "rbe");
+	size_t len;
+
+	if (!f) {
+		printf("not ok %d - %s: %s\n", n, path, strerror(errno));
+		return 1;
+	}
+	len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, len);
+	printf("ok %d - %s\n", n, path);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int main(int argc, char *argv[])
 {
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rbe");
-		static uint8_t buf[1 << 20];
-		size_t n;
-		if (!f) {
-			perror(argv[i]);
+	char **files = NULL;
+	size_t n = 0;
+	int failed = 0;
+
+	if (argc > 1) {
+		files = argv + 1;
+		n = (size_t)argc - 1;
+	} else {
+		DIR *d = opendir(FUZZ_CORPUS);
+		if (!d) {
+			printf("1..1\nnot ok 1 - %s: %s\n", FUZZ_CORPUS, strerror(errno));
 			return 1;
 		}
-		n = fread(buf, 1, sizeof buf, f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
+		for (struct dirent *de; (de = readdir(d));) {
+			char *p = NULL;
+			if (de->d_name[0] == '.' || asprintf(&p, "%s/%s", FUZZ_CORPUS, de->d_name) < 0)
+				continue;
+			char **nf = realloc(files, (n + 1) * sizeof *nf);
+			if (!nf) {
+				free(p);
+				break;
+			}
+			files = nf;
+			files[n++] = p;
+		}
+		closedir(d);
+		if (n > 0)
+			qsort(files, n, sizeof *files, cmp_name);
 	}
-	return 0;
+	printf("1..%zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		failed |= replay_one(files[i], (int)i + 1);
+	if (argc <= 1) {
+		for (size_t i = 0; i < n; i++)
+			free(files[i]);
+		free(files);
+	}
+	return failed;
 }
 #endif
