@@ -1,5 +1,5 @@
 /* deliver_journal.c — alerts as structured journal entries. The message
- * names employee, relation and classification only: contact data never goes
+ * names employee and relation by id only: contact data never goes
  * to the journal above debug (journals are widely readable by admins). */
 #include <errno.h>
 #include <syslog.h>
@@ -29,10 +29,10 @@ int deliver_journal_alert(const json_t *alert)
 	json_int_t id = json_integer_value(json_object_get(alert, "id"));
 	int prio = streq(sev, "high") ? LOG_WARNING : LOG_NOTICE;
 
-	int r = sd_journal_send("MESSAGE=Alert %lld: employee %s and relation %s (%s): %s, severity %s", (long long)id,
+	/* Ids only: a person relation's name is personal data too. */
+	int r = sd_journal_send("MESSAGE=Alert %lld: employee %s, relation %s: %s, severity %s", (long long)id,
 				json_get_str(alert, "employee", "id"), json_get_str(alert, "relation", "id"),
-				json_get_str(alert, "relation", "name"), json_get_str(alert, "classification", NULL),
-				sev, "MESSAGE_ID=" CW_MESSAGE_ALERT, "PRIORITY=%d", prio,
+				json_get_str(alert, "classification", NULL), sev, "MESSAGE_ID=" CW_MESSAGE_ALERT, "PRIORITY=%d", prio,
 				"CONTACTWATCH_ALERT=%lld", (long long)id, "CONTACTWATCH_EMPLOYEE=%s",
 				json_get_str(alert, "employee", "id"), "CONTACTWATCH_RELATION=%s",
 				json_get_str(alert, "relation", "id"), "CONTACTWATCH_SEVERITY=%s", sev,
