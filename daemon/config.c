@@ -424,7 +424,7 @@ static char *path_dirname_abs(const char *path)
 		return TAKE_PTR(dir);
 	cwd = getcwd(NULL, 0);
 	if (!cwd)
-		return NULL;
+		return NULL; /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
 	if (streq(dir, "."))
 		return TAKE_PTR(cwd);
 	return path_join(cwd, dir);
@@ -439,6 +439,7 @@ static int split_words(const char *value, const char *seps, char ***ret)
 
 	if (!copy)
 		return -ENOMEM;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): copy is freed by _cleanup_free_ */
 	for (char *w = strtok_r(copy, seps, &save); w; w = strtok_r(NULL, seps, &save)) {
 		while (is_blank(*w))
 			w++;
@@ -860,7 +861,7 @@ static conf_object *channel_get(conf_file *f, const conf_section *s, const char 
 	for (size_t i = 0; i < ctx->n_channels; i++)
 		if (streq(ctx->channels[i]->ch.name, name))
 			return &ctx->channels[i]->obj;
-	n = reallocarray(ctx->channels, ctx->n_channels + 1, sizeof *n);
+	n = reallocarray(ctx->channels, ctx->n_channels + 1, sizeof *n); /* NOLINT(bugprone-sizeof-expression): an array of pointers, so its element is a pointer */
 	if (!n)
 		return NULL;
 	ctx->channels = n;
@@ -885,7 +886,7 @@ static conf_object *source_get(conf_file *f, const conf_section *s, const char *
 	for (size_t i = 0; i < sp->n_sources; i++)
 		if (streq(sp->sources[i]->src.name, name))
 			return &sp->sources[i]->obj;
-	n = reallocarray(sp->sources, sp->n_sources + 1, sizeof *n);
+	n = reallocarray(sp->sources, sp->n_sources + 1, sizeof *n); /* NOLINT(bugprone-sizeof-expression): an array of pointers, so its element is a pointer */
 	if (!n)
 		return NULL;
 	sp->sources = n;
@@ -996,7 +997,7 @@ static int conf_file_classify(conf_file *f, const char *s)
 		size_t n = strlen(h);
 		while (n > 0 && is_blank(h[n - 1]))
 			h[--n] = '\0';
-		return conf_file_enter_section(f, h);
+		return conf_file_enter_section(f, h); /* NOLINT(clang-analyzer-unix.Malloc): h points into header, which is freed by _cleanup_free_ */
 	}
 	if (!memchr(s, '=', (size_t)(end - s)) && !memchr(s, ':', (size_t)(end - s))) {
 		if (!f->syntax_line)
@@ -1119,7 +1120,7 @@ static int conf_parse_file(conf_ctx *ctx, const char *path, conf_scope scope, st
 	f.path = conf_ctx_file(ctx, path);
 	dir = path_dirname_abs(path);
 	if (!f.path || !dir)
-		return -ENOMEM;
+		return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
 	r = read_conf_file(path, &buf, &len);
 	if (r < 0)
 		return read_error(ctx->d, path, 0, r) < 0 ? -ENOMEM : 0;
@@ -1410,7 +1411,7 @@ static int staff_load_file(conf_ctx *ctx, const char *dir, const char *name, emp
 	int r;
 
 	if (!path || !stem)
-		return -ENOMEM;
+		return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): stem is freed by _cleanup_free_ */
 	/* Both sections exist from the start; where stays unset until a
 	 * header names them, which is how a missing section is noticed. */
 	r = conf_object_init(ctx, &sp.employee_obj, &conf_sections[KIND_EMPLOYEE], &sp, (conf_pos){ 0 });

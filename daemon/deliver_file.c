@@ -25,7 +25,8 @@ int deliver_file_alert(const char *path, const json_t *alert)
 		r = -errno;
 	else if ((size_t)w != n + 1)
 		r = -EIO;
-	else if (fsync(fd) < 0)
+	/* Only a complete line is worth making durable. */
+	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
 	return r;

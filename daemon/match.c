@@ -476,7 +476,9 @@ typedef struct candidates {
 
 static int candidates_add_entry(candidates *cs, const map_entry *e)
 {
-	if (!e)
+	/* An entry whose id array failed to grow has no ids (ids may be NULL):
+	 * memcpy from NULL is undefined even for 0 bytes, as is NULL + 0. */
+	if (!e || e->n == 0)
 		return 0;
 	if (cs->n + e->n > cs->cap) {
 		size_t ncap = cs->cap ? cs->cap : 16;
@@ -707,9 +709,12 @@ void match_list_done(match_list *l)
 static int commit_match(const relation *rel, const scoring *s, double score, match_list *out)
 {
 	match m = { .relation = rel, .score = score };
-	m.evidence = calloc(s->n, sizeof *m.evidence);
-	if (!m.evidence)
-		return -ENOMEM;
+	/* calloc(0) may return NULL, which is no evidence, not -ENOMEM. */
+	if (s->n > 0) {
+		m.evidence = calloc(s->n, sizeof *m.evidence);
+		if (!m.evidence)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		match_evidence *e = &m.evidence[m.n_evidence++];
 		snprintf(e->feature, sizeof e->feature, "%s", s->ev[i].feature);
@@ -722,7 +727,8 @@ static int commit_match(const relation *rel, const scoring *s, double score, mat
 		}
 	}
 	/* Best evidence first, in a total order (qsort is not stable). */
-	qsort(m.evidence, m.n_evidence, sizeof *m.evidence, cmp_evidence);
+	if (m.n_evidence > 1)
+		qsort(m.evidence, m.n_evidence, sizeof *m.evidence, cmp_evidence);
 	match *ni = realloc(out->items, (out->n + 1) * sizeof *ni);
 	if (!ni) {
 		match_done(&m);

@@ -317,7 +317,7 @@ int names_linkedin_url(const char *url, char **ret)
 	if (r < 0)
 		return r;
 	if (!text_utf8_valid(slug, strlen(slug)))
-		return -EINVAL;
+		return -EINVAL; /* NOLINT(clang-analyzer-unix.Malloc): slug is freed by _cleanup_free_ */
 	/* Slugs are case-insensitive; NFC + case folding makes the escaped and
 	 * the literal non-ASCII spelling of one slug the same string. */
 	utf8proc_uint8_t *folded = NULL;
@@ -721,12 +721,15 @@ void names_person_done(names_person *p)
 }
 
 /* Splits at whitespace into words with apostrophes and dots removed
- * (hyphens are kept: they mean different things in given and surnames). */
+ * (hyphens are kept: they mean different things in given and surnames).
+ * Returns the number of words; *ret is NULL when there are none, so callers
+ * use the count, not the vector, to decide whether to index it. */
 static int person_words(const char *s, char ***ret)
 {
 	char **words = NULL;
 	char buf[NAMES_MAX_WORD];
 	size_t n = 0;
+	int count = 0;
 	for (const char *p = s;; p++) {
 		if (*p == '\0' || *p == ' ' || *p == ',') {
 			if (n > 0) {
@@ -736,6 +739,7 @@ static int person_words(const char *s, char ***ret)
 					strv_free(words);
 					return r;
 				}
+				count++;
 			}
 			n = 0;
 			if (*p == '\0')
@@ -744,7 +748,7 @@ static int person_words(const char *s, char ***ret)
 			buf[n++] = *p;
 	}
 	*ret = words;
-	return 0;
+	return count;
 }
 
 static void strip_dots(char *w)
@@ -846,10 +850,10 @@ static int person_add_surname(names_person_form *f, const char *s, const char *t
 		char **words = NULL;
 		int r = person_words(part, &words);
 		if (r < 0)
-			return r;
-		for (size_t i = 0; words && words[i]; i++)
+			return r; /* NOLINT(clang-analyzer-unix.Malloc): part points into buf, which is freed by _cleanup_free_ */
+		size_t n = (size_t)r;
+		for (size_t i = 0; i < n; i++)
 			strip_dots(words[i]);
-		size_t n = strv_length(words);
 		if (trailing_particles && !isempty(trailing_particles) && n > 0 && !is_particle(words[0])) {
 			/* "Vries, Jan de": put "de" back in front of "vries". */
 			char **tp = NULL;
@@ -886,8 +890,9 @@ static int person_parse_form(const char *folded, names_person_form *f)
 			return -ENOMEM;
 		r = person_words(comma + 1, &words);
 		if (r < 0)
-			return r;
-		size_t n = strv_length(words), g = n;
+			return r; /* NOLINT(clang-analyzer-unix.Malloc): sur is freed by _cleanup_free_ */
+		size_t n = (size_t)r, g = n;
+		r = 0;
 		while (g > 0 && is_particle(words[g - 1]))
 			g--;
 		if (g == 0)
@@ -906,7 +911,8 @@ static int person_parse_form(const char *folded, names_person_form *f)
 	r = person_words(folded, &words);
 	if (r < 0)
 		return r;
-	size_t n = strv_length(words);
+	size_t n = (size_t)r;
+	r = 0;
 	/* The surname starts at the first particle that has a non-particle
 	 * after it, or at a hyphenated word after the first ("Eva Bakker-de
 	 * Wit"), else it is the last word. A lone word is a surname. */
@@ -941,7 +947,8 @@ static int person_parse_split_form(const char *first, const char *last, names_pe
 			return r;
 		/* Some exports put the particles with the first name: "Jan de" +
 		 * "Vries". */
-		size_t n = strv_length(words), g = n;
+		size_t n = (size_t)r, g = n;
+		r = 0;
 		while (g > 1 && is_particle(words[g - 1]))
 			g--;
 		for (size_t i = 0; i < g && r >= 0; i++)
@@ -1037,6 +1044,7 @@ int names_person_parse_split(const char *first, const char *last, names_person *
 	snprintf(whole, len, "%s%s%s", strempty(first), isempty(first) ? "" : " ", last);
 
 	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): whole is freed by _cleanup_free_ */
 	r = person_fold_both(whole, &p.display, &fg);
 	free(fg);
 	fg = NULL;

@@ -507,7 +507,7 @@ static int json_load(loader *l, const char *buf, size_t len)
 			goto out;
 	}
 out:
-	json_decref(root);
+	json_decref(root); /* NOLINT(clang-analyzer-unix.Malloc): lines is freed by _cleanup_free_ */
 	return r;
 }
 
@@ -911,12 +911,12 @@ int relations_check_unique(const relation_set *set, const char *context, unsigne
 
 	if (set->n < 2)
 		return 0;
-	sorted = calloc(set->n, sizeof *sorted);
+	sorted = calloc(set->n, sizeof *sorted); /* NOLINT(bugprone-sizeof-expression): an array of pointers, so its element is a pointer */
 	if (!sorted)
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n; i++)
 		sorted[i] = &set->items[i];
-	qsort(sorted, set->n, sizeof *sorted, relation_ptr_compare);
+	qsort(sorted, set->n, sizeof *sorted, relation_ptr_compare); /* NOLINT(bugprone-sizeof-expression): an array of pointers, so its element is a pointer */
 	for (size_t i = 1; i < set->n; i++) {
 		if (!streq(sorted[i - 1]->id, sorted[i]->id))
 			continue;

@@ -105,7 +105,7 @@ static int list_path(source_file_list *l, const char *path, const char *source, 
 		size_t len = strlen(dir);
 		while (len > 1 && dir[len - 1] == '/')
 			dir[--len] = '\0';
-		return list_dir(l, dir, source, format);
+		return list_dir(l, dir, source, format); /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
 	}
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
