@@ -40,7 +40,7 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
-	daemon/strv.c daemon/diag.c daemon/log.c daemon/date.c daemon/hash.c daemon/parse.c \
+	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c \
 	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
@@ -48,7 +48,7 @@ LIB_SRCS := \
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
-UNIT_TESTS := date parse config relations text names ingest_csv match clause store alert
+UNIT_TESTS := fileio date parse config relations text names ingest_csv match clause store alert
 
 # One libFuzzer target per parser (tests/fuzz/fuzz_NAME.c). `make check`
 # replays each corpus (tests/fuzz/corpus/NAME/) as an ordinary test;
@@ -116,7 +116,7 @@ lint:
 # Debian packages the build, the tests and the demo need; quiet and quick
 # when all are present (dpkg-query only), apt-get only for what is missing.
 DEB_PKGS := gcc make pkg-config libsystemd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libinih-dev libutf8proc-dev libssl-dev libcmocka-dev python3 sqlite3
+	libinih-dev libutf8proc-dev libssl-dev libcmocka-dev python3 sqlite3 cppcheck clang-tidy
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
@@ -129,10 +129,12 @@ deps:
 	fi
 
 # make check: plain build + unit and integration tests, then the same suites
-# built with ASan+UBSan; one closing "N passed, N failed" line over all.
+# built with ASan+UBSan, after cppcheck and clang-tidy (tests/lint.sh); one
+# closing "N passed, N failed" line over all.
 check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)$(MAKE) --no-print-directory BUILDDIR=build/asan SAN=1 test-bins
+	$(Q)tests/lint.sh
 	$(Q)tests/run-tests build build/asan
 
 unit-tests: test-bins

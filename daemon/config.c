@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "contactwatch/config.h"
+#include "contactwatch/fileio.h"
 #include "contactwatch/names.h"
 #include "contactwatch/date.h"
 
@@ -458,68 +459,13 @@ static int split_words(const char *value, const char *seps, char ***ret)
 	return 0;
 }
 
-/* Reads a whole INI file: must be a regular file of at most CW_MAX_CONF_BYTES.
- * Symlinks are followed: /etc files are often managed as links. */
-static int read_conf_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADF;
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > CW_MAX_CONF_BYTES) {
-		r = -EFBIG;
-		goto fail;
-	}
-	buf = malloc(CW_MAX_CONF_BYTES + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	for (;;) {
-		ssize_t k = read(fd, buf + len, CW_MAX_CONF_BYTES + 1 - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto fail;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len > CW_MAX_CONF_BYTES) {
-			r = -EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-fail:
-	close(fd);
-	return r;
-}
-
 static int read_error(diag_list *d, const char *path, unsigned line, int r)
 {
 	if (r == -ENOMEM)
 		return r;
 	if (r == -EFBIG)
 		return diag_error(d, path, line, "larger than %u bytes", CW_MAX_CONF_BYTES);
-	if (r == -EBADF)
+	if (r == -EBADFD)
 		return diag_error(d, path, line, "not a regular file");
 	return diag_error(d, path, line, "%s", strerror(-r));
 }
@@ -1121,7 +1067,7 @@ static int conf_parse_file(conf_ctx *ctx, const char *path, conf_scope scope, st
 	dir = path_dirname_abs(path);
 	if (!f.path || !dir)
 		return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
-	r = read_conf_file(path, &buf, &len);
+	r = fileio_read_all(path, FILEIO_FOLLOW, CW_MAX_CONF_BYTES, &buf, &len);
 	if (r < 0)
 		return read_error(ctx->d, path, 0, r) < 0 ? -ENOMEM : 0;
 	f.buf = buf;

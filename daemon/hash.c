@@ -1,12 +1,11 @@
 /* hash.c — SHA-256 and HMAC-SHA256 as lowercase hex, through libcrypto's
  * EVP interface (the low-level SHA256_* calls are deprecated in OpenSSL 3). */
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "contactwatch/fileio.h"
 #include "contactwatch/hash.h"
 
 struct hash_sha256 {
@@ -86,40 +85,28 @@ int hash_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size
 int hash_sha256_file(const char *path, uint64_t max_size, char ret[static 65])
 {
 	char buf[CW_READ_CHUNK];
-	struct stat st;
 	uint64_t total = 0;
 	hash_sha256 *h = NULL;
-	int fd, r;
+	int r, fd = fileio_open_regular(path, 0, max_size, NULL);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EBADFD;
-		goto fail;
-	}
+		return fd;
 	h = hash_sha256_new();
 	if (!h) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n = fileio_read_full(fd, buf, sizeof buf);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
+			r = (int)n;
 			goto fail;
 		}
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
 		if (total > max_size) {
-			r = -EFBIG;
+			r = -EFBIG; /* grew since it was opened */
 			goto fail;
 		}
 		r = hash_sha256_update(h, buf, (size_t)n);

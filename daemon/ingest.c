@@ -2,12 +2,11 @@
  * safely, hashes every byte, picks the format (forced or probed from the
  * first chunk) and feeds the format's parser chunk by chunk. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "contactwatch/fileio.h"
 #include "contactwatch/hash.h"
 #include "contactwatch/ingest.h"
 #include "contactwatch/ingest_csv.h"
@@ -207,59 +206,28 @@ finish:
 	return r;
 }
 
-/* Reads until n bytes or end of file: a short read is not the end. */
-static ssize_t ingest_read_full(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t k = read(fd, buf + got, n - got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
-}
-
 int ingest_file(const char *path, const ingest_options *opt, ingest_record_fn cb, void *userdata,
 		ingest_result *result)
 {
 	_cleanup_free_ char *buf = NULL;
 	ingest_run run;
-	struct stat st;
 	ssize_t n;
 	int fd = -1;
 	int r = ingest_run_init(&run, opt, cb, userdata, result);
 	if (r < 0)
 		goto finish;
 
-	/* O_NOFOLLOW: an inbox is writable by others, a symlink there must not
-	 * make us read (and hash, and report on) a file it points to.
-	 * O_NONBLOCK: a FIFO planted there must not hang open(); it is rejected
-	 * below, and reads from regular files ignore the flag. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = -errno;
-		goto finish;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto finish;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		r = -EISDIR;
-		goto finish;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EBADFD;
-		goto finish;
-	}
-	if ((uint64_t)st.st_size > run.max_size) {
+	/* No symlinks (an inbox is writable by others: a link there must not make
+	 * us read, hash and report on the file it points to); a FIFO planted
+	 * there is refused without hanging. */
+	fd = fileio_open_regular(path, 0, run.max_size, NULL);
+	if (fd == -EFBIG) {
 		r = ingest_run_too_big(&run);
+		fd = -1;
+		goto finish;
+	}
+	if (fd < 0) {
+		r = fd;
 		goto finish;
 	}
 	/* One chunk at a time, never the whole file: RSS stays flat however
@@ -269,7 +237,7 @@ int ingest_file(const char *path, const ingest_options *opt, ingest_record_fn cb
 		r = -ENOMEM;
 		goto finish;
 	}
-	n = ingest_read_full(fd, buf, CW_READ_CHUNK);
+	n = fileio_read_full(fd, buf, CW_READ_CHUNK);
 	if (n < 0) {
 		r = (int)n;
 		goto finish;
@@ -282,7 +250,7 @@ int ingest_file(const char *path, const ingest_options *opt, ingest_record_fn cb
 		r = ingest_run_feed(&run, buf, (size_t)n);
 		if (r < 0)
 			goto finish;
-		n = ingest_read_full(fd, buf, CW_READ_CHUNK);
+		n = fileio_read_full(fd, buf, CW_READ_CHUNK);
 		if (n < 0) {
 			r = (int)n;
 			goto finish;

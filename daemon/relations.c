@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "contactwatch/fileio.h"
 #include "contactwatch/relations.h"
 
 typedef enum relation_field {
@@ -775,63 +776,6 @@ out:
 
 /* --- files ----------------------------------------------------------------- */
 
-/* Reads a whole regular file of at most max bytes, NUL-terminated.
- * Catalogues are not followed through symlinks: they are trusted input
- * only where an admin put them. */
-static int read_regular_file(const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADF;
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = -EFBIG;
-		goto fail;
-	}
-	buf = malloc(max + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	/* The size may change under us; the cap holds whatever stat said. */
-	for (;;) {
-		ssize_t k = read(fd, buf + len, max + 1 - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto fail;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len > max) {
-			r = -EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-fail:
-	close(fd);
-	return r;
-}
-
 static bool path_has_suffix(const char *path, const char *suffix)
 {
 	size_t n = strlen(path), m = strlen(suffix);
@@ -855,7 +799,8 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 	size_t len = 0;
 	int r;
 
-	r = read_regular_file(path, CW_MAX_CATALOGUE_BYTES, &buf, &len);
+	/* No symlinks: catalogues are read only where an admin put them. */
+	r = fileio_read_all(path, 0, CW_MAX_CATALOGUE_BYTES, &buf, &len);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			return r;
@@ -863,7 +808,7 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 			diag_error(d, path, 0, "catalogue larger than %u bytes", CW_MAX_CATALOGUE_BYTES);
 		else if (r == -ELOOP)
 			diag_error(d, path, 0, "is a symbolic link; catalogues are not followed through links");
-		else if (r == -EBADF)
+		else if (r == -EBADFD)
 			diag_error(d, path, 0, "not a regular file");
 		else
 			diag_error(d, path, 0, "%s", strerror(-r));
