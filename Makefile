@@ -42,7 +42,8 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 LIB_SRCS := \
 	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
-	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c \
+	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
+	daemon/ingest_json.c \
 	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
@@ -50,10 +51,12 @@ CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv match clause store alert
 
-# One libFuzzer target per parser (tests/fuzz/fuzz_NAME.c). `make check`
-# replays each corpus (tests/fuzz/corpus/NAME/) as an ordinary test;
-# `make fuzz` builds the real fuzzers with clang, `make fuzz-run` runs them.
-FUZZERS     := ingest
+# One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
+# with the format forced (NAME; "ingest" probes, as Format=auto does).
+# `make check` replays each corpus (tests/fuzz/corpus/NAME/) as an ordinary
+# test; `make fuzz` builds the real fuzzers with clang, `make fuzz-run` runs them.
+FUZZERS     := ingest linkedin crm vcard json
+fuzz_format  = $(if $(filter ingest,$(1)),auto,$(if $(filter crm,$(1)),csv,$(1)))
 FUZZ_SECONDS ?= 600
 
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
@@ -87,21 +90,21 @@ $(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(LIBCW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILDDIR)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $(LIBCW)
+$(BUILDDIR)/tests/test_fuzz_%: tests/fuzz/fuzz_ingest.c $(LIBCW)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -DFUZZ_REPLAY -DFUZZ_CORPUS='"tests/fuzz/corpus/$*"' \
-		$(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
+		-DFUZZ_FORMAT='"$(call fuzz_format,$*)"' $(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
 
 test-bins: all $(UNIT_BINS)
 
 # Real fuzzers (clang + libFuzzer), outside `make check`: they run for minutes.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_ingest.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -DFUZZ_FORMAT='"$(call fuzz_format,$*)"' -o $@ $^ $(LDLIBS)
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 fuzz-run: fuzz
 	@for f in $(FUZZERS); do \

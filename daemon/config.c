@@ -36,6 +36,7 @@ typedef enum conf_type {
 	CONF_DOMAINS,      /* char **: lowercased domain names, blanks or commas */
 	CONF_TIMESPAN,     /* uint64_t µs, within [min, max] */
 	CONF_SIZE,         /* uint64_t bytes, within [min, max] */
+	CONF_COUNT,        /* uint64_t, a plain number within [min, max] */
 	CONF_FRACTION,     /* double in [0, 1] */
 	CONF_LOG_LEVEL,    /* int */
 	CONF_SEVERITY,     /* severity */
@@ -58,6 +59,7 @@ static const char *const conf_type_expect[] = {
 	[CONF_DOMAINS] = "not a list of domain names",
 	[CONF_TIMESPAN] = "not a time span (e.g. 30s, 15min, 6h, 1d)",
 	[CONF_SIZE] = "not a size (e.g. 64K, 512M, 1G)",
+	[CONF_COUNT] = "not a number",
 	[CONF_FRACTION] = "not a number between 0 and 1",
 	[CONF_LOG_LEVEL] = "not a log level (emerg, alert, crit, err, warning, notice, info, debug)",
 	[CONF_SEVERITY] = "not a severity (low, medium, high)",
@@ -185,6 +187,15 @@ static const conf_key daemon_keys[] = {
 	  .min = 0, .max = USEC_PER_DAY, .range = "0..1d" },
 	{ .name = "MaxFileSize", .type = CONF_SIZE, .offset = offsetof(config, max_file_size), .def = "512M",
 	  .min = 1024, .max = 64ull << 30, .range = "1K..64G" },
+	/* Input limits (common.h holds the defaults and the hard ceilings). */
+	{ .name = "MaxRecords", .type = CONF_COUNT, .offset = offsetof(config, max_records),
+	  .def = STRINGIFY(CW_MAX_RECORDS), .min = 1, .max = CW_MAX_RECORDS, .range = "1..50000000" },
+	{ .name = "MaxRecordSize", .type = CONF_SIZE, .offset = offsetof(config, max_record_size), .def = "1M",
+	  .min = 1024, .max = CW_MAX_LINE_BYTES, .range = "1K..1M" },
+	{ .name = "MaxFieldSize", .type = CONF_SIZE, .offset = offsetof(config, max_field_size), .def = "64K",
+	  .min = 256, .max = CW_MAX_FIELD_BYTES, .range = "256..64K" },
+	{ .name = "MaxJSONDepth", .type = CONF_COUNT, .offset = offsetof(config, max_json_depth), .def = "64",
+	  .min = 4, .max = CW_MAX_JSON_DEPTH, .range = "4..64" },
 	{ .name = "RetentionAfterClause", .type = CONF_TIMESPAN, .offset = offsetof(config, retention_usec),
 	  .def = "90d", .min = 0, .max = 3650 * USEC_PER_DAY, .range = "0..3650d" },
 	{ .name = "LogLevel", .type = CONF_LOG_LEVEL, .offset = offsetof(config, log_level), .def = "info" },
@@ -245,14 +256,17 @@ static const conf_key clause_keys[] = {
 	{ .name = "Reference", .type = CONF_STRING, .offset = offsetof(staff_parse, e.reference) },
 };
 
-enum { SOURCE_KEY_PATH, SOURCE_KEY_URL };
+enum { SOURCE_KEY_PATH, SOURCE_KEY_URL, SOURCE_KEY_INTERVAL, SOURCE_KEY_FORMAT, SOURCE_KEY_COLUMNS };
 static const conf_key source_keys[] = {
 	[SOURCE_KEY_PATH] = { .name = "Path", .type = CONF_PATH, .offset = offsetof(source_config, path) },
 	[SOURCE_KEY_URL] = { .name = "URL", .type = CONF_URL, .offset = offsetof(source_config, url) },
-	{ .name = "Interval", .type = CONF_TIMESPAN, .offset = offsetof(source_config, interval_usec), .def = "1d",
-	  .min = USEC_PER_MIN, .max = 30 * USEC_PER_DAY, .range = "1min..30d" },
-	{ .name = "Format", .type = CONF_CHOICE, .offset = offsetof(source_config, format), .def = "auto",
-	  .choices = source_formats },
+	[SOURCE_KEY_INTERVAL] = { .name = "Interval", .type = CONF_TIMESPAN,
+				  .offset = offsetof(source_config, interval_usec), .def = "1d", .min = USEC_PER_MIN,
+				  .max = 30 * USEC_PER_DAY, .range = "1min..30d" },
+	[SOURCE_KEY_FORMAT] = { .name = "Format", .type = CONF_CHOICE, .offset = offsetof(source_config, format),
+				.def = "auto", .choices = source_formats },
+	/* For Format=csv: which column holds what (see contactwatch.conf(5)). */
+	[SOURCE_KEY_COLUMNS] = { .name = "Columns", .type = CONF_STRING, .offset = offsetof(source_config, columns) },
 };
 
 /* Indexed by kind. */
@@ -671,9 +685,12 @@ static int conf_assign(conf_ctx *ctx, const char *dir, conf_pos pos, conf_object
 		return conf_set_strv(obj, k, l);
 	}
 	case CONF_TIMESPAN:
-	case CONF_SIZE: {
+	case CONF_SIZE:
+	case CONF_COUNT: {
 		uint64_t v;
-		r = k->type == CONF_TIMESPAN ? parse_timespan(value, &v) : parse_size(value, &v);
+		r = k->type == CONF_TIMESPAN ? parse_timespan(value, &v)
+		    : k->type == CONF_SIZE   ? parse_size(value, &v)
+					     : parse_count(value, &v);
 		if (r >= 0 && (v < k->min || (k->max > 0 && v > k->max)))
 			r = -ERANGE;
 		if (r >= 0)
@@ -769,6 +786,7 @@ static void source_config_done(source_config *s)
 	free(s->path);
 	free(s->url);
 	free(s->format);
+	free(s->columns);
 	*s = (source_config){ 0 };
 }
 
@@ -1343,6 +1361,13 @@ static int staff_check(conf_ctx *ctx, staff_parse *sp, const char *path, const c
 		else if (has_url && !url_has_scheme(s->src.url, source_schemes))
 			r = diag_error(d, so->keys[SOURCE_KEY_URL].file, so->keys[SOURCE_KEY_URL].line,
 				       "URL=%s: sources are fetched from https://, sftp:// or file:// URLs", s->src.url);
+		else if (streq(s->src.format, "csv") && !s->src.columns)
+			r = diag_error(d, so->where.file, so->where.line,
+				       "[source:%s] has Format=csv but no Columns= saying which column holds what",
+				       s->src.name);
+		else if (s->src.columns && !streq(s->src.format, "csv"))
+			r = diag_error(d, so->keys[SOURCE_KEY_COLUMNS].file, so->keys[SOURCE_KEY_COLUMNS].line,
+				       "Columns= applies only to Format=csv");
 		if (r < 0)
 			return r;
 	}

@@ -17,6 +17,7 @@ static const char *arg_config = CW_DEFAULT_CONFIG;
 static bool arg_json = false;
 static const char *arg_employee = NULL;
 static const char *arg_format = NULL;
+static const char *arg_columns = NULL;
 static const char *arg_state = NULL;
 static const char *arg_since = NULL;
 
@@ -25,14 +26,16 @@ static void help(void)
 	printf("Usage: contactwatchctl [-c CONFIG] [--json] COMMAND ...\n\n"
 	       "Commands:\n"
 	       "  status                          employees in window, files read and rejected, alerts\n"
-	       "  check -e ID [--format F] FILE...  dry run of the whole pipeline; stores nothing\n"
+	       "  check -e ID [--format F [--columns MAP]] FILE...\n"
+	       "                                  dry run of the whole pipeline; stores nothing\n"
 	       "  alerts [--state S] [-e ID] [--since DATE]  list alerts\n"
 	       "  show ALERT                      one alert with its evidence and history\n\n"
 	       "Options:\n"
 	       "  -c, --config PATH   configuration file (default %s)\n"
 	       "      --json          machine-readable output\n"
 	       "  -e, --employee ID   the departing employee\n"
-	       "      --format F      force an export format (auto, linkedin)\n"
+	       "      --format F      force an export format (auto, linkedin, ...; see contactwatchctl(1))\n"
+	       "      --columns MAP   with --format csv: which column holds what, as Columns= in staff.d\n"
 	       "      --state S       new | acknowledged | confirmed | dismissed\n"
 	       "      --since DATE    alerts created on or after DATE (YYYY-MM-DD, UTC)\n"
 	       "  -h, --help          show this help\n"
@@ -154,12 +157,13 @@ static int cmd_check(char **files, int n_files)
 		code = CW_EXIT_USAGE;
 		goto done;
 	}
+	const ingest_options opt_ingest = scan_ingest_options(cfg, arg_format, arg_columns);
 	jfiles = json_object_get(out, "files");
 	jmatches = json_object_get(out, "matches");
 	for (int i = 0; i < n_files; i++) {
 		ingest_result res = { 0 };
 		hit_list hits = { 0 };
-		r = scan_file_collect(e, idx, files[i], arg_format, cfg->max_file_size, &res, &hits);
+		r = scan_file_collect(e, idx, files[i], &opt_ingest, &res, &hits);
 		if (r < 0) {
 			const char *why = !isempty(res.error)	? res.error
 					  : r == -EFBIG	? "file is larger than MaxFileSize="
@@ -474,10 +478,11 @@ done:
 
 int main(int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_STATE, ARG_SINCE };
+	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_COLUMNS, ARG_STATE, ARG_SINCE };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' }, { "json", no_argument, NULL, ARG_JSON },
 		{ "employee", required_argument, NULL, 'e' }, { "format", required_argument, NULL, ARG_FORMAT },
+		{ "columns", required_argument, NULL, ARG_COLUMNS },
 		{ "state", required_argument, NULL, ARG_STATE }, { "since", required_argument, NULL, ARG_SINCE },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, ARG_VERSION },
 		{},
@@ -499,6 +504,9 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_FORMAT:
 			arg_format = optarg;
+			break;
+		case ARG_COLUMNS:
+			arg_columns = optarg;
 			break;
 		case ARG_STATE:
 			arg_state = optarg;

@@ -10,16 +10,19 @@
 #include "contactwatch/hash.h"
 #include "contactwatch/ingest.h"
 #include "contactwatch/ingest_csv.h"
+#include "contactwatch/ingest_formats.h"
 
 /* Every format this build reads; probing asks them in this order and ties go
  * to the earlier one. A new format is one line here and one in the names. */
 static const ingest_format *const ingest_formats[] = {
-	&ingest_format_linkedin,
+	&ingest_format_linkedin, &ingest_format_salesforce, &ingest_format_hubspot, &ingest_format_google,
+	&ingest_format_outlook,	 &ingest_format_vcard,	    &ingest_format_json,    &ingest_format_csv,
 };
 
 /* The same names, "auto" first, as a constant list for --help (a list built
  * at run time would need global state). */
-static const char *const ingest_names[] = { "auto", "linkedin", NULL };
+static const char *const ingest_names[] = { "auto",	   "linkedin", "salesforce", "hubspot", "google",
+					     "outlook", "vcard",    "json",	  "csv",     NULL };
 _Static_assert(ELEMENTSOF(ingest_names) == ELEMENTSOF(ingest_formats) + 2, "ingest_names out of step");
 
 static const ingest_format *ingest_format_find(const char *name)
@@ -52,6 +55,7 @@ typedef struct ingest_run {
 	uint64_t max_size;
 	size_t chunk;
 	int parse_error; /* sticky -EBADMSG/-EMEDIUMTYPE: the rest is only hashed */
+	ingest_options resolved; /* opt with every limit filled in, for the parser */
 } ingest_run;
 
 static void ingest_run_done(ingest_run *run)
@@ -76,6 +80,17 @@ static int ingest_run_init(ingest_run *run, const ingest_options *opt, ingest_re
 		.result = result,
 	};
 	format = run->opt->format;
+	run->resolved = *run->opt;
+	ingest_limits *l = &run->resolved.limits;
+	/* 0 means the default; the defaults are also ceilings no config exceeds. */
+	if (l->max_records == 0 || l->max_records > CW_MAX_RECORDS)
+		l->max_records = CW_MAX_RECORDS;
+	if (l->max_record_size == 0 || l->max_record_size > CW_MAX_LINE_BYTES)
+		l->max_record_size = CW_MAX_LINE_BYTES;
+	if (l->max_field_size == 0 || l->max_field_size > CW_MAX_FIELD_BYTES)
+		l->max_field_size = CW_MAX_FIELD_BYTES;
+	if (l->max_json_depth == 0 || l->max_json_depth > CW_MAX_JSON_DEPTH)
+		l->max_json_depth = CW_MAX_JSON_DEPTH;
 	run->max_size = run->opt->max_size ? run->opt->max_size : CW_DEFAULT_MAX_FILE_SIZE;
 	run->chunk = run->opt->chunk_size ? run->opt->chunk_size : CW_READ_CHUNK;
 	if (format && !streq(format, "auto")) {
@@ -137,7 +152,7 @@ static int ingest_run_begin(ingest_run *run, const char *head, size_t len, bool 
 			return run->parse_error = ingest_run_unknown(run, head, len, at_eof);
 	}
 	snprintf(run->result->format, sizeof run->result->format, "%s", run->fmt->name);
-	run->parser = run->fmt->parser_new(run->cb, run->userdata, run->result);
+	run->parser = run->fmt->parser_new(&run->resolved, run->cb, run->userdata, run->result);
 	return run->parser ? 0 : -ENOMEM;
 }
 

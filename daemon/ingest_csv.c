@@ -816,8 +816,10 @@ static int linkedin_probe(const char *head, size_t len, bool at_eof)
 	return csv_table_probe(&linkedin_table, head, len, at_eof);
 }
 
-static void *linkedin_parser_new(ingest_record_fn cb, void *userdata, ingest_result *result)
+static void *linkedin_parser_new(const ingest_options *opt, ingest_record_fn cb, void *userdata,
+				 ingest_result *result)
 {
+	(void)opt;
 	return csv_table_parser_new(&linkedin_table, cb, userdata, result);
 }
 

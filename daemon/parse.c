@@ -1,6 +1,7 @@
 /* parse.c — the value syntaxes of the configuration: systemd time spans,
  * sizes, booleans, thresholds, severities, log levels and clause durations.
  * Pure functions over strings; callers turn the -errno into a message. */
+#include <ctype.h>
 #include <errno.h>
 #include <strings.h>
 #include <syslog.h>
@@ -372,4 +373,21 @@ int parse_log_level(const char *s, int *ret)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+int parse_count(const char *s, uint64_t *ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || !end || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
 }

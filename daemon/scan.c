@@ -75,12 +75,26 @@ static int collect_record(const contact *c, void *userdata)
 	return r < 0 ? r : 0;
 }
 
-int scan_file_collect(const employee *e, const match_index *idx, const char *path, const char *format,
-		      uint64_t max_size, ingest_result *res, hit_list *hits)
+ingest_options scan_ingest_options(const config *cfg, const char *format, const char *columns)
+{
+	return (ingest_options){
+		.format = format,
+		.columns = columns,
+		.max_size = cfg->max_file_size,
+		.limits = {
+			.max_records = cfg->max_records,
+			.max_record_size = cfg->max_record_size,
+			.max_field_size = cfg->max_field_size,
+			.max_json_depth = (unsigned)cfg->max_json_depth,
+		},
+	};
+}
+
+int scan_file_collect(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
+		      ingest_result *res, hit_list *hits)
 {
 	collect_state st = { .employee = e, .index = idx, .hits = hits };
-	const ingest_options opt = { .format = format, .max_size = max_size };
-	int r = ingest_file(path, &opt, collect_record, &st, res);
+	int r = ingest_file(path, opt, collect_record, &st, res);
 
 	if (r < 0)
 		hit_list_done(hits);
@@ -231,7 +245,8 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		return 0;
 	}
 
-	r = scan_file_collect(e, idx, f->path, f->format, ctx->cfg->max_file_size, &res, &hits);
+	const ingest_options opt = scan_ingest_options(ctx->cfg, f->format, f->columns);
+	r = scan_file_collect(e, idx, f->path, &opt, &res, &hits);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {

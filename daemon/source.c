@@ -19,8 +19,7 @@ char *source_inbox_path(const config *cfg, const employee *e)
 	return p;
 }
 
-static int list_add(source_file_list *l, const char *path, const struct stat *st, const char *source,
-		    const char *format)
+static int list_add(source_file_list *l, const char *path, const struct stat *st, const source_config *src)
 {
 	source_file *items = realloc(l->items, (l->n + 1) * sizeof *items);
 	if (!items)
@@ -30,8 +29,9 @@ static int list_add(source_file_list *l, const char *path, const struct stat *st
 	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
-	f->source = source;
-	f->format = format;
+	f->source = src ? src->name : "inbox";
+	f->format = src ? src->format : "auto";
+	f->columns = src ? src->columns : NULL;
 	f->size = (uint64_t)st->st_size;
 	f->mtime_usec = (int64_t)st->st_mtim.tv_sec * 1000000 + st->st_mtim.tv_nsec / 1000;
 	l->n++;
@@ -43,7 +43,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_dir(source_file_list *l, const char *dir, const char *source, const char *format)
+static int list_dir(source_file_list *l, const char *dir, const source_config *src)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -82,7 +82,7 @@ static int list_dir(source_file_list *l, const char *dir, const char *source, co
 		}
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		r = list_add(l, path, &st, source, format);
+		r = list_add(l, path, &st, src);
 	}
 done:
 	for (size_t i = 0; i < n; i++)
@@ -92,7 +92,8 @@ done:
 	return r;
 }
 
-static int list_path(source_file_list *l, const char *path, const char *source, const char *format)
+/* src NULL: the inbox. */
+static int list_path(source_file_list *l, const char *path, const source_config *src)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
@@ -105,11 +106,11 @@ static int list_path(source_file_list *l, const char *path, const char *source, 
 		size_t len = strlen(dir);
 		while (len > 1 && dir[len - 1] == '/')
 			dir[--len] = '\0';
-		return list_dir(l, dir, source, format); /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
+		return list_dir(l, dir, src); /* NOLINT(clang-analyzer-unix.Malloc): dir is freed by _cleanup_free_ */
 	}
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
-	return list_add(l, path, &st, source, format);
+	return list_add(l, path, &st, src);
 }
 
 int source_list_files(const config *cfg, const employee *e, source_file_list *ret, diag_list *problems)
@@ -119,7 +120,7 @@ int source_list_files(const config *cfg, const employee *e, source_file_list *re
 
 	if (!inbox)
 		return -ENOMEM;
-	r = list_path(ret, inbox, "inbox", "auto");
+	r = list_path(ret, inbox, NULL);
 	if (r == -ENOMEM)
 		return r;
 	/* A missing inbox is normal: nobody has uploaded anything yet. */
@@ -129,7 +130,7 @@ int source_list_files(const config *cfg, const employee *e, source_file_list *re
 		const source_config *s = &e->sources[i];
 		if (!s->path)
 			continue; /* URL sources: not in this build (config load says so) */
-		r = list_path(ret, s->path, s->name, s->format);
+		r = list_path(ret, s->path, s);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)

@@ -14,7 +14,7 @@
 #define CW_MAX_LINE_BYTES       (1u << 20)  /* one logical CSV record */
 #define CW_MAX_FIELD_BYTES      (64u << 10) /* one CSV cell */
 #define CW_MAX_COLUMNS          512u        /* CSV columns in a header */
-#define CW_MAX_RECORDS          50000000u   /* records in one export */
+#define CW_MAX_RECORDS          50000000    /* records in one export */
 #define CW_MAX_PREAMBLE_LINES   32u         /* lines searched for a header */
 #define CW_MAX_JSON_DEPTH       64u
 #define CW_MAX_CATALOGUE_BYTES  (64u << 20) /* one relations file */
@@ -35,6 +35,8 @@ enum {
 
 #define _cleanup_(f) __attribute__((__cleanup__(f)))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 static inline void freep(void *p) { free(*(void **)p); }
 #define _cleanup_free_ _cleanup_(freep)

@@ -39,6 +39,7 @@ typedef struct source_config {
 	char *url;           /* or NULL */
 	uint64_t interval_usec;
 	char *format;        /* "auto" or a format name */
+	char *columns;       /* Format=csv: "first:Voornaam,last:Achternaam,..." (Columns=) */
 	unsigned conf_line;
 } source_config;
 
@@ -66,6 +67,10 @@ typedef struct config {
 	uint64_t scan_interval_usec;
 	uint64_t settle_usec;
 	uint64_t max_file_size;
+	uint64_t max_records;      /* per export */
+	uint64_t max_record_size;  /* one CSV record / vCard / JSON value, bytes */
+	uint64_t max_field_size;   /* one cell or property, bytes */
+	uint64_t max_json_depth;   /* nesting of JSON exports */
 	uint64_t retention_usec;
 	int log_level;        /* LOG_ERR..LOG_DEBUG */
 	double person_threshold;

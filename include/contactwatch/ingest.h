@@ -20,8 +20,19 @@ typedef struct ingest_result {
 	char error[512];          /* on failure: the reason, without file:line */
 } ingest_result;
 
+/* Per-input caps (config: MaxRecords=, MaxRecordSize=, MaxFieldSize=,
+ * MaxJSONDepth=); 0 means the default in common.h, which is also the ceiling. */
+typedef struct ingest_limits {
+	uint64_t max_records;     /* records in one export */
+	uint64_t max_record_size; /* bytes of one CSV record, vCard or JSON record */
+	uint64_t max_field_size;  /* bytes of one cell or property value */
+	unsigned max_json_depth;  /* nesting of a JSON export */
+} ingest_limits;
+
 typedef struct ingest_options {
 	const char *format;       /* NULL or "auto": detect from content */
+	const char *columns;      /* Format=csv: "first:Voornaam,last:Achternaam,..." */
+	ingest_limits limits;
 	uint64_t max_size;        /* 0: CW_DEFAULT_MAX_FILE_SIZE */
 	size_t chunk_size;        /* 0: CW_READ_CHUNK. The bytes handed to the parser per
 				   * feed; tests set 1 to prove chunk boundaries change nothing. */
@@ -55,8 +66,10 @@ typedef struct ingest_format {
 	int (*probe)(const char *head, size_t len, bool at_eof);
 	/* A streaming parser: fed arbitrary chunks, it calls cb per record and
 	 * counts result->records/rejected; on malformed input it fills
-	 * result->error/error_line and returns -EBADMSG. new returns NULL on ENOMEM. */
-	void *(*parser_new)(ingest_record_fn cb, void *userdata, ingest_result *result);
+	 * result->error/error_line and returns -EBADMSG. new returns NULL on ENOMEM;
+	 * opt has every limit filled in (no zeros) and outlives the parser. */
+	void *(*parser_new)(const ingest_options *opt, ingest_record_fn cb, void *userdata,
+			    ingest_result *result);
 	int (*parser_feed)(void *parser, const char *buf, size_t n);
 	int (*parser_finish)(void *parser);
 	void *(*parser_free)(void *parser);

@@ -5,6 +5,7 @@
 
 #include "contactwatch/common.h"
 #include "contactwatch/ingest.h"
+#include "contactwatch/ingest_formats.h"
 
 /* One logical record. fields point into the tokenizer's buffer and stay valid
  * only during the callback; the callback may modify them in place (trim). */
@@ -47,4 +48,3 @@ char ingest_csv_record_main_delimiter(const ingest_csv_record *rec, const char *
  * fit n bytes. Returns the record's line, 0 when head has no such record. */
 unsigned ingest_csv_describe_head(const char *head, size_t len, bool at_eof, char *ret, size_t n);
 
-extern const ingest_format ingest_format_linkedin;

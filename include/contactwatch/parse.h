@@ -20,6 +20,8 @@ typedef enum severity {
 int parse_timespan(const char *s, uint64_t *ret_usec);
 /* "512M", "1G", "4096", "64K" (binary multiples). */
 int parse_size(const char *s, uint64_t *ret_bytes);
+/* A plain decimal count ("50000000"); no units. */
+int parse_count(const char *s, uint64_t *ret);
 /* yes/no, true/false, on/off, 1/0. */
 int parse_bool(const char *s, bool *ret);
 /* A decimal in [0, 1]. */

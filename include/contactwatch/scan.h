@@ -23,8 +23,11 @@ void scan_indexes_done(scan_indexes *x);
 /* Reads one file and collects its hits for employee e. Contacts that match
  * nothing are never copied. Returns what ingest_file returns; on failure
  * hits is emptied (a rejected file yields no alerts). */
-int scan_file_collect(const employee *e, const match_index *idx, const char *path, const char *format,
-		      uint64_t max_size, ingest_result *res, hit_list *hits);
+int scan_file_collect(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
+		      ingest_result *res, hit_list *hits);
+/* The ingest options config gives: limits, and a source's Format=/Columns=
+ * (format and columns may be NULL: auto-detect, no column map). */
+ingest_options scan_ingest_options(const config *cfg, const char *format, const char *columns);
 
 typedef struct scan_context {
 	const config *cfg;

@@ -9,6 +9,7 @@ typedef struct source_file {
 	char *path;          /* absolute */
 	const char *source;  /* source name, "inbox" for the inbox (borrowed from config) */
 	const char *format;  /* the source's Format= (borrowed), "auto" for the inbox */
+	const char *columns; /* the source's Columns= (borrowed), or NULL */
 	uint64_t size;
 	int64_t mtime_usec;  /* CLOCK_REALTIME */
 } source_file;

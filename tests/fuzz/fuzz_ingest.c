@@ -1,4 +1,5 @@
-/* fuzz_ingest.c — libFuzzer target for ingest_buffer (format auto): no input
+/* fuzz_ingest.c — libFuzzer target for ingest_buffer, format FUZZ_FORMAT
+ * ("auto" unless the build names one: one fuzzer per parser): no input
  * may crash, leak or hang it, and chunking must not change the outcome, so
  * each input is also parsed in chunks sized by its first byte and compared.
  * Built with -DFUZZ_REPLAY it is a plain program replaying corpus files. */
@@ -7,6 +8,10 @@
 
 #include "contactwatch/hash.h"
 #include "contactwatch/ingest.h"
+
+#ifndef FUZZ_FORMAT
+#define FUZZ_FORMAT "auto"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +48,7 @@ static int fuzz_on_record(const contact *c, void *userdata)
 static int fuzz_run(const uint8_t *data, size_t size, size_t chunk, ingest_result *res, char digest[static 65])
 {
 	fuzz_digest d = { .h = hash_sha256_new() };
-	ingest_options opt = { .format = "auto", .chunk_size = chunk };
+	ingest_options opt = { .format = FUZZ_FORMAT, .chunk_size = chunk };
 	if (!d.h)
 		abort();
 	int r = ingest_buffer((const char *)data, size, &opt, fuzz_on_record, &d, res);
