@@ -85,7 +85,9 @@ $(BUILDDIR)/contactwatchctl: $(CTL_OBJS) $(LIBCW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(LIBCW)
+# Every unit test links the golden-file helpers (tests/unit/golden.c); the
+# linker keeps them only where a test uses them.
+$(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(BUILDDIR)/tests/unit/golden.o $(LIBCW)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

@@ -19,171 +19,15 @@
 #include "contactwatch/hash.h"
 #include "contactwatch/ingest.h"
 #include "contactwatch/ingest_csv.h"
+#include "golden.h"
 
 #define DATA_DIR "tests/data/linkedin/"
-
-/* ---- helpers ------------------------------------------------------------ */
-
-typedef struct collected {
-	char *text; /* one JSON object per record, each ending in \n */
-	size_t len;
-	FILE *f;
-	size_t stop_at; /* >0: return -ECANCELED at that record */
-} collected;
-
-static void collected_open(collected *c)
-{
-	*c = (collected){ 0 };
-	c->f = open_memstream(&c->text, &c->len);
-	assert_non_null(c->f);
-}
-
-static char *collected_close(collected *c)
-{
-	assert_int_equal(fclose(c->f), 0);
-	c->f = NULL;
-	return c->text;
-}
-
-static json_t *json_string_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *json_strv(char *const *l)
-{
-	json_t *a = json_array();
-	for (; l && *l; l++)
-		json_array_append_new(a, json_string(*l));
-	return a;
-}
-
-static char *contact_to_json(const contact *c)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "record", json_integer((json_int_t)c->record));
-	json_object_set_new(o, "line", json_integer(c->line));
-	json_object_set_new(o, "first", json_string_or_null(c->first));
-	json_object_set_new(o, "last", json_string_or_null(c->last));
-	json_object_set_new(o, "name", json_string_or_null(c->name));
-	json_object_set_new(o, "company", json_string_or_null(c->company));
-	json_object_set_new(o, "position", json_string_or_null(c->position));
-	json_object_set_new(o, "emails", json_strv(c->emails));
-	json_object_set_new(o, "urls", json_strv(c->urls));
-	if (c->connected_on == DATE_NONE)
-		json_object_set_new(o, "connected_on", json_null());
-	else {
-		char day[11];
-		date_format(c->connected_on, day);
-		json_object_set_new(o, "connected_on", json_string(day));
-	}
-	json_object_set_new(o, "date_raw", json_string_or_null(c->date_raw));
-	char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-	json_decref(o);
-	assert_non_null(s);
-	return s;
-}
-
-static int collect_cb(const contact *c, void *userdata)
-{
-	collected *col = userdata;
-	char *s;
-	if (col->stop_at && c->record == col->stop_at)
-		return -ECANCELED;
-	assert_int_equal(c->event, CONTACT_EVENT_CONNECTION);
-	s = contact_to_json(c);
-	fprintf(col->f, "%s\n", s);
-	free(s);
-	return 0;
-}
-
-static char *read_all(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rbe");
-	char *buf;
-	long n;
-	if (!f)
-		return NULL;
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*ret_len = (size_t)n;
-	return buf;
-}
-
-static void write_all(const char *path, const char *data, size_t n)
-{
-	FILE *f = fopen(path, "wbe");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Runs ingest_buffer with the given options; returns the records as text. */
-static char *run_buffer(const char *buf, size_t len, const char *format, size_t chunk, int expect_r,
-			ingest_result *res)
-{
-	collected col;
-	ingest_options opt = { .format = format, .chunk_size = chunk };
-	collected_open(&col);
-	int r = ingest_buffer(buf, len, &opt, collect_cb, &col, res);
-	if (r != expect_r)
-		fail_msg("ingest_buffer: %d (%s), expected %d; line %u: %s", r, strerror(-r), expect_r,
-			 res->error_line, res->error);
-	return collected_close(&col);
-}
 
 /* ---- golden files ------------------------------------------------------- */
 
 static void test_golden(void **state)
 {
-	const char *name = *state;
-	char in_path[256], ok_path[256], sha[65];
-	size_t in_len, ok_len;
-	_cleanup_free_ char *in = NULL, *ok = NULL, *got = NULL;
-	ingest_result res;
-	collected col;
-	int r;
-
-	snprintf(in_path, sizeof in_path, DATA_DIR "%s.in", name);
-	snprintf(ok_path, sizeof ok_path, DATA_DIR "%s.ok", name);
-	in = read_all(in_path, &in_len);
-	assert_non_null(in);
-
-	collected_open(&col);
-	r = ingest_file(in_path, &(ingest_options){ .format = "auto" }, collect_cb, &col, &res);
-	got = collected_close(&col);
-	if (r != 0)
-		fail_msg("%s: %d, line %u: %s", name, r, res.error_line, res.error);
-	assert_string_equal(res.format, "linkedin");
-	assert_int_equal(res.size, in_len);
-	assert_int_equal(hash_sha256_hex(in, in_len, sha), 0);
-	assert_string_equal(res.sha256, sha);
-
-	if (getenv("CW_UPDATE_GOLDEN"))
-		write_all(ok_path, got, strlen(got));
-	ok = read_all(ok_path, &ok_len);
-	if (!ok)
-		fail_msg("%s missing (CW_UPDATE_GOLDEN=1 writes it)", ok_path);
-	assert_string_equal(got, ok);
-
-	/* The same records whatever the chunking: 1 byte splits every CRLF, quote
-	 * pair and BOM; 7 and 4096 land boundaries elsewhere. */
-	static const size_t chunks[] = { 1, 2, 3, 7, 4096 };
-	for (size_t i = 0; i < ELEMENTSOF(chunks); i++) {
-		ingest_result res2;
-		_cleanup_free_ char *again = run_buffer(in, in_len, NULL, chunks[i], 0, &res2);
-		assert_string_equal(again, ok);
-		assert_int_equal(res2.records, res.records);
-		assert_int_equal(res2.rejected, res.rejected);
-		assert_string_equal(res2.sha256, sha);
-	}
+	golden_check(DATA_DIR, *state, NULL, "linkedin");
 }
 
 /* ---- specific behaviour ------------------------------------------------- */
@@ -193,8 +37,8 @@ static void test_rejected_row(void **state)
 	(void)state;
 	ingest_result res;
 	size_t len;
-	_cleanup_free_ char *in = read_all(DATA_DIR "rejected_row.in", &len);
-	_cleanup_free_ char *got = run_buffer(in, len, "linkedin", 0, 0, &res);
+	_cleanup_free_ char *in = golden_read_all(DATA_DIR "rejected_row.in", &len);
+	_cleanup_free_ char *got = golden_run_buffer(in, len, "linkedin", 0, 0, &res);
 	assert_int_equal(res.records, 2);
 	assert_int_equal(res.rejected, 1);
 	assert_non_null(strstr(got, "\"record\":2,\"line\":4,"));
@@ -208,7 +52,7 @@ static void test_all_rows_rejected(void **state)
 				 "\n"
 				 "C,D,08 Feb 2026,y\n";
 	ingest_result res;
-	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	_cleanup_free_ char *got = golden_run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
 	assert_string_equal(got, "");
 	assert_int_equal(res.error_line, 2);
 	assert_non_null(strstr(res.error, "every data row (2) has more cells than the header"));
@@ -219,7 +63,7 @@ static void test_header_only(void **state)
 	(void)state;
 	static const char in[] = "First Name,Last Name,Company,Position,Connected On";
 	ingest_result res;
-	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 1, 0, &res);
+	_cleanup_free_ char *got = golden_run_buffer(in, sizeof in - 1, NULL, 1, 0, &res);
 	assert_string_equal(got, "");
 	assert_int_equal(res.records, 0);
 	assert_string_equal(res.format, "linkedin");
@@ -230,7 +74,7 @@ static void test_last_record_without_newline(void **state)
 	(void)state;
 	static const char in[] = "First Name,Last Name,Connected On\nAnna,Visser,\"07 Feb 2026\"";
 	ingest_result res;
-	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, 0, &res);
+	_cleanup_free_ char *got = golden_run_buffer(in, sizeof in - 1, NULL, 0, 0, &res);
 	assert_int_equal(res.records, 1);
 	assert_non_null(strstr(got, "\"connected_on\":\"2026-02-07\""));
 }
@@ -238,12 +82,12 @@ static void test_last_record_without_newline(void **state)
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	collected col;
+	golden_collect col;
 	ingest_result res;
-	collected_open(&col);
+	golden_collect_open(&col);
 	col.stop_at = 2;
-	int r = ingest_file(DATA_DIR "2021_notes.in", NULL, collect_cb, &col, &res);
-	free(collected_close(&col));
+	int r = ingest_file(DATA_DIR "2021_notes.in", NULL, golden_collect_cb, &col, &res);
+	free(golden_collect_close(&col));
 	assert_int_equal(r, -ECANCELED);
 	assert_int_equal(res.records, 2);
 }
@@ -299,11 +143,11 @@ static void test_bad_inputs(void **state)
 		 * must not depend on where chunks end. */
 		for (size_t chunk = 0; chunk <= 1; chunk++) {
 			ingest_result res;
-			collected col;
+			golden_collect col;
 			ingest_options opt = { .format = c->format, .chunk_size = chunk };
-			collected_open(&col);
-			int r = ingest_buffer(c->data, c->len, &opt, collect_cb, &col, &res);
-			free(collected_close(&col));
+			golden_collect_open(&col);
+			int r = ingest_buffer(c->data, c->len, &opt, golden_collect_cb, &col, &res);
+			free(golden_collect_close(&col));
 			if (r != c->r || res.error_line != c->line || !streq(res.error, c->error))
 				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected r=%d line=%u \"%s\"",
 					 c->what, chunk, r, res.error_line, res.error, c->r, c->line, c->error);
@@ -342,7 +186,7 @@ static void test_limits(void **state)
 		size_t len;
 		ingest_result res;
 		_cleanup_free_ char *buf = make_row(cases[i].n_cells, cases[i].cell_len, &len);
-		_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, -EBADMSG, &res);
+		_cleanup_free_ char *got = golden_run_buffer(buf, len, NULL, 0, -EBADMSG, &res);
 		assert_string_equal(got, "");
 		assert_string_equal(res.error, cases[i].error);
 		assert_int_equal(res.error_line, 2);
@@ -351,7 +195,7 @@ static void test_limits(void **state)
 	size_t len;
 	ingest_result res;
 	_cleanup_free_ char *buf = make_row(7, CW_MAX_FIELD_BYTES, &len);
-	_cleanup_free_ char *got = run_buffer(buf, len, NULL, 0, 0, &res);
+	_cleanup_free_ char *got = golden_run_buffer(buf, len, NULL, 0, 0, &res);
 	assert_int_equal(res.records, 1);
 	assert_non_null(strstr(got, "{\"record\":1,\"line\":2,\"first\":\"xxx"));
 }
@@ -360,13 +204,13 @@ static void test_too_big(void **state)
 {
 	(void)state;
 	ingest_result res;
-	collected col;
-	collected_open(&col);
-	int r = ingest_file(DATA_DIR "2021_notes.in", &(ingest_options){ .max_size = 100 }, collect_cb, &col, &res);
+	golden_collect col;
+	golden_collect_open(&col);
+	int r = ingest_file(DATA_DIR "2021_notes.in", &(ingest_options){ .max_size = 100 }, golden_collect_cb, &col, &res);
 	assert_int_equal(r, -EFBIG);
-	r = ingest_buffer("0123456789", 10, &(ingest_options){ .max_size = 9 }, collect_cb, &col, &res);
+	r = ingest_buffer("0123456789", 10, &(ingest_options){ .max_size = 9 }, golden_collect_cb, &col, &res);
 	assert_int_equal(r, -EFBIG);
-	free(collected_close(&col));
+	free(golden_collect_close(&col));
 }
 
 static void test_file_safety(void **state)
@@ -374,24 +218,24 @@ static void test_file_safety(void **state)
 	(void)state;
 	char dir[] = "/tmp/test_ingest_csv.XXXXXX", link[64], fifo[64], real[64];
 	ingest_result res;
-	collected col;
+	golden_collect col;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(real, sizeof real, "%s/real.csv", dir);
 	snprintf(link, sizeof link, "%s/link.csv", dir);
 	snprintf(fifo, sizeof fifo, "%s/fifo.csv", dir);
-	write_all(real, HDR "A,B,,,C,D,07 Feb 2026\n", strlen(HDR "A,B,,,C,D,07 Feb 2026\n"));
+	golden_write_all(real, HDR "A,B,,,C,D,07 Feb 2026\n", strlen(HDR "A,B,,,C,D,07 Feb 2026\n"));
 	assert_int_equal(symlink("real.csv", link), 0);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 
-	collected_open(&col);
-	assert_int_equal(ingest_file(real, NULL, collect_cb, &col, &res), 0);
+	golden_collect_open(&col);
+	assert_int_equal(ingest_file(real, NULL, golden_collect_cb, &col, &res), 0);
 	assert_int_equal(res.records, 1);
-	assert_int_equal(ingest_file(link, NULL, collect_cb, &col, &res), -ELOOP);
-	assert_int_equal(ingest_file(dir, NULL, collect_cb, &col, &res), -EISDIR);
-	assert_int_equal(ingest_file(fifo, NULL, collect_cb, &col, &res), -EBADFD);
-	assert_int_equal(ingest_file("tests/data/linkedin/does-not-exist", NULL, collect_cb, &col, &res), -ENOENT);
-	free(collected_close(&col));
+	assert_int_equal(ingest_file(link, NULL, golden_collect_cb, &col, &res), -ELOOP);
+	assert_int_equal(ingest_file(dir, NULL, golden_collect_cb, &col, &res), -EISDIR);
+	assert_int_equal(ingest_file(fifo, NULL, golden_collect_cb, &col, &res), -EBADFD);
+	assert_int_equal(ingest_file("tests/data/linkedin/does-not-exist", NULL, golden_collect_cb, &col, &res), -ENOENT);
+	free(golden_collect_close(&col));
 
 	unlink(real);
 	unlink(link);
@@ -409,7 +253,7 @@ static void test_large_file_streams(void **state)
 	FILE *f;
 	size_t len, n = 20000;
 	ingest_result res;
-	collected col;
+	golden_collect col;
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	assert_non_null(f);
@@ -419,11 +263,11 @@ static void test_large_file_streams(void **state)
 			i, i, i, i % 97, i);
 	assert_int_equal(fclose(f), 0);
 
-	collected_open(&col);
-	assert_int_equal(ingest_file(path, NULL, collect_cb, &col, &res), 0);
-	_cleanup_free_ char *got = collected_close(&col);
+	golden_collect_open(&col);
+	assert_int_equal(ingest_file(path, NULL, golden_collect_cb, &col, &res), 0);
+	_cleanup_free_ char *got = golden_collect_close(&col);
 	assert_int_equal(res.records, n);
-	_cleanup_free_ char *all = read_all(path, &len);
+	_cleanup_free_ char *all = golden_read_all(path, &len);
 	assert_int_equal(hash_sha256_hex(all, len, sha), 0);
 	assert_string_equal(res.sha256, sha);
 	assert_int_equal(res.size, len);
@@ -440,7 +284,7 @@ static void test_malformed_still_hashed(void **state)
 	static const char in[] = HDR "A,B,,,C,D,07 Feb 2026\nE,\xff,,,C,D,07 Feb 2026\nG,H\n";
 	char sha[65];
 	ingest_result res;
-	_cleanup_free_ char *got = run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
+	_cleanup_free_ char *got = golden_run_buffer(in, sizeof in - 1, NULL, 0, -EBADMSG, &res);
 	/* The caller discards what came before the error; it did come. */
 	assert_non_null(strstr(got, "\"record\":1,"));
 	assert_int_equal(res.error_line, 3);
