@@ -400,10 +400,11 @@ static int file_collect(const store_file *f, void *userdata)
 	json_t *list = userdata;
 	char at[32];
 	alert_format_time(f->received_at, at);
-	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:s?}", "employee",
-						     f->employee, "source", f->source, "path", f->path, "sha256",
-						     f->sha256, "format", f->format, "received_at", at, "records",
-						     (json_int_t)f->records, "error", f->error)) < 0
+	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:I, s:s?, s:s?}",
+						     "employee", f->employee, "source", f->source, "path", f->path,
+						     "sha256", f->sha256, "format", f->format, "encoding", f->encoding,
+						     "received_at", at, "records", (json_int_t)f->records, "error",
+						     f->error, "kept_path", f->kept_path)) < 0
 		       ? -ENOMEM
 		       : 0;
 }
@@ -465,8 +466,12 @@ static int cmd_status(void)
 	}
 	printf("Files: %llu read, %llu rejected\n", (unsigned long long)counts.files_processed,
 	       (unsigned long long)counts.files_rejected);
-	for (size_t i = 0; i < json_array_size(rejected); i++)
-		printf("  rejected: %s\n", jstr(json_array_get(rejected, i), "error", NULL));
+	for (size_t i = 0; i < json_array_size(rejected); i++) {
+		const json_t *f = json_array_get(rejected, i);
+		printf("  rejected: %s\n", jstr(f, "error", NULL));
+		if (json_is_string(json_object_get(f, "kept_path")))
+			printf("            kept as %s\n", jstr(f, "kept_path", NULL));
+	}
 	printf("Alerts: %llu, of which %llu new\n", (unsigned long long)counts.alerts_total,
 	       (unsigned long long)counts.alerts_new);
 done:

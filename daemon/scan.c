@@ -61,6 +61,11 @@ static int collect_record(const contact *c, void *userdata)
 {
 	collect_state *st = userdata;
 	match_list ml = { 0 };
+
+	/* A pending invitation someone else sent is not yet a contact the
+	 * employee made; an outgoing one is, dated when it was sent. */
+	if (c->event == CONTACT_EVENT_INVITATION_INCOMING)
+		return 0;
 	int r = match_contact(st->index, c, &ml);
 
 	for (size_t i = 0; r >= 0 && i < ml.n; i++) {
@@ -118,10 +123,12 @@ static const char *ingest_reason(int r, const ingest_result *res, char *buf, siz
 	}
 }
 
-/* Records a file that could not be read; the daemon keeps going. */
+/* Records a file that could not be read and keeps it as evidence; the
+ * daemon keeps going. Reported once: the next pass knows its digest. */
 static int scan_reject(const scan_context *ctx, const employee *e, const source_file *f, const char *sha256,
 		       int r, const ingest_result *res, int64_t now)
 {
+	_cleanup_free_ char *kept = NULL;
 	char why[256], error[1024];
 	const char *reason = ingest_reason(r, res, why, sizeof why);
 
@@ -129,15 +136,20 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
 		snprintf(error, sizeof error, "%s:%u: %s", f->path, res->error_line, reason);
 	else
 		snprintf(error, sizeof error, "%s: %s", f->path, reason);
-	log_error("employee %s: rejected %s", e->id, error);
+	int k = source_keep_rejected(ctx->cfg, e, f, now, &kept);
+	if (k < 0)
+		log_errno(LOG_WARNING, k, "employee %s: could not keep rejected %s under %s/rejected", e->id,
+			  f->path, ctx->cfg->state_dir);
+	log_error("employee %s: rejected %s%s%s", e->id, error, kept ? "; kept as " : "", strempty(kept));
 	sd_journal_send("MESSAGE=employee %s: rejected export: %s", e->id, error,
 			"MESSAGE_ID=" CW_MESSAGE_FILE_REJECTED, "PRIORITY=%d", LOG_ERR, "CONTACTWATCH_EMPLOYEE=%s",
-			e->id, "CONTACTWATCH_FILE=%s", f->path, "CONTACTWATCH_SHA256=%s", sha256, NULL);
+			e->id, "CONTACTWATCH_FILE=%s", f->path, "CONTACTWATCH_KEPT=%s", strempty(kept),
+			"CONTACTWATCH_SHA256=%s", sha256, NULL);
 
 	const store_file sf = {
 		.employee = e->id, .source = f->source, .path = f->path, .sha256 = sha256, .size = f->size,
 		.format = isempty(res->format) ? NULL : res->format, .received_at = now, .status = "rejected",
-		.error = error, .records = res->records, .rejected_records = res->rejected,
+		.error = error, .records = res->records, .rejected_records = res->rejected, .kept_path = kept,
 	};
 	return store_file_insert(ctx->store, &sf, NULL);
 }
@@ -225,16 +237,14 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 	json_t *fresh = NULL;
 	int r;
 
-	r = hash_sha256_file(f->path, ctx->cfg->max_file_size, sha);
+	/* Hashed whatever its size: an export over MaxFileSize= is rejected by
+	 * ingest, but its digest is still the evidence of what was received. */
+	r = hash_sha256_file(f->path, UINT64_MAX, sha);
 	if (r == -ENOENT)
 		return 0; /* gone since the listing: picked up or retracted */
-	if (r < 0 && r != -EFBIG) {
+	if (r < 0) {
 		log_errno(LOG_WARNING, r, "employee %s: cannot read %s", e->id, f->path);
 		return 0;
-	}
-	if (r == -EFBIG) {
-		/* Too big to hash within the limit: identify it by name and size. */
-		snprintf(sha, sizeof sha, "oversize-%016llx", (unsigned long long)f->size);
 	}
 	r = store_file_known(ctx->store, e->id, sha, &known);
 	if (r < 0)

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "contactwatch/fileio.h"
 #include "contactwatch/source.h"
 
 char *source_inbox_path(const config *cfg, const employee *e)
@@ -146,4 +148,99 @@ void source_file_list_done(source_file_list *l)
 		free(l->items[i].path);
 	l->items = mfree(l->items);
 	l->n = 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[CW_READ_CHUNK];
+	int r = 0, in, out;
+
+	in = fileio_open_regular(from, 0, UINT64_MAX, NULL);
+	if (in < 0)
+		return in;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	for (;;) {
+		ssize_t n = fileio_read_full(in, buf, sizeof buf);
+		if (n <= 0) {
+			r = (int)n;
+			break;
+		}
+		if (write(out, buf, (size_t)n) != n) {
+			r = errno ? -errno : -EIO;
+			break;
+		}
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = -errno;
+	close(in);
+	close(out);
+	if (r < 0)
+		unlink(to);
+	return r;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int source_keep_rejected(const config *cfg, const employee *e, const source_file *f, int64_t now, char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *base = strrchr(f->path, '/');
+	char stamp[32];
+	struct tm tm;
+	time_t t = (time_t)now;
+	int r;
+
+	base = base ? base + 1 : f->path;
+	if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return -EINVAL;
+	if (asprintf(&dir, "%s/rejected/%s", cfg->state_dir, e->id) < 0)
+		return -ENOMEM;
+	r = mkdir_p(dir, 0700);
+	if (r < 0)
+		return r;
+	/* Never overwrite earlier evidence: a numbered name when one is taken. */
+	for (unsigned i = 0; i < 1000; i++) {
+		_cleanup_free_ char *to = NULL;
+		int n = i == 0 ? asprintf(&to, "%s/%s-%s", dir, stamp, base)
+			       : asprintf(&to, "%s/%s-%u-%s", dir, stamp, i, base);
+		if (n < 0)
+			return -ENOMEM;
+		if (streq(f->source, "inbox")) {
+			/* renameat2(RENAME_NOREPLACE) keeps an existing file intact. */
+			r = renameat2(AT_FDCWD, f->path, AT_FDCWD, to, RENAME_NOREPLACE);
+			r = r < 0 ? -errno : 0;
+			if (r == -EXDEV)
+				r = copy_file(f->path, to);
+		} else {
+			r = copy_file(f->path, to);
+		}
+		if (r == -EEXIST)
+			continue;
+		if (r < 0)
+			return r;
+		*ret = TAKE_PTR(to);
+		return 0;
+	}
+	return -EEXIST;
 }

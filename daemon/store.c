@@ -63,6 +63,11 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX history_alert ON history (alert_id);"
 	"PRAGMA application_id = 1131698036;" /* STORE_APPLICATION_ID */
 	"PRAGMA user_version = 1;",
+	/* 2: where a rejected export is kept as evidence, and the character
+	 * encoding an export was read in. */
+	"ALTER TABLE files ADD COLUMN kept_path TEXT;"
+	"ALTER TABLE files ADD COLUMN encoding TEXT;"
+	"PRAGMA user_version = 2;",
 };
 
 _Static_assert(ELEMENTSOF(store_migrations) == STORE_SCHEMA_VERSION,
@@ -95,7 +100,7 @@ enum {
 	"id, key, employee, relation, severity, classification, state, created_at, file_id, body"
 #define FILE_COLUMNS \
 	"id, employee, source, path, sha256, size, format, received_at, status, error, " \
-	"records, rejected_records"
+	"records, rejected_records, kept_path, encoding"
 
 static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -107,8 +112,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_FILE_KNOWN] = "SELECT 1 FROM files WHERE employee = ?1 AND sha256 = ?2",
 	[STMT_FILE_INSERT] =
 		"INSERT INTO files (employee, source, path, sha256, size, format, received_at,"
-		" status, error, records, rejected_records)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" status, error, records, rejected_records, kept_path, encoding)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_FILES_ALL] = "SELECT " FILE_COLUMNS " FROM files ORDER BY received_at DESC, id DESC",
 	[STMT_FILES_EMPLOYEE] = "SELECT " FILE_COLUMNS " FROM files WHERE employee = ?1"
 				" ORDER BY received_at DESC, id DESC",
@@ -617,7 +622,9 @@ int store_file_insert(store *s, const store_file *f, int64_t *ret_id)
 	    (rc = bind_text(q.stmt, 8, f->status)) != SQLITE_OK ||
 	    (rc = bind_text(q.stmt, 9, f->error)) != SQLITE_OK ||
 	    (rc = bind_u64(q.stmt, 10, f->records)) != SQLITE_OK ||
-	    (rc = bind_u64(q.stmt, 11, f->rejected_records)) != SQLITE_OK) {
+	    (rc = bind_u64(q.stmt, 11, f->rejected_records)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 12, f->kept_path)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 13, f->encoding)) != SQLITE_OK) {
 		if (rc == SQLITE_RANGE)
 			return store_refuse(s, -ERANGE, "file: a count is too large");
 		return store_fail(s, rc);
@@ -645,6 +652,8 @@ static void file_from_row(sqlite3_stmt *st, store_file *f)
 		.error = col_text(st, 9),
 		.records = col_u64(st, 10),
 		.rejected_records = col_u64(st, 11),
+		.kept_path = col_text(st, 12),
+		.encoding = col_text(st, 13),
 	};
 }
 

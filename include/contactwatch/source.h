@@ -25,3 +25,9 @@ char *source_inbox_path(const config *cfg, const employee *e);
  * missing or unreadable is reported to problems (not fatal for the others). */
 int source_list_files(const config *cfg, const employee *e, source_file_list *ret, diag_list *problems);
 void source_file_list_done(source_file_list *l);
+
+/* Keeps a rejected export as evidence under <StateDirectory>/rejected/<Id>/,
+ * named "<UTC time>-<file name>": an inbox file is moved there (the inbox is
+ * ours), a file from a Path= source is copied (that directory is the
+ * admin's). Never deletes. Returns the kept path in *ret. */
+int source_keep_rejected(const config *cfg, const employee *e, const source_file *f, int64_t now, char **ret);

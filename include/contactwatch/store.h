@@ -6,7 +6,7 @@
 #include "contactwatch/common.h"
 
 #define STORE_FILE_NAME "contactwatch.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store;
 
@@ -52,6 +52,8 @@ typedef struct store_file {
 	const char *error;       /* "file:line: reason" when rejected, else NULL */
 	uint64_t records;
 	uint64_t rejected_records;
+	const char *kept_path;   /* rejected: where the export is kept as evidence, or NULL */
+	const char *encoding;    /* as read: utf-8, utf-16le, windows-1252, ...; NULL if unknown */
 } store_file;
 
 /* Whether this employee's file with this digest was already processed or

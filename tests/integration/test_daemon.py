@@ -100,8 +100,33 @@ def test_malformed_export_is_rejected_recorded_and_others_processed(t):
     assert len(t.ctl("--json", "alerts").json()) == 3
     st = t.ctl("--json", "status").json()
     assert st["files"] == {"processed": 1, "rejected": 1}
-    assert st["rejected_files"][0]["error"].startswith(f"{bad}:3: ")
-    assert os.path.exists(bad)  # never deleted
+    rej = st["rejected_files"][0]
+    assert rej["error"].startswith(f"{bad}:3: ")
+    # Moved out of the inbox into rejected/, never deleted, byte for byte.
+    assert not os.path.exists(bad)
+    kept = rej["kept_path"]
+    assert kept.startswith(os.path.join(t.state, "rejected", "E1042") + "/") and kept.endswith("-a-bad.csv")
+    assert open(kept).read() == open(t.data("Connections-bad.csv")).read()
+    assert "kept as " + kept in t.ctl("status").out
+    # Reported once: the next pass neither re-reads nor re-reports it.
+    r2 = t.daemon("--once")
+    assert r2.rc == 0 and f"rejected {bad}" not in r2.err and "0 rejected" in r2.err
+
+
+def test_rejected_file_in_a_source_directory_is_copied_not_moved(t):
+    t.setup()
+    exports = os.path.join(t.tmp, "exports")
+    os.makedirs(exports)
+    shutil.copy(t.data("Connections-bad.csv"), exports)
+    with open(os.path.join(t.tmp, "staff.d", "E1042.conf"), "a") as f:
+        f.write("\n[source:linkedin]\nPath=../exports/\n")
+    assert t.daemon("--once").rc == 0
+    original = os.path.join(exports, "Connections-bad.csv")
+    assert os.path.exists(original)  # the admin's directory is left alone
+    kept = t.ctl("--json", "status").json()["rejected_files"][0]["kept_path"]
+    assert open(kept, "rb").read() == open(original, "rb").read()
+    assert t.daemon("--once").rc == 0  # unchanged: not read or kept again
+    assert len(os.listdir(os.path.dirname(kept))) == 1
 
 
 def test_employee_outside_window_is_not_processed(t):

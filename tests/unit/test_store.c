@@ -549,6 +549,59 @@ static void test_newer_schema(void **state)
 	free(after);
 }
 
+/* A database written by schema version 1 (as shipped: this text never
+ * changes) is migrated on open, keeping its rows. */
+static int collect_file_v1(const store_file *f, void *userdata)
+{
+	int *n = userdata;
+	assert_string_equal(f->sha256, SHA_A);
+	assert_string_equal(f->status, "rejected");
+	assert_null(f->kept_path);
+	assert_null(f->encoding);
+	(*n)++;
+	return 0;
+}
+
+static void test_migrate_from_v1(void **state)
+{
+	fixture *fx = *state;
+	sqlite3 *db = raw_open(fx->path);
+	store *s = NULL;
+	int n = 0;
+
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE files (id INTEGER PRIMARY KEY, employee TEXT NOT NULL,"
+				      " source TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,"
+				      " size INTEGER NOT NULL CHECK (size >= 0), format TEXT,"
+				      " received_at INTEGER NOT NULL, status TEXT NOT NULL"
+				      " CHECK (status IN ('processed', 'rejected')), error TEXT,"
+				      " records INTEGER NOT NULL DEFAULT 0, rejected_records INTEGER NOT NULL DEFAULT 0,"
+				      " UNIQUE (employee, sha256));"
+				      "CREATE TABLE alerts (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+				      " employee TEXT NOT NULL, relation TEXT NOT NULL, severity TEXT NOT NULL,"
+				      " classification TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
+				      " created_at INTEGER NOT NULL, file_id INTEGER REFERENCES files (id),"
+				      " body TEXT NOT NULL);"
+				      "CREATE TABLE history (id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL"
+				      " REFERENCES alerts (id) ON DELETE CASCADE, at INTEGER NOT NULL,"
+				      " actor TEXT NOT NULL, action TEXT NOT NULL, note TEXT);"
+				      "INSERT INTO files (employee, source, path, sha256, size, received_at, status)"
+				      " VALUES ('E1', 'inbox', '/x.csv', '" SHA_A "', 10, 1, 'rejected');"
+				      "PRAGMA application_id = 1131698036; PRAGMA user_version = 1;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -ESTALE);
+	assert_int_equal(store_open(fx->path, 0, &s), 0);
+	assert_int_equal(store_files_foreach(s, NULL, collect_file_v1, &n), 0);
+	assert_int_equal(n, 1);
+	store_close(s);
+	db = raw_open(fx->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	sqlite3_close(db);
+}
+
 static void test_garbage(void **state)
 {
 	fixture *fx = *state;
@@ -642,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
