@@ -199,7 +199,7 @@ static int mkdir_p(const char *path, mode_t mode)
 	}
 	if (mkdir(p, mode) < 0 && errno != EEXIST)
 		return -errno;
-	return 0;
+	return 0; /* NOLINT(clang-analyzer-unix.Malloc): p is _cleanup_free_ */
 }
 
 int source_keep_rejected(const config *cfg, const employee *e, const source_file *f, int64_t now, char **ret)
