@@ -103,12 +103,13 @@ json_t *alert_match_json(const char *file, const hit *h)
 						    json_string_or_null(e->contact), "relation",
 						    json_string_or_null(e->relation), "score", e->score));
 	}
-	return json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
+	return json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
 			 "file", json_string_or_null(file), "record", (json_int_t)c->record, "line",
 			 (json_int_t)c->line, "contact", "name", json_string_or_null(c->name), "company",
 			 json_string_or_null(c->company), "email", json_string_or_null(contact_email(c)),
 			 "profile_url", json_string_or_null(contact_profile_url(c)), "connected_on",
-			 date_json(c->connected_on), "relation", "id", rel->id, "type",
+			 date_json(c->connected_on), "event", contact_event_to_string(c->event), "relation", "id",
+			 rel->id, "type",
 			 relation_type_to_string(rel->type), "name", rel->name, "score", h->match.score,
 			 "classification", classification_to_string(h->cls), "severity",
 			 severity_to_string(h->sev), "evidence", ev ? ev : json_array());

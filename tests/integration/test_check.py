@@ -35,7 +35,7 @@ def test_check_match_object_has_spec_shape(t):
                       "severity"}
     assert m["contact"] == {"name": "Petra van den Berg", "company": "Acme Logistics", "email": None,
                             "profile_url": "https://www.linkedin.com/in/petravdberg",
-                            "connected_on": "2026-08-02"}
+                            "connected_on": "2026-08-02", "event": "connection"}
     assert m["relation"] == {"id": "R002", "type": "person", "name": "Petra van den Berg"}
     assert 0 < m["score"] <= 1
     feats = {e["feature"] for e in m["evidence"]}
