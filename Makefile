@@ -118,6 +118,11 @@ fuzz-run: fuzz
 lint:
 	$(Q)tests/lint.sh
 
+# Speed and memory, measured (never asserted in a unit test): see tests/bench/run.py.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)python3 tests/bench/run.py $(BUILDDIR)
+
 # Debian packages the build, the tests and the demo need; quiet and quick
 # when all are present (dpkg-query only), apt-get only for what is missing.
 DEB_PKGS := gcc make pkg-config libsystemd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \

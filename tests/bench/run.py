@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""make bench: screens a generated 1,000,000-row HubSpot CSV against 10,000
+and 100,000 relations with `contactwatchctl check`, and reports wall time,
+rows/s, peak RSS and matches, next to the time Python's csv module needs
+merely to read the same file. Inputs are generated (deterministically) under
+build/bench/, never committed."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+OUT = os.path.join(ROOT, "build", "bench")
+
+
+def generate(name, relations):
+    d = os.path.join(OUT, name)
+    if not os.path.exists(os.path.join(d, "hubspot.csv")):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), d, str(ROWS), str(relations)], check=True)
+    return d
+
+
+def run_check(d):
+    """One timed run."""
+    argv = [os.path.join(BUILD, "contactwatchctl"), "-c", os.path.join(d, "contactwatch.conf"), "--json",
+            "check", "-e", "B1", os.path.join(d, "hubspot.csv")]
+    t = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ,
+                         "STATE_DIRECTORY": os.path.join(d, "state")})
+    out, err = p.communicate()
+    wall = time.perf_counter() - t
+    if p.returncode not in (0, 1):
+        sys.exit(f"check failed ({p.returncode}): {err.decode()[-2000:]}")
+    return wall, json.loads(out)
+
+
+def peak_rss_kib(d):
+    """Peak RSS of a separate run, measured with getrusage(RUSAGE_CHILDREN)
+    in a fresh interpreter so that earlier children do not count."""
+    code = ("import resource,subprocess,sys,os;"
+            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,"
+            "env={**os.environ,'STATE_DIRECTORY':os.environ['BENCH_STATE']});"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    argv = [sys.executable, "-c", code, os.path.join(BUILD, "contactwatchctl"), "-c",
+            os.path.join(d, "contactwatch.conf"), "--json", "check", "-e", "B1", os.path.join(d, "hubspot.csv")]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, check=True,
+                       env={**os.environ, "BENCH_STATE": os.path.join(d, "state")})
+    return int(p.stdout)
+
+
+def python_csv(path):
+    p = subprocess.run([sys.executable, os.path.join(HERE, "pycsv.py"), path], stdout=subprocess.PIPE, check=True)
+    return float(p.stdout.split()[0])
+
+
+def best_of(n, f):
+    runs = [f() for _ in range(n)]
+    return min(runs, key=lambda r: r[0])
+
+
+def main():
+    results = {}
+    for name, rels in (("10k", 10000), ("100k", 100000)):
+        d = generate(name, rels)
+        wall, j = best_of(3, lambda: run_check(d))
+        rss = peak_rss_kib(d)
+        py = min(python_csv(os.path.join(d, "hubspot.csv")) for _ in range(3))
+        size = os.path.getsize(os.path.join(d, "hubspot.csv"))
+        results[name] = wall
+        print(f"bench {name:>4} relations: {ROWS} rows ({size / 1e6:.1f} MB): check {wall:.2f} s "
+              f"({ROWS / wall / 1e6:.2f} M rows/s), peak RSS {rss / 1024:.1f} MiB, "
+              f"{len(j['matches'])} matches; Python csv read {py:.2f} s; ratio check/python {wall / py:.2f}")
+    print(f"bench growth: 100k relations cost {results['100k'] / results['10k']:.2f}x of 10k")
+
+
+if __name__ == "__main__":
+    main()
