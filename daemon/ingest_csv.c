@@ -855,8 +855,13 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		}
 		c.event = out ? CONTACT_EVENT_INVITATION_OUTGOING : CONTACT_EVENT_INVITATION_INCOMING;
 		single[CSV_ROLE_NAME] = single[out ? CSV_ROLE_TO : CSV_ROLE_FROM];
-		if (single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL])
+		if (single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL] && n_urls < CSV_MAX_MULTI)
 			urls[n_urls++] = single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL];
+		/* Only the employee's side filled in: a broken row, not a contact. */
+		if (!single[CSV_ROLE_NAME] && n_urls == 0) {
+			csv_table_reject(p, rec);
+			return 0;
+		}
 	}
 
 	if (p->result->records >= p->limits.max_records)
@@ -981,14 +986,14 @@ int ingest_csv_table_parser_finish(void *parser)
  * a reordered re-save reads the same. "Connected On" is what no other
  * export has: with the two name columns it identifies the header. */
 static const ingest_csv_alias linkedin_connections_aliases[] = {
-	{ CSV_ROLE_FIRST, "First Name", 0 },
-	{ CSV_ROLE_LAST, "Last Name", 0 },
-	{ CSV_ROLE_URL, "URL", 0 },
-	{ CSV_ROLE_URL, "Profile URL", 0 },
-	{ CSV_ROLE_EMAIL, "Email Address", 0 },
-	{ CSV_ROLE_COMPANY, "Company", 0 },
-	{ CSV_ROLE_POSITION, "Position", 0 },
-	{ CSV_ROLE_DATE, "Connected On", 0 },
+	{ "First Name", CSV_ROLE_FIRST, 0 },
+	{ "Last Name", CSV_ROLE_LAST, 0 },
+	{ "URL", CSV_ROLE_URL, 0 },
+	{ "Profile URL", CSV_ROLE_URL, 0 },
+	{ "Email Address", CSV_ROLE_EMAIL, 0 },
+	{ "Company", CSV_ROLE_COMPANY, 0 },
+	{ "Position", CSV_ROLE_POSITION, 0 },
+	{ "Connected On", CSV_ROLE_DATE, 0 },
 };
 
 static const ingest_csv_table linkedin_connections = {
@@ -1005,12 +1010,12 @@ static const ingest_csv_table linkedin_connections = {
  * OUTGOING one to a relation is the employee reaching out, evidence as much
  * as a connection. The row's contact is the other party. */
 static const ingest_csv_alias linkedin_invitations_aliases[] = {
-	{ CSV_ROLE_FROM, "From", 0 },
-	{ CSV_ROLE_TO, "To", 0 },
-	{ CSV_ROLE_DATE, "Sent At", 0 },
-	{ CSV_ROLE_DIRECTION, "Direction", 0 },
-	{ CSV_ROLE_FROM_URL, "inviterProfileUrl", 0 },
-	{ CSV_ROLE_TO_URL, "inviteeProfileUrl", 0 },
+	{ "From", CSV_ROLE_FROM, 0 },
+	{ "To", CSV_ROLE_TO, 0 },
+	{ "Sent At", CSV_ROLE_DATE, 0 },
+	{ "Direction", CSV_ROLE_DIRECTION, 0 },
+	{ "inviterProfileUrl", CSV_ROLE_FROM_URL, 0 },
+	{ "inviteeProfileUrl", CSV_ROLE_TO_URL, 0 },
 };
 
 static const ingest_csv_table linkedin_invitations = {

@@ -81,8 +81,8 @@ typedef enum ingest_csv_role {
 #define CSV_ALIAS_DIGITS (1u << 1) /* '#' in header matches a number: "E-mail # - Value" */
 
 typedef struct ingest_csv_alias {
-	ingest_csv_role role; /* CSV_ROLE_NONE: a KEY column that carries nothing we use */
 	const char *header;   /* compared trimmed and ASCII case-insensitively */
+	ingest_csv_role role; /* CSV_ROLE_NONE: a KEY column that carries nothing we use */
 	unsigned flags;
 } ingest_csv_alias;
 

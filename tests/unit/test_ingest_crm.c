@@ -152,6 +152,8 @@ static void test_probe_preference(void **state)
 		  "hubspot" },
 		{ "FIRSTNAME;LASTNAME;ACCOUNT.NAME\r\nA;B;C\r\n", "salesforce" },
 		{ "Notes:,,\n,,\nGiven Name,Family Name,E-mail 1 - Value\nA,B,e@x.example\n", "google" },
+		{ "First Name\tLast Name\tOrganization Name\tE-mail 1 - Value\nA\tB, Jr.\tC; D\te@x.example\n", "google" },
+		{ "From,To,Sent At,Direction\nA,,07 Feb 2026,OUTGOING\nA,B,07 Feb 2026,OUTGOING\n", "linkedin" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		ingest_result res;
