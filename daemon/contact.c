@@ -65,6 +65,7 @@ int contact_copy(const contact *src, contact *ret)
 	contact c;
 	contact_init(&c);
 	c.connected_on = src->connected_on;
+	c.date_note = src->date_note; /* static text */
 	c.event = src->event;
 	c.record = src->record;
 	c.line = src->line;

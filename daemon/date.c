@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <strings.h>
 #include <time.h>
 
 #include "contactwatch/date.h"
@@ -96,12 +97,26 @@ int date_parse_iso(const char *s, int32_t *ret)
 	return date_from_ymd(y, m, d, ret);
 }
 
-/* English month names and abbreviations, matched case-insensitively on the
- * first three letters; the rest of the word must be a prefix of the full name. */
+/* Month words of English and Dutch exports (LinkedIn, Excel re-saves in
+ * either locale): a word names month m when it is at least three letters and
+ * a prefix of one of these, or one of the fixed abbreviations. "mar" is both
+ * March and maart and "mei"/"may" cannot be confused, so no word is read two ways. */
+static const struct month_word {
+	const char *word;
+	int month;
+	bool prefix; /* any prefix of 3+ letters counts ("sept", "febr") */
+} month_words[] = {
+	{ "january", 1, true },	  { "januari", 1, true },  { "february", 2, true },  { "februari", 2, true },
+	{ "march", 3, true },	  { "maart", 3, true },	   { "mrt", 3, false },	     { "april", 4, true },
+	{ "may", 5, false },	  { "mei", 5, false },	   { "june", 6, true },	     { "juni", 6, true },
+	{ "july", 7, true },	  { "juli", 7, true },	   { "august", 8, true },    { "augustus", 8, true },
+	{ "september", 9, true }, { "october", 10, true }, { "oktober", 10, true },  { "november", 11, true },
+	{ "december", 12, true },
+};
+
+/* Reads a month word (case-insensitive, an optional trailing dot) at *p. */
 static int month_from_name(const char **p)
 {
-	static const char *const names[] = { "january", "february", "march", "april", "may", "june", "july",
-					     "august", "september", "october", "november", "december" };
 	char word[16];
 	size_t n = 0;
 	while (isalpha((unsigned char)(*p)[n]) && n < sizeof word - 1) {
@@ -111,22 +126,68 @@ static int month_from_name(const char **p)
 	word[n] = '\0';
 	if (n < 3 || isalpha((unsigned char)(*p)[n]))
 		return -1;
-	if (word[n - 1] == '.')
-		word[--n] = '\0';
-	for (int i = 0; i < 12; i++)
-		if (strncmp(names[i], word, n) == 0 && n <= strlen(names[i])) {
+	for (size_t i = 0; i < ELEMENTSOF(month_words); i++) {
+		const struct month_word *w = &month_words[i];
+		if (w->prefix ? n <= strlen(w->word) && strncmp(w->word, word, n) == 0 : streq(w->word, word)) {
 			*p += n;
 			if (**p == '.')
 				(*p)++;
-			return i + 1;
+			return w->month;
 		}
+	}
 	return -1;
 }
 
-/* "07 Feb 2026", "7 February 2026", "07-Feb-2026". */
+/* A year of 4 digits, or 2 (Excel's "2-Jan-21", LinkedIn's "2/7/26"): those
+ * are 2000-2099, since nothing these exports record (LinkedIn started in
+ * 2003, the CRMs later) is older. */
+static int read_year(const char **p, int *ret)
+{
+	int n = read_num(p, 4, ret);
+	if (n == 2) {
+		*ret += 2000;
+		return 0;
+	}
+	return n == 4 ? 0 : -EINVAL;
+}
+
+/* What may follow a date: nothing, or a time ("14:55", "14:55:03",
+ * ", 3:04 PM"), which is ignored. Sets *ret_12h when the time has AM/PM. */
+static int parse_time_tail(const char *p, bool *ret_12h)
+{
+	int hh, mm, ss;
+	*ret_12h = false;
+	p = skip_blank(p);
+	if (!*p)
+		return 0;
+	if (*p == ',')
+		p = skip_blank(p + 1);
+	if (read_num(&p, 2, &hh) < 1 || *p++ != ':' || read_num(&p, 2, &mm) != 2 || hh > 23 || mm > 59)
+		return -EINVAL;
+	if (*p == ':' && (p++, read_num(&p, 2, &ss) != 2 || ss > 60))
+		return -EINVAL;
+	p = skip_blank(p);
+	if (strncasecmp(p, "AM", 2) == 0 || strncasecmp(p, "PM", 2) == 0) {
+		if (hh < 1 || hh > 12)
+			return -EINVAL;
+		*ret_12h = true;
+		p += 2;
+	}
+	return at_end(p) ? 0 : -EINVAL;
+}
+
+/* Parsers below: 0, -EINVAL when s is not their spelling, -ERANGE when it
+ * is but names no day (31 Feb), -EDOM when it is a date read two ways. */
+static int checked_ymd(int y, int m, int d, int32_t *ret)
+{
+	return date_from_ymd(y, m, d, ret) < 0 ? -ERANGE : 0;
+}
+
+/* "07 Feb 2026", "7 February 2026", "07-Feb-2026", "2-Jan-21", "7 mrt. 2026". */
 static int parse_day_month_year(const char *p, int32_t *ret)
 {
 	int d, y, m;
+	bool h12;
 	if (read_num(&p, 2, &d) < 1)
 		return -EINVAL;
 	if (*p != ' ' && *p != '-')
@@ -136,63 +197,113 @@ static int parse_day_month_year(const char *p, int32_t *ret)
 	if (m < 0 || (*p != ' ' && *p != '-'))
 		return -EINVAL;
 	p++;
-	if (read_num(&p, 4, &y) != 4 || !at_end(p))
+	if (read_year(&p, &y) < 0 || parse_time_tail(p, &h12) < 0)
 		return -EINVAL;
-	return date_from_ymd(y, m, d, ret);
+	return checked_ymd(y, m, d, ret);
 }
 
-/* LinkedIn's 2018 "M/D/YY, h:mm AM" (US order; the time is ignored). */
-static int parse_us_slash(const char *p, int32_t *ret)
+/* "Feb 7, 2026" (US reports). */
+static int parse_month_day_year(const char *p, int32_t *ret)
 {
-	int m, d, y, n;
-	if (read_num(&p, 2, &m) < 1 || *p++ != '/' || read_num(&p, 2, &d) < 1 || *p++ != '/')
-		return -EINVAL;
-	n = read_num(&p, 4, &y);
-	if (n == 2)
-		y += 2000; /* LinkedIn did not exist before 2003 */
-	else if (n != 4)
+	int d, y, m = month_from_name(&p);
+	bool h12;
+	if (m < 0 || *p++ != ' ' || read_num(&p, 2, &d) < 1 || *p++ != ',')
 		return -EINVAL;
 	p = skip_blank(p);
-	if (*p == ',') {
-		int hh, mm;
-		p = skip_blank(p + 1);
-		if (read_num(&p, 2, &hh) < 1 || *p++ != ':' || read_num(&p, 2, &mm) != 2 || hh > 23 || mm > 59)
-			return -EINVAL;
-		p = skip_blank(p);
-		if (strncasecmp(p, "AM", 2) == 0 || strncasecmp(p, "PM", 2) == 0)
-			p += 2;
-	}
-	if (!at_end(p))
+	if (read_num(&p, 4, &y) != 4 || parse_time_tail(p, &h12) < 0)
 		return -EINVAL;
-	return date_from_ymd(y, m, d, ret);
+	return checked_ymd(y, m, d, ret);
 }
 
-/* "2026-02-07", optionally followed by a time ("T14:55:03.000+0000" or " 14:55"). */
+/* "2026-02-07" or "2026/02/07", optionally with a time ("T14:55:03.000+0000"
+ * or " 14:55"): year first is never read two ways. */
 static int parse_iso_prefix(const char *p, int32_t *ret)
 {
 	int y, m, d;
-	if (read_num(&p, 4, &y) != 4 || *p++ != '-' || read_num(&p, 2, &m) != 2 || *p++ != '-' ||
-	    read_num(&p, 2, &d) != 2)
+	char sep;
+	if (read_num(&p, 4, &y) != 4 || (*p != '-' && *p != '/'))
+		return -EINVAL;
+	sep = *p++;
+	if (read_num(&p, 2, &m) < 1 || *p++ != sep || read_num(&p, 2, &d) < 1)
 		return -EINVAL;
 	if (*p && *p != 'T' && *p != ' ')
 		return -EINVAL;
-	return date_from_ymd(y, m, d, ret);
+	return checked_ymd(y, m, d, ret);
+}
+
+/* Numbers only: "a/b/y", "a-b-y", "a.b.y" (2- or 4-digit year, optional time).
+ * The order of a and b is the convention of whoever wrote the file:
+ * - "-" and ".": day first (Excel in Dutch and German locales: "02-01-2021",
+ *   "02.01.2021"); a b over 12 is no such date, not a hint to swap.
+ * - "/" with an AM/PM time: month first (a 12-hour clock is the US locale:
+ *   LinkedIn's 2018 "2/7/26, 3:04 PM", US Salesforce and Excel).
+ * - "/" otherwise: US and UK/EU files both write it, so it is read only when
+ *   one order is impossible (a day over 12) or both give the same day;
+ *   "02/01/2021" stays undated rather than risk a wrong date. */
+static int parse_numeric(const char *p, int32_t *ret)
+{
+	int a, b, y;
+	char sep;
+	bool h12;
+	if (read_num(&p, 2, &a) < 1 || (*p != '/' && *p != '-' && *p != '.'))
+		return -EINVAL;
+	sep = *p++;
+	if (read_num(&p, 2, &b) < 1 || *p++ != sep || read_year(&p, &y) < 0 || parse_time_tail(p, &h12) < 0)
+		return -EINVAL;
+	if (sep != '/')
+		return checked_ymd(y, b, a, ret);
+	if (h12)
+		return checked_ymd(y, a, b, ret);
+	if (a == b || (a > 12 && b <= 12))
+		return checked_ymd(y, b, a, ret);
+	if (b > 12 && a <= 12)
+		return checked_ymd(y, a, b, ret);
+	if (a > 12 && b > 12)
+		return -ERANGE;
+	int32_t us, eu;
+	/* Both orders are months; if only one is a real day, that one. */
+	bool us_ok = date_from_ymd(y, a, b, &us) == 0, eu_ok = date_from_ymd(y, b, a, &eu) == 0;
+	if (us_ok && eu_ok)
+		return -EDOM;
+	if (!us_ok && !eu_ok)
+		return -ERANGE;
+	*ret = us_ok ? us : eu;
+	return 0;
+}
+
+int date_parse_export_why(const char *s, int32_t *ret, const char **ret_why)
+{
+	static int (*const parsers[])(const char *, int32_t *) = {
+		parse_iso_prefix,
+		parse_day_month_year,
+		parse_month_day_year,
+		parse_numeric,
+	};
+	const char *p = skip_blank(s ? s : "");
+	int worst = -EINVAL;
+	if (ret_why)
+		*ret_why = NULL;
+	for (size_t i = 0; *p && i < ELEMENTSOF(parsers); i++) {
+		int32_t d;
+		int r = parsers[i](p, &d);
+		if (r == 0) {
+			*ret = d;
+			return 0;
+		}
+		/* Spellings do not overlap, so at most one parser gets past -EINVAL. */
+		if (r != -EINVAL)
+			worst = r;
+	}
+	if (ret_why)
+		*ret_why = worst == -EDOM    ? DATE_WHY_AMBIGUOUS
+			   : worst == -ERANGE ? DATE_WHY_NO_SUCH_DAY
+					      : DATE_WHY_UNREADABLE;
+	return -EINVAL;
 }
 
 int date_parse_export(const char *s, int32_t *ret)
 {
-	if (!s)
-		return -EINVAL;
-	const char *p = skip_blank(s);
-	if (!*p)
-		return -EINVAL;
-	if (parse_iso_prefix(p, ret) == 0)
-		return 0;
-	if (parse_day_month_year(p, ret) == 0)
-		return 0;
-	if (parse_us_slash(p, ret) == 0)
-		return 0;
-	return -EINVAL;
+	return date_parse_export_why(s, ret, NULL);
 }
 
 int32_t date_add_months(int32_t days, int months)

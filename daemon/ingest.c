@@ -115,8 +115,11 @@ static int ingest_run_unknown(ingest_run *run, const char *head, size_t len, boo
 	for (size_t i = 1; ingest_names[i] && k < size; i++)
 		k += (size_t)snprintf(msg + k, size - k, "%s%s", i > 1 ? ", " : "", ingest_names[i]);
 	known_end = k;
+	/* An export we have no table for is still readable: say how. */
 	if (k < size)
-		k += (size_t)snprintf(msg + k, size - k, "); headers found: ");
+		k += (size_t)snprintf(msg + k, size - k,
+				      "); set Format=csv and Columns=first:<header>,last:<header>,company:<header>,"
+				      "email:<header> in the source; headers found: ");
 	/* The cells go last so that a long header line is what gets cut. */
 	if (k < size)
 		line = ingest_csv_describe_head(head, len, at_eof, msg + k, size - k);

@@ -1,8 +1,10 @@
 /* ingest_csv.c — CSV exports: a push-based RFC 4180 tokenizer (fed chunks of
  * any size; quotes, embedded line ends, hard caps, line tracking) and on top
- * of it the header-mapped table formats, each a column alias table (LinkedIn
- * Connections.csv so far; Salesforce, HubSpot, Google, Outlook mirror it). */
+ * of it the header-mapped table formats, each a column alias table: LinkedIn
+ * (Connections.csv, Invitations.csv) here, the CRMs in ingest_crm.c. */
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -45,6 +47,8 @@ struct ingest_csv_tokenizer {
 	char *seps;
 	char **fields;
 
+	uint64_t max_field, max_record; /* bytes of text, see ingest_csv_tokenizer_set_limits */
+
 	char error[128];
 	unsigned error_line;
 };
@@ -70,6 +74,16 @@ int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *del
 	return 0;
 }
 
+int ingest_csv_tokenizer_set_limits(ingest_csv_tokenizer *t, uint64_t max_field, uint64_t max_record)
+{
+	/* The defaults are ceilings too: they bound the buffers (csv_reserve). */
+	if (max_field == 0 || max_record == 0 || max_field > CW_MAX_FIELD_BYTES || max_record > CW_MAX_LINE_BYTES)
+		return -EINVAL;
+	t->max_field = max_field;
+	t->max_record = max_record;
+	return 0;
+}
+
 ingest_csv_tokenizer *ingest_csv_tokenizer_new(const char *delims, ingest_csv_record_fn cb, void *userdata)
 {
 	ingest_csv_tokenizer *t = calloc(1, sizeof *t);
@@ -78,6 +92,8 @@ ingest_csv_tokenizer *ingest_csv_tokenizer_new(const char *delims, ingest_csv_re
 	t->cb = cb;
 	t->userdata = userdata;
 	t->line = 1;
+	t->max_field = CW_MAX_FIELD_BYTES;
+	t->max_record = CW_MAX_LINE_BYTES;
 	t->starts = calloc(CW_MAX_COLUMNS, sizeof *t->starts);
 	t->seps = calloc(CW_MAX_COLUMNS, sizeof *t->seps);
 	t->fields = calloc(CW_MAX_COLUMNS, sizeof *t->fields);
@@ -107,7 +123,7 @@ static int csv_reserve(ingest_csv_tokenizer *t, size_t extra)
 {
 	if (t->len + extra <= t->cap)
 		return 0;
-	/* The caps bound this: CW_MAX_LINE_BYTES of text plus one NUL per cell. */
+	/* The caps bound this: max_record (<= CW_MAX_LINE_BYTES) of text plus one NUL per cell. */
 	size_t cap = t->cap ? t->cap * 2 : 256;
 	while (cap < t->len + extra)
 		cap *= 2;
@@ -121,10 +137,10 @@ static int csv_reserve(ingest_csv_tokenizer *t, size_t extra)
 
 static int csv_append(ingest_csv_tokenizer *t, char c)
 {
-	if (t->len - t->field_start >= CW_MAX_FIELD_BYTES)
-		return csv_fail(t, t->field_line, "cell longer than %u bytes", CW_MAX_FIELD_BYTES);
-	if (t->len - t->n_fields >= CW_MAX_LINE_BYTES)
-		return csv_fail(t, t->record_line, "record longer than %u bytes", CW_MAX_LINE_BYTES);
+	if (t->len - t->field_start >= t->max_field)
+		return csv_fail(t, t->field_line, "cell longer than %" PRIu64 " bytes", t->max_field);
+	if (t->len - t->n_fields >= t->max_record)
+		return csv_fail(t, t->record_line, "record longer than %" PRIu64 " bytes", t->max_record);
 	/* +1 keeps room for the cell's NUL. */
 	int r = csv_reserve(t, 2);
 	if (r < 0)
@@ -409,113 +425,196 @@ static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
 	return true;
 }
 
-/* ---- header-mapped table formats ---------------------------------------- */
+/* ---- describing a header line ------------------------------------------- */
 
-/* What a column means, whatever a format calls it. */
-typedef enum csv_role {
-	CSV_ROLE_NONE = -1,
-	CSV_ROLE_FIRST,
-	CSV_ROLE_LAST,
-	CSV_ROLE_NAME, /* a whole name, for formats that have one */
-	CSV_ROLE_URL,
-	CSV_ROLE_EMAIL,
-	CSV_ROLE_COMPANY,
-	CSV_ROLE_POSITION,
-	CSV_ROLE_DATE,
-	_CSV_ROLE_MAX,
-} csv_role;
-
-#define CSV_ROLE_BIT(r) (1u << (r))
-#define CSV_MAX_MULTI 8 /* e-mail or URL columns kept per record */
 #define CSV_PREAMBLE_DELIMS ",;\t"
 
-typedef struct csv_alias {
-	csv_role role;
-	const char *header; /* compared trimmed and ASCII case-insensitively */
-} csv_alias;
-
-typedef struct csv_table_format {
-	const char *label;  /* for messages: "LinkedIn" */
-	const csv_alias *aliases;
-	size_t n_aliases;
-	unsigned required;  /* roles whose columns identify the header line */
-	contact_event event;
-} csv_table_format;
-
-/* LinkedIn Connections.csv: 2018 `First Name,Last Name,Email Address,Company,
- * Position,Connected On`; 2023+ adds URL after Last Name. Mapped by name, so
- * a reordered re-save reads the same. "Connected On" is what no other
- * export has, hence required beside the name columns. */
-static const csv_alias linkedin_aliases[] = {
-	{ CSV_ROLE_FIRST, "First Name" },
-	{ CSV_ROLE_LAST, "Last Name" },
-	{ CSV_ROLE_URL, "URL" },
-	{ CSV_ROLE_URL, "Profile URL" },
-	{ CSV_ROLE_EMAIL, "Email Address" },
-	{ CSV_ROLE_COMPANY, "Company" },
-	{ CSV_ROLE_POSITION, "Position" },
-	{ CSV_ROLE_DATE, "Connected On" },
-};
-
-static const csv_table_format linkedin_table = {
-	.label = "LinkedIn",
-	.aliases = linkedin_aliases,
-	.n_aliases = ELEMENTSOF(linkedin_aliases),
-	.required = CSV_ROLE_BIT(CSV_ROLE_FIRST) | CSV_ROLE_BIT(CSV_ROLE_LAST) | CSV_ROLE_BIT(CSV_ROLE_DATE),
-	.event = CONTACT_EVENT_CONNECTION,
-};
-
-static csv_role csv_table_role(const csv_table_format *fmt, const char *cell)
-{
-	for (size_t i = 0; i < fmt->n_aliases; i++)
-		if (strcasecmp(cell, fmt->aliases[i].header) == 0)
-			return fmt->aliases[i].role;
-	return CSV_ROLE_NONE;
-}
-
-/* Splits rec on its main delimiter, trims it and maps its cells; returns the
- * delimiter when rec is fmt's header (roles filled when non-NULL), else 0. */
-static char csv_table_header(const csv_table_format *fmt, ingest_csv_record *rec, signed char *roles)
-{
-	char delim = ingest_csv_record_main_delimiter(rec, CSV_PREAMBLE_DELIMS);
-	unsigned seen = 0;
-	ingest_csv_record_resplit(rec, delim);
-	for (size_t i = 0; i < rec->n_fields; i++) {
-		csv_role role = csv_table_role(fmt, cell_trim(rec->fields[i]));
-		/* A repeated single-valued column: the first one counts. */
-		if (role != CSV_ROLE_NONE && role != CSV_ROLE_EMAIL && role != CSV_ROLE_URL &&
-		    (seen & CSV_ROLE_BIT(role)))
-			role = CSV_ROLE_NONE;
-		if (role != CSV_ROLE_NONE)
-			seen |= CSV_ROLE_BIT(role);
-		if (roles)
-			roles[i] = (signed char)role;
-	}
-	return (seen & fmt->required) == fmt->required ? delim : 0;
-}
-
-/* "First Name, Last Name, Connected On" for messages. */
-static void csv_table_required_names(const csv_table_format *fmt, char *ret, size_t n)
+/* The cells of rec as `"a", "b", ...`, printable, cut with "..." to fit n. */
+static void csv_describe_cells(const ingest_csv_record *rec, char *ret, size_t n)
 {
 	size_t len = 0;
 	ret[0] = '\0';
-	for (int role = 0; role < _CSV_ROLE_MAX; role++) {
-		if (!(fmt->required & CSV_ROLE_BIT(role)))
-			continue;
-		for (size_t i = 0; i < fmt->n_aliases; i++)
-			if ((int)fmt->aliases[i].role == role) {
-				int k = snprintf(ret + len, n - len, "%s%s", len ? ", " : "", fmt->aliases[i].header);
-				if (k < 0 || (size_t)k >= n - len)
-					return;
-				len += (size_t)k;
-				break;
-			}
+	for (size_t i = 0; i < rec->n_fields; i++) {
+		const char *cell = rec->fields[i];
+		const char *sep = i ? ", " : "";
+		size_t need = strlen(sep) + strlen(cell) + 2;
+		if (len + need + 4 > n) {
+			if (len + 4 <= n)
+				memcpy(ret + len, "...", 4);
+			break;
+		}
+		len += (size_t)snprintf(ret + len, n - len, "%s\"", sep);
+		for (const char *s = cell; *s; s++)
+			/* Control bytes would garble a log line. */
+			ret[len++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+		ret[len++] = '"';
+		ret[len] = '\0';
 	}
 }
 
+static bool record_blank(ingest_csv_record *rec)
+{
+	for (size_t i = 0; i < rec->n_fields; i++)
+		if (*cell_trim(rec->fields[i]))
+			return false;
+	return true;
+}
+
+typedef struct csv_describe_state {
+	char *ret;
+	size_t n;
+	unsigned line;
+	size_t cells;
+} csv_describe_state;
+
+/* The header is most likely the line with the most cells among the first
+ * few (a `Notes:` line above it says nothing about the columns). */
+static int csv_describe_on_record(ingest_csv_record *rec, void *userdata)
+{
+	csv_describe_state *st = userdata;
+	if (rec->line > CW_MAX_PREAMBLE_LINES)
+		return INGEST_CSV_STOP;
+	if (record_blank(rec) || rec->n_fields <= st->cells)
+		return 0;
+	/* Cells as split on the line's main delimiter among , ; tab. */
+	ingest_csv_record_resplit(rec, ingest_csv_record_main_delimiter(rec, CSV_PREAMBLE_DELIMS));
+	if (rec->n_fields <= st->cells)
+		return 0;
+	csv_describe_cells(rec, st->ret, st->n);
+	st->line = rec->line;
+	st->cells = rec->n_fields;
+	return 0;
+}
+
+unsigned ingest_csv_describe_head(const char *head, size_t len, bool at_eof, char *ret, size_t n)
+{
+	csv_describe_state st = { .ret = ret, .n = n };
+	ingest_csv_tokenizer *t;
+	if (n < 8)
+		return 0;
+	ret[0] = '\0';
+	t = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_describe_on_record, &st);
+	if (!t)
+		return 0;
+	if (ingest_csv_tokenizer_feed(t, head, len) == 0 && at_eof)
+		(void)ingest_csv_tokenizer_finish(t);
+	ingest_csv_tokenizer_free(t);
+	return st.line;
+}
+
+/* ---- header-mapped table formats ---------------------------------------- */
+
+#define CSV_MAX_MULTI 16 /* e-mails or URLs kept per record */
+
+/* Header names compare ASCII case-insensitively (Dutch and English labels
+ * are ASCII); with CSV_ALIAS_DIGITS a '#' stands for a number, as Google
+ * numbers its repeated groups ("E-mail 3 - Value") as far as a file needs. */
+static bool csv_alias_matches(const ingest_csv_alias *a, const char *cell)
+{
+	const char *h = a->header;
+	if (!(a->flags & CSV_ALIAS_DIGITS))
+		return strcasecmp(h, cell) == 0;
+	for (; *h; h++) {
+		if (*h == '#') {
+			if (!isdigit((unsigned char)*cell))
+				return false;
+			while (isdigit((unsigned char)*cell))
+				cell++;
+		} else if (tolower((unsigned char)*h) != tolower((unsigned char)*cell))
+			return false;
+		else
+			cell++;
+	}
+	return *cell == '\0';
+}
+
+static bool csv_role_multi(ingest_csv_role role)
+{
+	return role == CSV_ROLE_EMAIL || role == CSV_ROLE_URL;
+}
+
+typedef struct csv_header_info {
+	char delim;
+	unsigned mapped; /* cells given a role */
+	uint64_t found;  /* bit k: aliases[k] has a column (k < CSV_MAX_TABLE_ALIASES) */
+} csv_header_info;
+
+/* Splits rec on its main delimiter, trims it and maps its cells (roles
+ * filled when non-NULL); whether rec is fmt's header. */
+static bool csv_table_header(const ingest_csv_table *fmt, ingest_csv_record *rec, signed char *roles,
+			     csv_header_info *ret)
+{
+	char delim = ingest_csv_record_main_delimiter(rec, CSV_PREAMBLE_DELIMS);
+	csv_header_info info = { .delim = delim };
+	unsigned seen = 0;
+	bool key = false;
+
+	ingest_csv_record_resplit(rec, delim);
+	for (size_t i = 0; i < rec->n_fields; i++) {
+		const char *cell = cell_trim(rec->fields[i]);
+		ingest_csv_role role = CSV_ROLE_NONE;
+		for (size_t k = 0; k < fmt->n_aliases; k++)
+			if (csv_alias_matches(&fmt->aliases[k], cell)) {
+				role = fmt->aliases[k].role;
+				key |= (fmt->aliases[k].flags & CSV_ALIAS_KEY) != 0;
+				if (k < CSV_MAX_TABLE_ALIASES)
+					info.found |= UINT64_C(1) << k;
+				break;
+			}
+		/* A repeated single-valued column: the first one counts. */
+		if (role != CSV_ROLE_NONE && !csv_role_multi(role) && (seen & CSV_ROLE_BIT(role)))
+			role = CSV_ROLE_NONE;
+		if (role != CSV_ROLE_NONE) {
+			seen |= CSV_ROLE_BIT(role);
+			info.mapped++;
+		}
+		if (roles)
+			roles[i] = (signed char)role;
+	}
+	if (ret)
+		*ret = info;
+	if ((seen & fmt->required) != fmt->required || (fmt->need_key && !key))
+		return false;
+	if (fmt->all_required) {
+		uint64_t all = fmt->n_aliases >= 64 ? UINT64_MAX : (UINT64_C(1) << fmt->n_aliases) - 1;
+		return (info.found & all) == all;
+	}
+	return true;
+}
+
+/* Appends to ret: what fmt's header needs, for messages:
+ * "First Name, Last Name and one of Account.Name, Account Name, AccountId". */
+static size_t csv_table_required_names(const ingest_csv_table *fmt, char *ret, size_t len, size_t n)
+{
+	size_t start = len;
+	int keys = 0;
+#define APPEND(...)                                                         \
+	do {                                                                \
+		int k_ = snprintf(ret + len, n - len, __VA_ARGS__);         \
+		if (k_ < 0 || (size_t)k_ >= n - len)                        \
+			return n - 1;                                       \
+		len += (size_t)k_;                                          \
+	} while (0)
+	unsigned named = 0;
+	/* In table order, the first alias of each required role. */
+	for (size_t i = 0; i < fmt->n_aliases; i++) {
+		ingest_csv_role role = fmt->aliases[i].role;
+		if (role == CSV_ROLE_NONE || !(fmt->required & CSV_ROLE_BIT(role)) || (named & CSV_ROLE_BIT(role)))
+			continue;
+		named |= CSV_ROLE_BIT(role);
+		APPEND("%s%s", len > start ? ", " : "", fmt->aliases[i].header);
+	}
+	for (size_t i = 0; fmt->need_key && i < fmt->n_aliases && keys < 4; i++)
+		if (fmt->aliases[i].flags & CSV_ALIAS_KEY)
+			APPEND("%s%s", keys++ ? ", " : " and one of ", fmt->aliases[i].header);
+#undef APPEND
+	return len;
+}
+
 typedef struct csv_probe_state {
-	const csv_table_format *fmt;
-	bool found;
+	const ingest_csv_table *const *tables;
+	size_t n;
+	int score;
 } csv_probe_state;
 
 static int csv_probe_on_record(ingest_csv_record *rec, void *userdata)
@@ -523,28 +622,38 @@ static int csv_probe_on_record(ingest_csv_record *rec, void *userdata)
 	csv_probe_state *st = userdata;
 	if (rec->line > CW_MAX_PREAMBLE_LINES)
 		return INGEST_CSV_STOP;
-	if (csv_table_header(st->fmt, rec, NULL)) {
-		st->found = true;
-		return INGEST_CSV_STOP;
+	for (size_t i = 0; i < st->n; i++) {
+		csv_header_info info;
+		if (csv_table_header(st->tables[i], rec, NULL, &info)) {
+			/* The layout that knows more of the header wins among CRMs. */
+			int score = st->tables[i]->confidence + (int)(info.mapped < 9 ? info.mapped : 9);
+			if (score > st->score)
+				st->score = score > 100 ? 100 : score;
+		}
 	}
-	return 0;
+	/* The parser takes the first line that is a header, so does the probe. */
+	return st->score ? INGEST_CSV_STOP : 0;
 }
 
-static int csv_table_probe(const csv_table_format *fmt, const char *head, size_t len, bool at_eof)
+int ingest_csv_table_probe(const ingest_csv_table *const *tables, size_t n, const char *head, size_t len,
+			   bool at_eof)
 {
-	csv_probe_state st = { .fmt = fmt };
+	csv_probe_state st = { .tables = tables, .n = n };
 	ingest_csv_tokenizer *t = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_probe_on_record, &st);
 	if (!t)
 		return 0;
 	if (ingest_csv_tokenizer_feed(t, head, len) == 0 && at_eof)
 		(void)ingest_csv_tokenizer_finish(t);
 	ingest_csv_tokenizer_free(t);
-	/* A whole header line matched by name: nothing else writes these. */
-	return st.found ? 100 : 0;
+	return st.score;
 }
 
 typedef struct csv_table_parser {
-	const csv_table_format *fmt;
+	const char *label;
+	const ingest_csv_table *const *tables;
+	size_t n_tables;
+	const ingest_csv_table *fmt; /* the table whose header was found */
+	ingest_limits limits;
 	ingest_csv_tokenizer *tok;
 	ingest_record_fn cb;
 	void *userdata;
@@ -555,7 +664,13 @@ typedef struct csv_table_parser {
 	size_t n_header;
 	unsigned first_rejected_line;
 	signed char roles[CW_MAX_COLUMNS];
-	char *name_buf;        /* "first last", 2 cells + space + NUL */
+	char *name_buf;        /* "first middle last": 3 cells + 2 spaces + NUL */
+	/* all_required tables: the preamble line nearest to a header, so that
+	 * the error says what is missing and what is there. */
+	unsigned best_line;
+	int best_found;
+	uint64_t best_aliases;
+	char best_cells[320];
 } csv_table_parser;
 
 __attribute__((format(printf, 3, 4))) static int csv_table_fail(csv_table_parser *p, unsigned line,
@@ -570,33 +685,123 @@ __attribute__((format(printf, 3, 4))) static int csv_table_fail(csv_table_parser
 	return -EBADMSG;
 }
 
+/* Format=csv: the Columns= headers no line had, and the line closest. */
+static int csv_table_fail_missing_columns(csv_table_parser *p, const ingest_csv_table *fmt)
+{
+	char *msg = p->result->error;
+	const size_t n = sizeof p->result->error;
+	size_t len = (size_t)snprintf(msg, n, "Columns= names headers not in the first %u lines:",
+				      CW_MAX_PREAMBLE_LINES);
+	int missing = 0;
+	for (size_t k = 0; k < fmt->n_aliases && len < n; k++)
+		if (!(p->best_aliases & (UINT64_C(1) << k)))
+			len += (size_t)snprintf(msg + len, n - len, "%s \"%s\"", missing++ ? "," : "",
+						fmt->aliases[k].header);
+	if (len < n)
+		snprintf(msg + len, n - len, "; %s%s", p->best_line ? "headers found: " : "no header line found",
+			 p->best_line ? p->best_cells : "");
+	p->result->error_line = p->best_line;
+	p->own_error = true;
+	return -EBADMSG;
+}
+
 static int csv_table_fail_no_header(csv_table_parser *p)
 {
-	char names[128];
-	csv_table_required_names(p->fmt, names, sizeof names);
-	return csv_table_fail(p, 0, "no %s header (%s) in the first %u lines", p->fmt->label, names,
-			      CW_MAX_PREAMBLE_LINES);
+	char names[384];
+	size_t len = 0;
+	if (p->n_tables == 1 && p->tables[0]->all_required)
+		return csv_table_fail_missing_columns(p, p->tables[0]);
+	names[0] = '\0';
+	for (size_t i = 0; i < p->n_tables; i++) {
+		if (i > 0)
+			len += (size_t)snprintf(names + len, sizeof names - len, "; or ");
+		if (len >= sizeof names - 1)
+			break;
+		len = csv_table_required_names(p->tables[i], names, len, sizeof names);
+	}
+	return csv_table_fail(p, 0, "no %s header (%s) in the first %u lines", p->label, names, CW_MAX_PREAMBLE_LINES);
+}
+
+static void csv_table_note_candidate(csv_table_parser *p, ingest_csv_record *rec, const csv_header_info *info)
+{
+	int found = __builtin_popcountll(info->found);
+	if (record_blank(rec) || (p->best_line && found <= p->best_found))
+		return;
+	p->best_line = rec->line;
+	p->best_found = found;
+	p->best_aliases = info->found;
+	csv_describe_cells(rec, p->best_cells, sizeof p->best_cells);
 }
 
 static int csv_table_on_preamble(csv_table_parser *p, ingest_csv_record *rec)
 {
-	char delim;
 	if (rec->line > CW_MAX_PREAMBLE_LINES)
 		return csv_table_fail_no_header(p);
-	delim = csv_table_header(p->fmt, rec, p->roles);
-	if (!delim)
-		return 0; /* `Notes:`, its sentence, blank lines, Excel's `Notes:,,` */
-	p->header_found = true;
-	p->n_header = rec->n_fields;
-	/* From here on only the header's delimiter separates cells: a `;` in a
-	 * comma file is text. */
-	char d[2] = { delim, '\0' };
-	return ingest_csv_tokenizer_set_delimiters(p->tok, d);
+	for (size_t i = 0; i < p->n_tables; i++) {
+		csv_header_info info;
+		if (!csv_table_header(p->tables[i], rec, p->roles, &info)) {
+			if (p->tables[i]->all_required)
+				csv_table_note_candidate(p, rec, &info);
+			continue;
+		}
+		p->fmt = p->tables[i];
+		p->header_found = true;
+		p->n_header = rec->n_fields;
+		/* From here on only the header's delimiter separates cells: a `;` in a
+		 * comma file is text. */
+		char d[2] = { info.delim, '\0' };
+		return ingest_csv_tokenizer_set_delimiters(p->tok, d);
+	}
+	return 0; /* `Notes:`, its sentence, blank lines, Excel's `Notes:,,` */
+}
+
+/* Adds cell to list, split on sep (Google joins several values in one cell
+ * with " ::: "), trimmed, empty parts dropped. */
+static void csv_add_multi(char **list, size_t *n, char *cell, const char *sep)
+{
+	while (cell && *n < CSV_MAX_MULTI) {
+		char *next = sep ? strstr(cell, sep) : NULL;
+		if (next) {
+			*next = '\0';
+			next += strlen(sep);
+		}
+		cell = cell_trim(cell);
+		if (*cell)
+			list[(*n)++] = cell;
+		cell = next;
+	}
+}
+
+/* "first middle last" of the parts there are, in p->name_buf. */
+static char *csv_join_name(csv_table_parser *p, char *const *parts, size_t n)
+{
+	size_t len = 0, used = 0;
+	char *only = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!parts[i])
+			continue;
+		size_t k = strlen(parts[i]);
+		if (len)
+			p->name_buf[len++] = ' ';
+		memcpy(p->name_buf + len, parts[i], k);
+		len += k;
+		only = parts[i];
+		used++;
+	}
+	p->name_buf[len] = '\0';
+	/* One part: that cell itself, as before names were joined. */
+	return used == 0 ? NULL : used == 1 ? only : p->name_buf;
+}
+
+static void csv_table_reject(csv_table_parser *p, const ingest_csv_record *rec)
+{
+	if (p->result->rejected++ == 0)
+		p->first_rejected_line = rec->line;
 }
 
 static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 {
-	const char *single[_CSV_ROLE_MAX] = { 0 };
+	char *single[_CSV_ROLE_MAX] = { 0 };
 	char *emails[CSV_MAX_MULTI + 1] = { 0 }, *urls[CSV_MAX_MULTI + 1] = { 0 };
 	size_t n_emails = 0, n_urls = 0, n = rec->n_fields;
 	bool content = false;
@@ -607,8 +812,7 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 	 * be trusted, so it is rejected (and counted) rather than guessed at. */
 	for (size_t i = p->n_header; i < n; i++)
 		if (*cell_trim(rec->fields[i])) {
-			if (p->result->rejected++ == 0)
-				p->first_rejected_line = rec->line;
+			csv_table_reject(p, rec);
 			return 0;
 		}
 	if (n > p->n_header)
@@ -618,54 +822,71 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 	 * cells are empty. */
 	for (size_t i = 0; i < n; i++) {
 		char *cell = cell_trim(rec->fields[i]);
-		csv_role role = (csv_role)p->roles[i];
-		if (!*cell)
+		ingest_csv_role role = (ingest_csv_role)p->roles[i];
+		if (!*cell || role == CSV_ROLE_NONE)
 			continue;
 		if (role != CSV_ROLE_DATE)
 			content = true;
-		if (role == CSV_ROLE_EMAIL) {
-			if (n_emails < CSV_MAX_MULTI)
-				emails[n_emails++] = cell;
-		} else if (role == CSV_ROLE_URL) {
-			if (n_urls < CSV_MAX_MULTI)
-				urls[n_urls++] = cell;
-		} else if (role != CSV_ROLE_NONE && !single[role])
+		if (role == CSV_ROLE_EMAIL)
+			csv_add_multi(emails, &n_emails, cell, p->fmt->multi_sep);
+		else if (role == CSV_ROLE_URL)
+			csv_add_multi(urls, &n_urls, cell, p->fmt->multi_sep);
+		else if (!single[role])
 			single[role] = cell;
 	}
 	/* Blank rows, and rows blank but for the date (2-3% of rows in real
-	 * LinkedIn exports, see domain.md), carry nothing to match on. They are skipped and counted neither as records nor as
-	 * rejected, so record numbers follow what a reader sees as contacts. */
+	 * LinkedIn exports, see domain.md) or for columns we do not read (a CRM
+	 * contact with only a phone number), carry nothing to match on. They are
+	 * skipped and counted neither as records nor as rejected, so record
+	 * numbers follow what a reader sees as contacts. */
 	if (!content)
 		return 0;
 
-	if (p->result->records >= CW_MAX_RECORDS)
-		return csv_table_fail(p, rec->line, "more than %u records", CW_MAX_RECORDS);
-
 	contact_init(&c);
+	c.event = p->fmt->event;
+	if (p->fmt->required & CSV_ROLE_BIT(CSV_ROLE_DIRECTION)) {
+		/* Invitations: the other party is To when the employee sent it, From
+		 * when they received it. Another value: we cannot tell who is who. */
+		const char *dir = single[CSV_ROLE_DIRECTION];
+		bool out = dir && strcasecmp(dir, "OUTGOING") == 0, in = dir && strcasecmp(dir, "INCOMING") == 0;
+		if (!out && !in) {
+			csv_table_reject(p, rec);
+			return 0;
+		}
+		c.event = out ? CONTACT_EVENT_INVITATION_OUTGOING : CONTACT_EVENT_INVITATION_INCOMING;
+		single[CSV_ROLE_NAME] = single[out ? CSV_ROLE_TO : CSV_ROLE_FROM];
+		if (single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL] && n_urls < CSV_MAX_MULTI)
+			urls[n_urls++] = single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL];
+		/* Only the employee's side filled in: a broken row, not a contact. */
+		if (!single[CSV_ROLE_NAME] && n_urls == 0) {
+			csv_table_reject(p, rec);
+			return 0;
+		}
+	}
+
+	if (p->result->records >= p->limits.max_records)
+		return csv_table_fail(p, rec->line, "more than %" PRIu64 " records", p->limits.max_records);
+
 	/* The contact borrows the tokenizer's cells: valid during the callback,
 	 * as ingest.h promises, and no allocation per record. */
-	c.first = (char *)single[CSV_ROLE_FIRST];
-	c.last = (char *)single[CSV_ROLE_LAST];
-	c.company = (char *)single[CSV_ROLE_COMPANY];
-	c.position = (char *)single[CSV_ROLE_POSITION];
+	c.first = single[CSV_ROLE_FIRST];
+	c.last = single[CSV_ROLE_LAST];
+	c.company = single[CSV_ROLE_COMPANY] ? single[CSV_ROLE_COMPANY] : single[CSV_ROLE_COMPANY_ALT];
+	c.position = single[CSV_ROLE_POSITION];
 	c.emails = n_emails ? emails : NULL;
 	c.urls = n_urls ? urls : NULL;
-	c.event = p->fmt->event;
 	if (single[CSV_ROLE_NAME])
-		c.name = (char *)single[CSV_ROLE_NAME];
-	else if (c.first && c.last) {
-		size_t a = strlen(c.first), b = strlen(c.last);
-		memcpy(p->name_buf, c.first, a);
-		p->name_buf[a] = ' ';
-		memcpy(p->name_buf + a + 1, c.last, b + 1);
-		c.name = p->name_buf;
-	} else
-		c.name = c.first ? c.first : c.last;
+		c.name = single[CSV_ROLE_NAME];
+	else {
+		char *parts[] = { c.first, single[CSV_ROLE_MIDDLE], c.last };
+		c.name = csv_join_name(p, parts, ELEMENTSOF(parts));
+	}
 	if (single[CSV_ROLE_DATE]) {
 		int32_t d;
-		c.date_raw = (char *)single[CSV_ROLE_DATE];
-		/* Unreadable dates stay undated; date_raw keeps what was there. */
-		if (date_parse_export(c.date_raw, &d) == 0)
+		c.date_raw = single[CSV_ROLE_DATE];
+		/* Unreadable or ambiguous dates stay undated, never guessed; date_raw
+		 * keeps what was there and date_note says why. */
+		if (date_parse_export_why(c.date_raw, &d, &c.date_note) == 0)
 			c.connected_on = d;
 	}
 	c.record = ++p->result->records;
@@ -689,7 +910,7 @@ static int csv_table_on_record(ingest_csv_record *rec, void *userdata)
 	return csv_table_on_row(p, rec);
 }
 
-static void *csv_table_parser_free(void *parser)
+void *ingest_csv_table_parser_free(void *parser)
 {
 	csv_table_parser *p = parser;
 	if (p) {
@@ -700,20 +921,25 @@ static void *csv_table_parser_free(void *parser)
 	return NULL;
 }
 
-static void *csv_table_parser_new(const csv_table_format *fmt, ingest_record_fn cb, void *userdata,
+void *ingest_csv_table_parser_new(const char *label, const ingest_csv_table *const *tables, size_t n,
+				  const ingest_options *opt, ingest_record_fn cb, void *userdata,
 				  ingest_result *result)
 {
 	csv_table_parser *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
-	p->fmt = fmt;
+	p->label = label;
+	p->tables = tables;
+	p->n_tables = n;
+	p->limits = opt->limits;
 	p->cb = cb;
 	p->userdata = userdata;
 	p->result = result;
 	p->tok = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_table_on_record, p);
-	p->name_buf = malloc(2 * (size_t)CW_MAX_FIELD_BYTES + 2);
-	if (!p->tok || !p->name_buf)
-		return csv_table_parser_free(p);
+	p->name_buf = malloc(3 * (size_t)p->limits.max_field_size + 3);
+	if (!p->tok || !p->name_buf ||
+	    ingest_csv_tokenizer_set_limits(p->tok, p->limits.max_field_size, p->limits.max_record_size) < 0)
+		return ingest_csv_table_parser_free(p);
 	return p;
 }
 
@@ -731,13 +957,13 @@ static int csv_table_parser_check(csv_table_parser *p, int r)
 	return r;
 }
 
-static int csv_table_parser_feed(void *parser, const char *buf, size_t n)
+int ingest_csv_table_parser_feed(void *parser, const char *buf, size_t n)
 {
 	csv_table_parser *p = parser;
 	return csv_table_parser_check(p, ingest_csv_tokenizer_feed(p->tok, buf, n));
 }
 
-static int csv_table_parser_finish(void *parser)
+int ingest_csv_table_parser_finish(void *parser)
 {
 	csv_table_parser *p = parser;
 	int r = csv_table_parser_check(p, ingest_csv_tokenizer_finish(p->tok));
@@ -753,81 +979,74 @@ static int csv_table_parser_finish(void *parser)
 	return 0;
 }
 
-/* ---- describing unknown input ------------------------------------------- */
+/* ---- LinkedIn ------------------------------------------------------------ */
 
-typedef struct csv_describe_state {
-	char *ret;
-	size_t n;
-	unsigned line;
-} csv_describe_state;
+/* Connections.csv: 2018 `First Name,Last Name,Email Address,Company,
+ * Position,Connected On`; 2023+ adds URL after Last Name. Mapped by name, so
+ * a reordered re-save reads the same. "Connected On" is what no other
+ * export has: with the two name columns it identifies the header. */
+static const ingest_csv_alias linkedin_connections_aliases[] = {
+	{ "First Name", CSV_ROLE_FIRST, 0 },
+	{ "Last Name", CSV_ROLE_LAST, 0 },
+	{ "URL", CSV_ROLE_URL, 0 },
+	{ "Profile URL", CSV_ROLE_URL, 0 },
+	{ "Email Address", CSV_ROLE_EMAIL, 0 },
+	{ "Company", CSV_ROLE_COMPANY, 0 },
+	{ "Position", CSV_ROLE_POSITION, 0 },
+	{ "Connected On", CSV_ROLE_DATE, 0 },
+};
 
-static int csv_describe_on_record(ingest_csv_record *rec, void *userdata)
-{
-	csv_describe_state *st = userdata;
-	size_t len = 0;
-	bool any = false;
+static const ingest_csv_table linkedin_connections = {
+	.label = "LinkedIn Connections",
+	.aliases = linkedin_connections_aliases,
+	.n_aliases = ELEMENTSOF(linkedin_connections_aliases),
+	.required = CSV_ROLE_BIT(CSV_ROLE_FIRST) | CSV_ROLE_BIT(CSV_ROLE_LAST) | CSV_ROLE_BIT(CSV_ROLE_DATE),
+	.confidence = 100,
+	.event = CONTACT_EVENT_CONNECTION,
+};
 
-	for (size_t i = 0; i < rec->n_fields; i++)
-		if (*cell_trim(rec->fields[i]))
-			any = true;
-	if (!any)
-		return 0;
-	/* Cells as split on any of , ; tab: the delimiter is unknown here. */
-	for (size_t i = 0; i < rec->n_fields; i++) {
-		const char *cell = rec->fields[i];
-		const char *sep = i ? ", " : "";
-		size_t need = strlen(sep) + strlen(cell) + 2;
-		if (len + need + 4 > st->n) {
-			if (len + 4 <= st->n)
-				memcpy(st->ret + len, "...", 4);
-			break;
-		}
-		len += (size_t)snprintf(st->ret + len, st->n - len, "%s\"", sep);
-		for (const char *s = cell; *s; s++)
-			/* Control bytes would garble a log line. */
-			st->ret[len++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-		st->ret[len++] = '"';
-		st->ret[len] = '\0';
-	}
-	st->line = rec->line;
-	return INGEST_CSV_STOP;
-}
+/* Invitations.csv: `From,To,Sent At,Message,Direction` and since 2023
+ * `inviterProfileUrl,inviteeProfileUrl`. Pending invitations both ways: an
+ * OUTGOING one to a relation is the employee reaching out, evidence as much
+ * as a connection. The row's contact is the other party. */
+static const ingest_csv_alias linkedin_invitations_aliases[] = {
+	{ "From", CSV_ROLE_FROM, 0 },
+	{ "To", CSV_ROLE_TO, 0 },
+	{ "Sent At", CSV_ROLE_DATE, 0 },
+	{ "Direction", CSV_ROLE_DIRECTION, 0 },
+	{ "inviterProfileUrl", CSV_ROLE_FROM_URL, 0 },
+	{ "inviteeProfileUrl", CSV_ROLE_TO_URL, 0 },
+};
 
-unsigned ingest_csv_describe_head(const char *head, size_t len, bool at_eof, char *ret, size_t n)
-{
-	csv_describe_state st = { .ret = ret, .n = n };
-	ingest_csv_tokenizer *t;
-	if (n < 8)
-		return 0;
-	ret[0] = '\0';
-	t = ingest_csv_tokenizer_new(CSV_PREAMBLE_DELIMS, csv_describe_on_record, &st);
-	if (!t)
-		return 0;
-	if (ingest_csv_tokenizer_feed(t, head, len) == 0 && at_eof)
-		(void)ingest_csv_tokenizer_finish(t);
-	ingest_csv_tokenizer_free(t);
-	return st.line;
-}
+static const ingest_csv_table linkedin_invitations = {
+	.label = "LinkedIn Invitations",
+	.aliases = linkedin_invitations_aliases,
+	.n_aliases = ELEMENTSOF(linkedin_invitations_aliases),
+	.required = CSV_ROLE_BIT(CSV_ROLE_FROM) | CSV_ROLE_BIT(CSV_ROLE_TO) | CSV_ROLE_BIT(CSV_ROLE_DATE) |
+		    CSV_ROLE_BIT(CSV_ROLE_DIRECTION),
+	.confidence = 100,
+	.event = CONTACT_EVENT_CONNECTION, /* replaced per row by Direction */
+};
 
-/* ---- the registry's entries --------------------------------------------- */
+static const ingest_csv_table *const linkedin_tables[] = { &linkedin_connections, &linkedin_invitations };
 
 static int linkedin_probe(const char *head, size_t len, bool at_eof)
 {
-	return csv_table_probe(&linkedin_table, head, len, at_eof);
+	return ingest_csv_table_probe(linkedin_tables, ELEMENTSOF(linkedin_tables), head, len, at_eof);
 }
 
 static void *linkedin_parser_new(const ingest_options *opt, ingest_record_fn cb, void *userdata,
 				 ingest_result *result)
 {
-	(void)opt;
-	return csv_table_parser_new(&linkedin_table, cb, userdata, result);
+	return ingest_csv_table_parser_new("LinkedIn", linkedin_tables, ELEMENTSOF(linkedin_tables), opt, cb,
+					   userdata, result);
 }
 
 const ingest_format ingest_format_linkedin = {
 	.name = "linkedin",
 	.probe = linkedin_probe,
 	.parser_new = linkedin_parser_new,
-	.parser_feed = csv_table_parser_feed,
-	.parser_finish = csv_table_parser_finish,
-	.parser_free = csv_table_parser_free,
+	.parser_feed = ingest_csv_table_parser_feed,
+	.parser_finish = ingest_csv_table_parser_finish,
+	.parser_free = ingest_csv_table_parser_free,
 };

@@ -20,6 +20,8 @@ typedef struct contact {
 	char **urls;        /* strv of profile/web URLs, may be NULL */
 	int32_t connected_on; /* day number, DATE_NONE when undated */
 	char *date_raw;     /* the date cell as read, or NULL */
+	const char *date_note; /* why date_raw gave no date (ambiguous, unreadable):
+				* static text (date.h DATE_WHY_*), not owned; NULL when dated or no date cell */
 	contact_event event;
 	size_t record;      /* 1-based index among data records */
 	unsigned line;      /* physical line where the record starts (1-based) */

@@ -68,6 +68,90 @@ static void test_export_spellings(void **state)
 	assert_date("yesterday", NULL);
 }
 
+/* Excel re-saves, Dutch months, 2-digit years, and the day-month order
+ * rules: a date is read only when it cannot be read two ways. */
+static void test_excel_and_dutch(void **state)
+{
+	(void)state;
+	/* Excel "d-mmm-yy" and 2-digit years: 2000-2099. */
+	assert_date("2-Jan-21", "2021-01-02");
+	assert_date("31-Dec-99", "2099-12-31");
+	assert_date("2-Jan-2021", "2021-01-02");
+	/* Dutch and German locales: day first with "-" and ".". */
+	assert_date("02-01-2021", "2021-01-02");
+	assert_date("2-1-2021", "2021-01-02");
+	assert_date("02.01.2021", "2021-01-02");
+	assert_date("02.01.21", "2021-01-02");
+	assert_date("31-12-2020 14:05", "2020-12-31");
+	assert_date("02-13-2021", NULL); /* no 13th month; not taken as US */
+	assert_date("31.02.2021", NULL);
+	/* Dutch month names and abbreviations, with or without a dot. */
+	assert_date("7 mrt 2026", "2026-03-07");
+	assert_date("7 mrt. 2026", "2026-03-07");
+	assert_date("7 maart 2026", "2026-03-07");
+	assert_date("7 MEI 2026", "2026-05-07");
+	assert_date("7-mei-26", "2026-05-07");
+	assert_date("1 okt. 2025", "2025-10-01");
+	assert_date("1 oktober 2025", "2025-10-01");
+	assert_date("15 juli 2024", "2024-07-15");
+	assert_date("15 juni 2024", "2024-06-15");
+	assert_date("3 augustus 2024", "2024-08-03");
+	assert_date("3 sept. 2024", "2024-09-03");
+	assert_date("3 febr 2024", "2024-02-03");
+	assert_date("3 ma 2024", NULL);  /* too short to say */
+	assert_date("3 mrtx 2024", NULL);
+	assert_date("3 mai 2024", NULL); /* German: not read */
+	/* US report spelling. */
+	assert_date("Feb 7, 2026", "2026-02-07");
+	assert_date("2026/02/07", "2026-02-07");
+	assert_date("2026-02-07 14:55:03", "2026-02-07");
+}
+
+static void assert_why(const char *s, const char *want)
+{
+	int32_t d;
+	const char *why = "unset";
+	int r = date_parse_export_why(s, &d, &why);
+	assert_int_equal(r, want ? -EINVAL : 0);
+	if (want)
+		assert_string_equal(why, want);
+	else
+		assert_null(why);
+}
+
+static void test_slash_ambiguity(void **state)
+{
+	(void)state;
+	/* Day over 12: only one order fits. */
+	assert_date("13/01/2021", "2021-01-13");
+	assert_date("01/13/2021", "2021-01-13");
+	assert_date("31/12/20", "2020-12-31");
+	/* Both numbers the same: the same day either way. */
+	assert_date("05/05/2021", "2021-05-05");
+	/* A 12-hour clock is the US locale: month first. */
+	assert_date("2/7/2026 3:04 PM", "2026-02-07");
+	assert_date("2/7/26, 3:04 PM", "2026-02-07");
+	/* Otherwise both orders are real days: undated, and said why. */
+	assert_date("02/01/2021", NULL);
+	assert_date("2/7/26", NULL);
+	assert_date("02/01/2021 14:00", NULL);
+	assert_why("02/01/2021", DATE_WHY_AMBIGUOUS);
+	assert_why("2/7/26", DATE_WHY_AMBIGUOUS);
+	assert_why("31 Feb 2026", DATE_WHY_NO_SUCH_DAY);
+	assert_why("13/13/2021", DATE_WHY_NO_SUCH_DAY);
+	assert_why("31-02-2021", DATE_WHY_NO_SUCH_DAY);
+	assert_why("gisteren", DATE_WHY_UNREADABLE);
+	assert_why("", DATE_WHY_UNREADABLE);
+	assert_why(NULL, DATE_WHY_UNREADABLE);
+	assert_why("2/7/26 3:04 XM", DATE_WHY_UNREADABLE);
+	assert_why("13/1/26, 1:00 PM", DATE_WHY_NO_SUCH_DAY);
+	assert_why("07 Feb 2026", NULL);
+	assert_why("12/30/25, 11:15 AM", NULL);
+	/* Times must be times. */
+	assert_date("2/7/26, 13:04 PM", NULL);
+	assert_date("02-01-2021 25:00", NULL);
+}
+
 static void test_add_months_clamps(void **state)
 {
 	(void)state;
@@ -92,6 +176,8 @@ int main(void)
 		cmocka_unit_test(test_epoch_and_roundtrip),
 		cmocka_unit_test(test_iso_strict),
 		cmocka_unit_test(test_export_spellings),
+		cmocka_unit_test(test_excel_and_dutch),
+		cmocka_unit_test(test_slash_ambiguity),
 		cmocka_unit_test(test_add_months_clamps),
 	};
 	return cmocka_run_group_tests_name("date", tests, NULL, NULL);

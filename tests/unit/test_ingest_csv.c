@@ -103,6 +103,7 @@ typedef struct bad_case {
 } bad_case;
 
 #define BAD(what, s, fmt, r, line, err) { what, s, sizeof(s) - 1, fmt, r, line, err }
+#define HINT "set Format=csv and Columns=first:<header>,last:<header>,company:<header>,email:<header> in the source; "
 #define HDR "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 
 static void test_bad_inputs(void **state)
@@ -125,16 +126,16 @@ static void test_bad_inputs(void **state)
 		BAD("empty file", "", NULL, -EBADMSG, 0, "empty file"),
 		BAD("empty file, forced", "", "linkedin", -EBADMSG, 0, "empty file"),
 		BAD("random text", "\n\nDear diary,\nnothing to see here.\n", NULL, -EMEDIUMTYPE, 3,
-		    "no known export format (linkedin, salesforce, hubspot, google, outlook, vcard, json, csv); headers found: \"Dear diary\", \"\""),
+		    "no known export format (linkedin, salesforce, hubspot, google, outlook, vcard, json, csv); " HINT "headers found: \"Dear diary\", \"\""),
 		BAD("other CSV", "Name;Phone\nA;1\n", "auto", -EMEDIUMTYPE, 1,
-		    "no known export format (linkedin, salesforce, hubspot, google, outlook, vcard, json, csv); headers found: \"Name\", \"Phone\""),
+		    "no known export format (linkedin, salesforce, hubspot, google, outlook, vcard, json, csv); " HINT "headers found: \"Name\", \"Phone\""),
 		BAD("whitespace only", "\n \n\t\n", NULL, -EMEDIUMTYPE, 0,
 		    "no known export format (linkedin, salesforce, hubspot, google, outlook, vcard, json, csv); no header line found"),
 		BAD("random text, forced", "Dear diary,\nnothing to see here.\n", "linkedin", -EBADMSG, 0,
-		    "no LinkedIn header (First Name, Last Name, Connected On) in the first 32 lines"),
+		    "no LinkedIn header (First Name, Last Name, Connected On; or From, To, Sent At, Direction) in the first 32 lines"),
 		BAD("header too late", "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n" HDR,
 		    "linkedin", -EBADMSG, 0,
-		    "no LinkedIn header (First Name, Last Name, Connected On) in the first 32 lines"),
+		    "no LinkedIn header (First Name, Last Name, Connected On; or From, To, Sent At, Direction) in the first 32 lines"),
 		BAD("unknown format", HDR, "nosuchformat", -ENOENT, 0, "unknown format \"nosuchformat\""),
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -374,6 +375,7 @@ int main(void)
 	static const char *const golden[] = {
 		"2018_us_dates", "2021_notes", "2023_url",    "stray_spaces_blank_rows", "crlf_bom",
 		"excel_semicolon", "lone_cr", "reordered", "rejected_row",            "header_only",
+		"invitations", "invitations_2021",
 	};
 	struct CMUnitTest tests[ELEMENTSOF(golden) + 16];
 	size_t n = 0;
