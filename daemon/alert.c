@@ -103,7 +103,7 @@ json_t *alert_match_json(const char *file, const hit *h)
 						    json_string_or_null(e->contact), "relation",
 						    json_string_or_null(e->relation), "score", e->score));
 	}
-	return json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
+	json_t *o = json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
 			 "file", json_string_or_null(file), "record", (json_int_t)c->record, "line",
 			 (json_int_t)c->line, "contact", "name", json_string_or_null(c->name), "company",
 			 json_string_or_null(c->company), "email", json_string_or_null(contact_email(c)),
@@ -113,6 +113,12 @@ json_t *alert_match_json(const char *file, const hit *h)
 			 relation_type_to_string(rel->type), "name", rel->name, "score", h->match.score,
 			 "classification", classification_to_string(h->cls), "severity",
 			 severity_to_string(h->sev), "evidence", ev ? ev : json_array());
+	/* A date that could not be read without guessing: show what was
+	 * written and why it was left undated, so the lawyer can judge. */
+	if (o && c->date_note)
+		json_object_set_new(json_object_get(o, "contact"), "date_note",
+				    json_pack("{s:s?, s:s}", "raw", c->date_raw, "note", c->date_note));
+	return o;
 }
 
 void alert_format_time(int64_t unix_seconds, char buf[static 32])

@@ -49,6 +49,8 @@ char *golden_contact_json(const contact *c)
 		json_object_set_new(o, "connected_on", json_string(day));
 	}
 	json_object_set_new(o, "date_raw", json_string_or_null(c->date_raw));
+	if (c->date_note)
+		json_object_set_new(o, "date_note", json_string(c->date_note));
 	char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);
 	assert_non_null(s);

@@ -17,7 +17,7 @@ typedef struct golden_collect {
 } golden_collect;
 
 /* record, line, event, first, last, name, company, position, emails, urls,
- * connected_on (YYYY-MM-DD or null), date_raw. New string. */
+ * connected_on (YYYY-MM-DD or null), date_raw, date_note (when set). New string. */
 char *golden_contact_json(const contact *c);
 void golden_collect_open(golden_collect *c);
 char *golden_collect_close(golden_collect *c); /* returns text: caller frees */
