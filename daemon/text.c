@@ -342,10 +342,17 @@ bool text_utf8_validator_feed(text_utf8_validator *v, const char *s, size_t n)
 {
 	utf8_seq seq = { .cp = v->cp, .need = v->need, .lo = v->lo, .hi = v->hi };
 	for (size_t i = 0; i < n && !v->invalid; i++) {
+		const unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
+		/* ASCII, nearly every byte of an export, without the state machine. */
+		if (c < 0x80 && seq.need == 0) {
+			line_advance(&v->line, &v->prev_cr, c);
+			v->offset++;
+			continue;
+		}
 		if (seq.need == 0)
 			v->seq_offset = v->offset;
-		int r = utf8_step(&seq, (unsigned char)s[i], &cp);
+		int r = utf8_step(&seq, c, &cp);
 		if (r == UTF8_BAD)
 			utf8_validator_fail(v, v->seq_offset);
 		else if (r == UTF8_DONE)
@@ -533,13 +540,46 @@ static int decoder_1252_byte(text_decoder *d, unsigned char c, text_sink_fn out,
 	return decoder_put(d, cp, out, userdata);
 }
 
+/* Copies the run of ASCII at the start of in (up to n bytes, as much as the
+ * output buffer holds) as it is, which UTF-8 and Windows-1252 both allow
+ * outside a sequence: nearly all of an export, so it is worth a loop of its
+ * own. Returns the bytes taken. */
+static size_t decoder_ascii_run(text_decoder *d, const char *in, size_t n)
+{
+	const size_t room = sizeof d->out - d->out_len;
+	char *o = d->out + d->out_len;
+	size_t k = 0;
+	for (; k < n && k < room; k++) {
+		const unsigned char c = (unsigned char)in[k];
+		if (c >= 0x80)
+			break;
+		line_advance(&d->line, &d->prev_cr, c);
+		o[k] = (char)c;
+	}
+	d->out_len += k;
+	d->offset += k;
+	return k;
+}
+
 int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn out, void *userdata)
 {
+	const bool bytewise = d->enc == TEXT_UTF16LE || d->enc == TEXT_UTF16BE;
 	if (d->error)
 		return -EILSEQ;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char c = (unsigned char)in[i];
 		int r;
+		/* After the first code point (a BOM to drop) and between sequences. */
+		if (!bytewise && d->started && d->seq.need == 0 && c < 0x80) {
+			if (d->out_len == sizeof d->out) {
+				r = decoder_flush(d, out, userdata);
+				if (r < 0)
+					return r;
+			}
+			/* At least this byte fits now: the run is never empty. */
+			i += decoder_ascii_run(d, in + i, n - i) - 1;
+			continue;
+		}
 		switch (d->enc) {
 		case TEXT_UTF16LE:
 		case TEXT_UTF16BE: r = decoder_utf16_byte(d, c, out, userdata); break;

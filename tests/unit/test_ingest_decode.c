@@ -227,7 +227,8 @@ static void check_bad(const bad_case *c)
 	}
 }
 
-#define NO_FORMAT "no known export format: NUL bytes in the text (UTF-16 without a byte-order mark, or not a text file?)"
+#define NO_FORMAT \
+	"no known export format: NUL bytes in the text (UTF-16 without a byte-order mark, or not a text file?)"
 
 static void test_bad_inputs(void **state)
 {
