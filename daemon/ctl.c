@@ -179,9 +179,10 @@ static int cmd_check(char **files, int n_files)
 			failed = true;
 			continue;
 		}
-		json_array_append_new(jfiles, json_pack("{s:s, s:s, s:I, s:I, s:s}", "path", files[i], "format",
-							res.format, "records", (json_int_t)res.records, "rejected",
-							(json_int_t)res.rejected, "sha256", res.sha256));
+		json_array_append_new(jfiles, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "path", files[i], "format",
+							res.format, "encoding", res.encoding, "records",
+							(json_int_t)res.records, "rejected", (json_int_t)res.rejected,
+							"sha256", res.sha256));
 		for (size_t j = 0; j < hits.n; j++) {
 			if (arg_json)
 				json_array_append_new(jmatches, alert_match_json(files[i], &hits.items[j]));

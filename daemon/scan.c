@@ -150,6 +150,7 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
 		.employee = e->id, .source = f->source, .path = f->path, .sha256 = sha256, .size = f->size,
 		.format = isempty(res->format) ? NULL : res->format, .received_at = now, .status = "rejected",
 		.error = error, .records = res->records, .rejected_records = res->rejected, .kept_path = kept,
+		.encoding = isempty(res->encoding) ? NULL : res->encoding,
 	};
 	return store_file_insert(ctx->store, &sf, NULL);
 }
@@ -181,7 +182,7 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 	const store_file sf = {
 		.employee = e->id, .source = f->source, .path = f->path, .sha256 = res->sha256, .size = res->size,
 		.format = res->format, .received_at = now, .status = "processed", .records = res->records,
-		.rejected_records = res->rejected,
+		.rejected_records = res->rejected, .encoding = isempty(res->encoding) ? NULL : res->encoding,
 	};
 	r = store_file_insert(ctx->store, &sf, &file_id);
 	if (r < 0)

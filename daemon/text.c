@@ -1,7 +1,10 @@
 /* text.c — Unicode text handling over utf8proc: UTF-8 validation, folding
  * for comparison (case, diacritics, compatibility forms, a few letters NFKD
- * does not decompose) and trimming. Pure: no I/O, no logging, no state. */
+ * does not decompose) and trimming; and the streaming decoder that turns an
+ * export's bytes (UTF-8, UTF-16, Windows-1252) into the UTF-8 every parser
+ * reads. Pure: no I/O, no logging, no state beyond the objects handed out. */
 #include <errno.h>
+#include <limits.h>
 #include <utf8proc.h>
 
 #include "contactwatch/text.h"
@@ -211,4 +214,406 @@ char *text_strip(char *s)
 		len -= k;
 	s[len] = '\0';
 	return s;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+const char *text_encoding_name(text_encoding enc)
+{
+	switch (enc) {
+	case TEXT_UTF8: return "utf-8";
+	case TEXT_UTF8_BOM: return "utf-8-bom";
+	case TEXT_UTF16LE: return "utf-16le";
+	case TEXT_UTF16BE: return "utf-16be";
+	case TEXT_WINDOWS_1252: return "windows-1252";
+	}
+	return "?";
+}
+
+/* The encoding a BOM at the start of head names; false without one. */
+static bool bom_encoding(const char *head, size_t n, text_encoding *ret)
+{
+	const unsigned char *p = (const unsigned char *)head;
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		*ret = TEXT_UTF8_BOM;
+	else if (n >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		*ret = TEXT_UTF16LE;
+	else if (n >= 2 && p[0] == 0xfe && p[1] == 0xff)
+		*ret = TEXT_UTF16BE;
+	else
+		return false;
+	return true;
+}
+
+bool text_has_bom(const char *head, size_t n)
+{
+	text_encoding enc;
+	return bom_encoding(head, n, &enc);
+}
+
+text_encoding text_detect(const char *head, size_t n, bool whole_valid_utf8)
+{
+	text_encoding enc;
+	if (bom_encoding(head, n, &enc))
+		return enc;
+	return whole_valid_utf8 ? TEXT_UTF8 : TEXT_WINDOWS_1252;
+}
+
+/* The UTF-8 state machine shared by the validator and the decoder (each
+ * keeps its own offsets and lines around it). Well-formed means Unicode's
+ * table 3-7: no overlongs, no surrogates, nothing above U+10FFFF; lo/hi
+ * narrow the second byte where the lead byte requires it. */
+typedef struct utf8_seq {
+	uint32_t cp;
+	unsigned char need, lo, hi;
+} utf8_seq;
+
+enum { UTF8_MORE = 0, UTF8_DONE = 1, UTF8_BAD = -1 };
+
+/* One byte: UTF8_DONE with *ret_cp when a code point is complete, UTF8_MORE
+ * inside a sequence, UTF8_BAD when the sequence begun (or this byte) is
+ * ill-formed; the state is then reset. */
+static int utf8_step(utf8_seq *s, unsigned char c, uint32_t *ret_cp)
+{
+	if (s->need == 0) {
+		s->lo = 0x80;
+		s->hi = 0xbf;
+		if (c < 0x80) {
+			*ret_cp = c;
+			return UTF8_DONE;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			s->need = 1;
+			s->cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			s->need = 2;
+			s->cp = c & 0x0f;
+			if (c == 0xe0)
+				s->lo = 0xa0; /* overlong below U+0800 */
+			else if (c == 0xed)
+				s->hi = 0x9f; /* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			s->need = 3;
+			s->cp = c & 0x07;
+			if (c == 0xf0)
+				s->lo = 0x90; /* overlong below U+10000 */
+			else if (c == 0xf4)
+				s->hi = 0x8f; /* above U+10FFFF */
+		} else {
+			return UTF8_BAD; /* a continuation byte, C0/C1 or F5..FF */
+		}
+		return UTF8_MORE;
+	}
+	if (c < s->lo || c > s->hi) {
+		s->need = 0;
+		return UTF8_BAD;
+	}
+	s->cp = s->cp << 6 | (c & 0x3f);
+	s->lo = 0x80;
+	s->hi = 0xbf;
+	if (--s->need > 0)
+		return UTF8_MORE;
+	*ret_cp = s->cp;
+	return UTF8_DONE;
+}
+
+/* Lines as the parsers count them: LF, CR and CRLF each end one. */
+static void line_advance(unsigned *line, bool *prev_cr, uint32_t cp)
+{
+	if ((cp == '\n' && !*prev_cr) || cp == '\r') {
+		if (*line < UINT_MAX)
+			(*line)++;
+	}
+	*prev_cr = cp == '\r';
+}
+
+void text_utf8_validator_init(text_utf8_validator *v)
+{
+	*v = (text_utf8_validator){ .line = 1 };
+}
+
+static void utf8_validator_fail(text_utf8_validator *v, uint64_t at)
+{
+	v->invalid = true;
+	v->error_offset = at;
+	v->error_line = v->line;
+}
+
+bool text_utf8_validator_feed(text_utf8_validator *v, const char *s, size_t n)
+{
+	utf8_seq seq = { .cp = v->cp, .need = v->need, .lo = v->lo, .hi = v->hi };
+	for (size_t i = 0; i < n && !v->invalid; i++) {
+		const unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		/* ASCII, nearly every byte of an export, without the state machine. */
+		if (c < 0x80 && seq.need == 0) {
+			line_advance(&v->line, &v->prev_cr, c);
+			v->offset++;
+			continue;
+		}
+		if (seq.need == 0)
+			v->seq_offset = v->offset;
+		int r = utf8_step(&seq, c, &cp);
+		if (r == UTF8_BAD)
+			utf8_validator_fail(v, v->seq_offset);
+		else if (r == UTF8_DONE)
+			line_advance(&v->line, &v->prev_cr, cp);
+		v->offset++;
+	}
+	v->cp = seq.cp;
+	v->need = seq.need;
+	v->lo = seq.lo;
+	v->hi = seq.hi;
+	return !v->invalid;
+}
+
+bool text_utf8_validator_finish(text_utf8_validator *v)
+{
+	if (!v->invalid && v->need > 0)
+		utf8_validator_fail(v, v->seq_offset);
+	return !v->invalid;
+}
+
+/* Windows-1252 0x80..0x9F (0xA0..0xFF are Latin-1: the code point is the
+ * byte). The five bytes Microsoft leaves undefined become U+FFFD rather than
+ * failing the file: one stray byte in a name should not hide every other
+ * contact, and the replacement character shows in the evidence that a byte
+ * could not be read. Mapping them to C1 controls (as Windows' best-fit
+ * does) would be silently dropped by text_fold instead. */
+static const uint16_t cp1252_80_9f[32] = {
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, /* 80..87 */
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd, /* 88..8F */
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, /* 90..97 */
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178, /* 98..9F */
+};
+
+/* Output is gathered here and handed on in pieces: the sink (a parser) then
+ * gets a few calls per read chunk, not one per character. */
+#define TEXT_DECODER_OUT 4096
+
+struct text_decoder {
+	text_encoding enc;
+	uint64_t offset;       /* input bytes consumed */
+	uint64_t unit_offset;  /* where the pending code unit / sequence started */
+	unsigned line;         /* line of the decoded text the next code point is on */
+	bool prev_cr;
+	bool started;          /* past the first code point (a BOM is dropped only there) */
+	utf8_seq seq;          /* UTF-8: the sequence in progress */
+	unsigned char unit0;   /* UTF-16: the first byte of a code unit */
+	bool have_unit0;
+	uint16_t high;         /* UTF-16: a high surrogate waiting for its low half */
+	uint64_t high_offset;
+	const char *error;     /* sticky, once the input is found not to be text */
+	unsigned error_line;
+	uint64_t error_offset;
+	size_t out_len;
+	char out[TEXT_DECODER_OUT];
+};
+
+text_decoder *text_decoder_new(text_encoding enc)
+{
+	text_decoder *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->enc = enc;
+	d->line = 1;
+	return d;
+}
+
+text_decoder *text_decoder_free(text_decoder *d)
+{
+	free(d);
+	return NULL;
+}
+
+static int decoder_flush(text_decoder *d, text_sink_fn out, void *userdata)
+{
+	size_t n = d->out_len;
+	if (n == 0)
+		return 0;
+	d->out_len = 0;
+	return out(d->out, n, userdata);
+}
+
+/* Appends one code point as UTF-8 (cp is a scalar value: every caller
+ * excludes surrogates and > U+10FFFF). */
+static int decoder_put(text_decoder *d, uint32_t cp, text_sink_fn out, void *userdata)
+{
+	const bool first = !d->started;
+	d->started = true;
+	/* The BOM is how the encoding was chosen, not text: a parser would
+	 * otherwise see U+FEFF glued to its first header name. */
+	if (first && cp == 0xfeff && d->enc != TEXT_WINDOWS_1252)
+		return 0;
+	line_advance(&d->line, &d->prev_cr, cp);
+	if (d->out_len + 4 > sizeof d->out) {
+		int r = decoder_flush(d, out, userdata);
+		if (r < 0)
+			return r;
+	}
+	char *o = d->out + d->out_len;
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		d->out_len += 1;
+	} else if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		d->out_len += 2;
+	} else if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		d->out_len += 3;
+	} else {
+		o[0] = (char)(0xf0 | cp >> 18);
+		o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[3] = (char)(0x80 | (cp & 0x3f));
+		d->out_len += 4;
+	}
+	return 0;
+}
+
+static const char *decoder_message(const text_decoder *d, bool odd)
+{
+	switch (d->enc) {
+	case TEXT_UTF8_BOM: return "invalid UTF-8 after a UTF-8 byte-order mark";
+	case TEXT_UTF16LE:
+		return odd ? "invalid UTF-16LE: odd number of bytes" : "invalid UTF-16LE: unpaired surrogate";
+	case TEXT_UTF16BE:
+		return odd ? "invalid UTF-16BE: odd number of bytes" : "invalid UTF-16BE: unpaired surrogate";
+	default: return "invalid UTF-8";
+	}
+}
+
+/* Records the first error, then hands on what was decoded before it, so
+ * that a parser error earlier in the text is still the one reported. */
+static int decoder_fail(text_decoder *d, uint64_t at, bool odd, text_sink_fn out, void *userdata)
+{
+	d->error = decoder_message(d, odd);
+	d->error_offset = at;
+	d->error_line = d->line;
+	int r = decoder_flush(d, out, userdata);
+	return r < 0 ? r : -EILSEQ;
+}
+
+static int decoder_utf8_byte(text_decoder *d, unsigned char c, text_sink_fn out, void *userdata)
+{
+	uint32_t cp;
+	if (d->seq.need == 0)
+		d->unit_offset = d->offset;
+	int r = utf8_step(&d->seq, c, &cp);
+	if (r == UTF8_BAD)
+		return decoder_fail(d, d->unit_offset, false, out, userdata);
+	return r == UTF8_DONE ? decoder_put(d, cp, out, userdata) : 0;
+}
+
+static int decoder_utf16_byte(text_decoder *d, unsigned char c, text_sink_fn out, void *userdata)
+{
+	if (!d->have_unit0) {
+		d->unit0 = c;
+		d->have_unit0 = true;
+		d->unit_offset = d->offset;
+		return 0;
+	}
+	d->have_unit0 = false;
+	uint16_t u = d->enc == TEXT_UTF16LE ? (uint16_t)(d->unit0 | c << 8) : (uint16_t)(d->unit0 << 8 | c);
+	if (d->high) {
+		uint32_t hi = d->high;
+		if (u < 0xdc00 || u > 0xdfff)
+			return decoder_fail(d, d->high_offset, false, out, userdata);
+		d->high = 0;
+		return decoder_put(d, 0x10000 + ((hi - 0xd800) << 10) + (u - 0xdc00u), out, userdata);
+	}
+	if (u >= 0xd800 && u <= 0xdbff) {
+		d->high = u;
+		d->high_offset = d->unit_offset;
+		return 0;
+	}
+	if (u >= 0xdc00 && u <= 0xdfff)
+		return decoder_fail(d, d->unit_offset, false, out, userdata);
+	return decoder_put(d, u, out, userdata);
+}
+
+static int decoder_1252_byte(text_decoder *d, unsigned char c, text_sink_fn out, void *userdata)
+{
+	uint32_t cp = c >= 0x80 && c <= 0x9f ? cp1252_80_9f[c - 0x80] : c;
+	return decoder_put(d, cp, out, userdata);
+}
+
+/* Copies the run of ASCII at the start of in (up to n bytes, as much as the
+ * output buffer holds) as it is, which UTF-8 and Windows-1252 both allow
+ * outside a sequence: nearly all of an export, so it is worth a loop of its
+ * own. Returns the bytes taken. */
+static size_t decoder_ascii_run(text_decoder *d, const char *in, size_t n)
+{
+	const size_t room = sizeof d->out - d->out_len;
+	char *o = d->out + d->out_len;
+	size_t k = 0;
+	for (; k < n && k < room; k++) {
+		const unsigned char c = (unsigned char)in[k];
+		if (c >= 0x80)
+			break;
+		line_advance(&d->line, &d->prev_cr, c);
+		o[k] = (char)c;
+	}
+	d->out_len += k;
+	d->offset += k;
+	return k;
+}
+
+int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn out, void *userdata)
+{
+	const bool bytewise = d->enc == TEXT_UTF16LE || d->enc == TEXT_UTF16BE;
+	if (d->error)
+		return -EILSEQ;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char c = (unsigned char)in[i];
+		int r;
+		/* After the first code point (a BOM to drop) and between sequences. */
+		if (!bytewise && d->started && d->seq.need == 0 && c < 0x80) {
+			if (d->out_len == sizeof d->out) {
+				r = decoder_flush(d, out, userdata);
+				if (r < 0)
+					return r;
+			}
+			/* At least this byte fits now: the run is never empty. */
+			i += decoder_ascii_run(d, in + i, n - i) - 1;
+			continue;
+		}
+		switch (d->enc) {
+		case TEXT_UTF16LE:
+		case TEXT_UTF16BE: r = decoder_utf16_byte(d, c, out, userdata); break;
+		case TEXT_WINDOWS_1252: r = decoder_1252_byte(d, c, out, userdata); break;
+		default: r = decoder_utf8_byte(d, c, out, userdata); break;
+		}
+		d->offset++;
+		if (r < 0)
+			return r;
+	}
+	return decoder_flush(d, out, userdata);
+}
+
+int text_decoder_finish(text_decoder *d, text_sink_fn out, void *userdata)
+{
+	if (d->error)
+		return -EILSEQ;
+	/* A high surrogate came before the stray byte, so it is the first error. */
+	if (d->high)
+		return decoder_fail(d, d->high_offset, false, out, userdata);
+	if (d->have_unit0)
+		return decoder_fail(d, d->unit_offset, true, out, userdata);
+	if (d->seq.need > 0)
+		return decoder_fail(d, d->unit_offset, false, out, userdata);
+	return decoder_flush(d, out, userdata);
+}
+
+const char *text_decoder_error(const text_decoder *d, unsigned *ret_line, uint64_t *ret_offset)
+{
+	if (!d->error)
+		return NULL;
+	if (ret_line)
+		*ret_line = d->error_line;
+	if (ret_offset)
+		*ret_offset = d->error_offset;
+	return d->error;
 }

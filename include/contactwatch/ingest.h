@@ -12,7 +12,8 @@ typedef int (*ingest_record_fn)(const contact *c, void *userdata);
 
 typedef struct ingest_result {
 	char format[32];          /* the format used (after auto-detection) */
-	char sha256[65];          /* hex digest of the whole file as read */
+	char encoding[16];        /* "utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252" */
+	char sha256[65];          /* hex digest of the whole file as read (raw bytes, not the decoded text) */
 	uint64_t size;            /* bytes read */
 	size_t records;           /* data records passed to the callback */
 	size_t rejected;          /* data rows skipped as unreadable (file still accepted) */
@@ -39,7 +40,12 @@ typedef struct ingest_options {
 } ingest_options;
 
 /* Opens path O_RDONLY|O_CLOEXEC|O_NOFOLLOW, requires a regular file within
- * max_size, streams it through the format's parser. Returns 0 when the whole
+ * max_size, decodes it to UTF-8 (text.h: a BOM wins, else UTF-8 if the whole
+ * file is, else Windows-1252; a first pass reads ahead as far as that takes,
+ * then the file is read again from the start) and streams the text through
+ * the format's parser. Bytes that are not text in the encoding chosen (UTF-8
+ * after a UTF-8 BOM, UTF-16) are -EBADMSG like a parser's error, with the
+ * line of the first bad byte. Returns 0 when the whole
  * file was read, -EBADMSG when it is malformed (result->error_line/error say
  * why; records already passed to cb must be discarded by the caller),
  * -EFBIG over max_size, -EMEDIUMTYPE when no format recognises it, -ENOENT
@@ -61,10 +67,12 @@ const char *const *ingest_format_names(void);
  * ingest.c holds the table of them; adding a format is one table entry. */
 typedef struct ingest_format {
 	const char *name;
-	/* 0..100: how sure the format is that head (the first bytes of the input,
-	 * possibly cut mid-record unless at_eof) is its own. */
+	/* 0..100: how sure the format is that head (the start of the input
+	 * decoded to UTF-8 without a BOM, possibly cut mid-record unless at_eof)
+	 * is its own. */
 	int (*probe)(const char *head, size_t len, bool at_eof);
-	/* A streaming parser: fed arbitrary chunks, it calls cb per record and
+	/* A streaming parser: fed arbitrary chunks of the decoded text (valid
+	 * UTF-8, no BOM, U+0000 possible), it calls cb per record and
 	 * counts result->records/rejected; on malformed input it fills
 	 * result->error/error_line and returns -EBADMSG. new returns NULL on ENOMEM;
 	 * opt has every limit filled in (no zeros) and outlives the parser. */
