@@ -60,65 +60,57 @@ enum json_num {
 	NUM_EXP_DIGITS,
 };
 
+/* Fields ordered by size (8, 4, 1 bytes, then arrays) to keep padding out. */
 typedef struct json_parser {
 	const ingest_limits *limits;
 	ingest_record_fn cb;
 	void *userdata;
 	ingest_result *result;
-	int stopped; /* sticky: the error or the callback's stop */
+	uint64_t offset;      /* bytes fed so far (the BOM is only at offset 0..2) */
+	const char *literal;  /* the literal being read: "true", "false" or "null" */
+	size_t key_len;       /* the top-level key being captured */
+	size_t keys_desc_len;
+	size_t n_keys;        /* top-level keys seen */
+	uint64_t elements;    /* elements of the record list so far */
+	char *rec;            /* the record object being cut out */
+	size_t rec_len, rec_cap;
 
-	/* position */
-	uint64_t offset;     /* bytes fed so far (the BOM is only at offset 0..2) */
-	unsigned line;       /* physical line of the next byte */
-	unsigned last_line;  /* line of the last non-blank byte, for "ends too early" */
-	bool prev_cr;        /* CRLF is one line end */
-	bool bom_possible;
-	bool any;            /* a non-blank byte was seen */
-
-	/* grammar */
+	int stopped;          /* sticky: the error or the callback's stop */
+	unsigned line;        /* physical line of the next byte */
+	unsigned last_line;   /* line of the last non-blank byte, for "ends too early" */
 	enum json_expect expect;
-	bool after_comma;    /* the last structural byte was ',' (trailing comma check) */
-	bool just_opened;    /* the last structural byte opened a container */
 	unsigned depth;
-	bool is_object[CW_MAX_JSON_DEPTH + 1]; /* by depth; [0] unused */
-
-	/* the token */
 	enum json_lex lex;
-	bool string_is_key;
 	unsigned string_line;
-	unsigned utf8_need;  /* continuation bytes still due */
-	unsigned char utf8_lo, utf8_hi; /* range of the next one (no overlongs, surrogates) */
+	unsigned utf8_need;   /* continuation bytes still due */
 	unsigned hex_n;
 	uint32_t hex;
-	uint32_t high;       /* pending high surrogate, 0 if none */
+	uint32_t high;        /* pending high surrogate, 0 if none */
 	enum json_num num;
-	const char *literal;
 	unsigned literal_pos;
+	unsigned records_depth; /* depth inside the open record array; 0 when none is open */
+	unsigned first_rejected_line;
+	unsigned rec_line;    /* where the record being cut out starts */
 
-	/* top-level keys: captured decoded, to find the record list */
+	bool prev_cr;         /* CRLF is one line end */
+	bool bom_possible;
+	bool any;             /* a non-blank byte was seen */
+	bool after_comma;     /* the last structural byte was ',' (trailing comma check) */
+	bool just_opened;     /* the last structural byte opened a container */
+	bool string_is_key;
+	unsigned char utf8_lo, utf8_hi; /* range of the next one (no overlongs, surrogates) */
 	bool top_object;
-	bool capture_key;
-	char key[JSON_KEY_MAX];
-	size_t key_len;
+	bool capture_key;     /* the string being read is a key of the top object */
 	bool key_long;
 	bool key_is_container;
-	char keys_desc[JSON_KEYS_DESC];
-	size_t keys_desc_len;
-	bool keys_more;
-	size_t n_keys;
-
-	/* the record list */
+	bool keys_more;       /* keys_desc is full */
 	bool records_found;
-	unsigned records_depth; /* depth inside the open record array; 0 when none is open */
-	char records_name[24];
-	uint64_t elements;
-	unsigned first_rejected_line;
-
-	/* the record object being cut out */
 	bool capturing;
-	unsigned rec_line;
-	char *rec;
-	size_t rec_len, rec_cap;
+
+	bool is_object[CW_MAX_JSON_DEPTH + 1]; /* by depth; [0] unused */
+	char key[JSON_KEY_MAX];
+	char keys_desc[JSON_KEYS_DESC];
+	char records_name[24]; /* for messages: "\"results\"" or "the top-level array" */
 } json_parser;
 
 __attribute__((format(printf, 3, 4))) static int json_fail(json_parser *p, unsigned line, const char *fmt, ...)
@@ -190,23 +182,26 @@ static void json_note_top_key(json_parser *p)
 	p->keys_desc_len += (size_t)k;
 }
 
-static int json_capture(json_parser *p, char b)
+static int json_capture(json_parser *p, const char *s, size_t n)
 {
-	if (p->rec_len >= p->limits->max_record_size)
+	if (n > p->limits->max_record_size - p->rec_len)
 		return json_fail(p, p->rec_line, "JSON record larger than %" PRIu64 " bytes",
 				 p->limits->max_record_size);
-	if (p->rec_len == p->rec_cap) {
-		size_t cap = p->rec_cap ? 2 * p->rec_cap : 4096;
-		char *n;
+	if (p->rec_len + n > p->rec_cap) {
+		size_t cap = p->rec_cap ? p->rec_cap : 4096;
+		char *m;
+		while (cap < p->rec_len + n)
+			cap *= 2;
 		if (cap > p->limits->max_record_size)
 			cap = p->limits->max_record_size;
-		n = realloc(p->rec, cap);
-		if (!n)
+		m = realloc(p->rec, cap);
+		if (!m)
 			return p->stopped = -ENOMEM;
-		p->rec = n;
+		p->rec = m;
 		p->rec_cap = cap;
 	}
-	p->rec[p->rec_len++] = b;
+	memcpy(p->rec + p->rec_len, s, n);
+	p->rec_len += n;
 	return 0;
 }
 
@@ -245,7 +240,7 @@ static int json_value_begin(json_parser *p, unsigned char b)
 		p->capturing = true;
 		p->rec_line = p->line;
 		p->rec_len = 0;
-		return json_capture(p, (char)b);
+		return json_capture(p, "{", 1);
 	}
 	return 0;
 }
@@ -818,6 +813,11 @@ static int json_byte(json_parser *p, unsigned char b)
 	return json_structural(p, b);
 }
 
+static bool json_plain(unsigned char b)
+{
+	return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+}
+
 static int json_parser_feed(void *parser, const char *buf, size_t n)
 {
 	json_parser *p = parser;
@@ -825,6 +825,22 @@ static int json_parser_feed(void *parser, const char *buf, size_t n)
 		unsigned char b = (unsigned char)buf[i];
 		int r;
 
+		/* Fast path: a run of plain ASCII inside a string (no quote,
+		 * backslash or control byte) changes no state but the capture;
+		 * most of a large export is such runs. */
+		if (p->lex == LEX_STRING && p->utf8_need == 0 && !p->capture_key && json_plain(b) && !p->bom_possible) {
+			size_t k = i + 1;
+			while (k < n && json_plain((unsigned char)buf[k]))
+				k++;
+			if (p->capturing) {
+				r = json_capture(p, buf + i, k - i);
+				if (r < 0)
+					return r;
+			}
+			p->offset += k - i;
+			i = k - 1;
+			continue;
+		}
 		if (p->bom_possible && p->offset < 3) {
 			p->offset++;
 			if (b == (unsigned char)json_bom[p->offset - 1])
@@ -837,7 +853,7 @@ static int json_parser_feed(void *parser, const char *buf, size_t n)
 		if (b == '\0')
 			return json_fail(p, p->line, "NUL byte (binary file?)");
 		if (p->capturing) {
-			r = json_capture(p, (char)b);
+			r = json_capture(p, buf + i, 1);
 			if (r < 0)
 				return r;
 		}
@@ -861,13 +877,12 @@ static int json_parser_feed(void *parser, const char *buf, size_t n)
 static int json_parser_finish(void *parser)
 {
 	json_parser *p = parser;
-	int r;
 	if (p->stopped)
 		return p->stopped;
 	if (p->lex == LEX_NUMBER) {
 		/* A top-level number would have been refused already: this can
 		 * only end a document cut short. */
-		r = json_number_byte(p, ' ');
+		int r = json_number_byte(p, ' ');
 		if (r < 0)
 			return r;
 		p->lex = LEX_NONE;
