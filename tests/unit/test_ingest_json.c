@@ -189,13 +189,15 @@ static void test_bad_inputs(void **state)
 		BAD("control character", G1 "  {\"givenName\": \"C\tD\"}]}", 3, "control character 0x09 in a string"),
 		BAD("NUL byte", G1 "  {\"givenName\": \"C\0\"}]}", 3, "NUL byte (binary file?)"),
 		BAD("NUL byte between tokens", G1 "\0", 3, "NUL byte (binary file?)"),
-		BAD("invalid UTF-8", G1 "\n  {\"givenName\": \"M\xfcller\"}]}", 4, "invalid UTF-8"),
-		BAD("overlong UTF-8", G1 "  {\"givenName\": \"\xc0\xaf\"}]}", 3, "invalid UTF-8"),
-		BAD("UTF-8 surrogate", G1 "  {\"givenName\": \"\xed\xa0\x80\"}]}", 3, "invalid UTF-8"),
-		BAD("truncated UTF-8", G1 "  {\"givenName\": \"\xc3\"}]}", 3, "invalid UTF-8"),
-		BAD("beyond U+10FFFF", G1 "  {\"givenName\": \"\xf4\x90\x80\x80\"}]}", 3, "invalid UTF-8"),
-		BAD("broken BOM", "\xef\xbb{\"value\":[]}", 1, "invalid UTF-8"),
-		BAD("UTF-16", "\xff\xfe{\0", 1, "expected a value, found byte 0xff"),
+		BAD("invalid UTF-8", "\xef\xbb\xbf" G1 "\n  {\"givenName\": \"M\xfcller\"}]}", 4, "invalid UTF-8 after a UTF-8 byte-order mark"),
+		BAD("overlong UTF-8", "\xef\xbb\xbf" G1 "  {\"givenName\": \"\xc0\xaf\"}]}", 3, "invalid UTF-8 after a UTF-8 byte-order mark"),
+		BAD("UTF-8 surrogate", "\xef\xbb\xbf" G1 "  {\"givenName\": \"\xed\xa0\x80\"}]}", 3, "invalid UTF-8 after a UTF-8 byte-order mark"),
+		BAD("truncated UTF-8", "\xef\xbb\xbf" G1 "  {\"givenName\": \"\xc3\"}]}", 3, "invalid UTF-8 after a UTF-8 byte-order mark"),
+		BAD("beyond U+10FFFF", "\xef\xbb\xbf" G1 "  {\"givenName\": \"\xf4\x90\x80\x80\"}]}", 3, "invalid UTF-8 after a UTF-8 byte-order mark"),
+		/* Not a BOM, so not UTF-8: read as Windows-1252, "ï»{" is no JSON. */
+		BAD("broken BOM", "\xef\xbb{\"value\":[]}", 1, "expected a value, found byte 0xc3"),
+		/* A UTF-16LE BOM: decoded, "{" alone is a truncated document. */
+		BAD("UTF-16", "\xff\xfe{\0", 1, "unexpected end of JSON document"),
 		BAD("unknown container", "{\"relations\": [{\"id\": \"R1\"}],\n \"version\": 2, \"\\u00e9\\n\": {}}", 0,
 		    "no contact list in this JSON: none of \"value\", \"connections\", \"results\" or \"records\" holds "
 		    "an array; top-level keys: \"relations\", \"version\", \"\xc3\xa9?\""),
