@@ -23,8 +23,12 @@ TRADE = ["Bouw", "Transport", "Logistiek", "Installaties", "Techniek", "Advies",
          "Holding", "Services", "Consultancy", "Software", "Data", "Media", "Energie", "Vastgoed"]
 FORMS = ["B.V.", "BV", "N.V.", "Holding B.V.", "Groep", "", "", "GmbH", "Ltd"]
 FREE = ["gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl", "live.nl"]
+# Distinctive words: four of these 40 syllables (2.56 million words), so that
+# unrelated companies rarely share one, as in real life; planted matches do.
 SYL = ["ver", "hoe", "gen", "dijk", "berg", "stein", "wold", "kamp", "ter", "laar", "horst", "veld",
-       "mark", "brink", "loo", "hof", "sma", "ink", "enga", "stra", "huis", "man", "rode", "bos"]
+       "mark", "brink", "loo", "hof", "sma", "ink", "enga", "stra", "huis", "man", "rode", "bos",
+       "zand", "weg", "wijk", "dam", "meer", "rijn", "broek", "haar", "lin", "gaard", "mond", "kes",
+       "vel", "tra", "nij", "ool"]
 
 
 def ascii_name(s):
@@ -33,8 +37,7 @@ def ascii_name(s):
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
 
 
-def word(rng, n=None):
-    n = n or rng.randint(2, 3)
+def word(rng, n=4):
     return "".join(rng.choice(SYL) for _ in range(n)).capitalize()
 
 
