@@ -49,7 +49,7 @@ LIB_SRCS := \
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
-UNIT_TESTS := fileio date parse config relations text names ingest_csv match clause store alert
+UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_vcard match clause store alert
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does).
