@@ -507,7 +507,9 @@ static int vcard_content(vcard_parser *p, char c)
 			if (p->prop == VCARD_PROP_BEGIN || p->prop == VCARD_PROP_END)
 				p->keep_value = true;
 			else
-				p->keep_value = p->depth == 1 && vcard_prop_wanted(p->prop);
+				/* A base64 value is exempt from max_field_size, so never kept:
+				 * no name or address is written that way. */
+				p->keep_value = p->depth == 1 && vcard_prop_wanted(p->prop) && !p->binary;
 			return 0;
 		}
 		if (p->header_overflow)
@@ -593,6 +595,8 @@ static void vcard_card_add_label(vcard_card *card, const char *text, const char 
 	card->n_linkedin_groups++;
 }
 
+#define VCARD_WHOLE UINT32_MAX /* vcard_card_set: the value is not structured */
+
 /* Sets *field to the unescaped k-th component of value unless already set:
  * the first non-empty occurrence of a single-valued property wins. */
 static int vcard_card_set(char **field, const char *value, size_t n, unsigned k)
@@ -601,13 +605,11 @@ static int vcard_card_set(char **field, const char *value, size_t n, unsigned k)
 	const char *s;
 	if (*field)
 		return 0;
-	if (k == UINT32_MAX)
+	if (k == VCARD_WHOLE)
 		return vcard_text(value, n, field);
 	s = vcard_component(value, k, &len);
 	return s ? vcard_text(s, len, field) : 0;
 }
-
-#define VCARD_WHOLE UINT32_MAX /* vcard_card_set: the value is not structured */
 
 /* Records one decoded property value (n bytes of UTF-8) in the card. */
 static int vcard_card_record(vcard_card *card, const vcard_parser *p, const char *value, size_t n)
@@ -774,6 +776,8 @@ static int vcard_begin(vcard_parser *p)
 static int vcard_end(vcard_parser *p)
 {
 	int r;
+	/* Not skipped like other stray text: a lost BEGIN means the cards
+	 * before it were mis-nested or cut, and what we read may be wrong. */
 	if (p->depth == 0)
 		return vcard_fail(p, p->line_start, "END:VCARD without BEGIN:VCARD");
 	if (--p->depth > 0)

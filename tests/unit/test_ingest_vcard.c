@@ -335,6 +335,24 @@ static void test_values(void **state)
 				 "\"https://example.nl\"],\"connected_on\":null,\"date_raw\":null}\n");
 }
 
+static void test_charset(void **state)
+{
+	(void)state;
+	/* Valid UTF-8 wins over a CHARSET label (writers mislabel; the reader
+	 * may have decoded the file already); otherwise the label decides. */
+	static const char in[] = "BEGIN:VCARD\n"
+				 "FN;CHARSET=ISO-8859-1:Zo\xc3\xab Smit\n"
+				 "ORG;CHARSET=windows-1252:Caf\xe9 \x93Het Hoekje\x94\n"
+				 "TITLE;CHARSET=x-unknown:Eigena\xc3\xa4r\n"
+				 "NOTE;CHARSET=ISO-8859-1:Stra\xdf" "e, not read\n"
+				 "END:VCARD\n";
+	ingest_result res;
+	_cleanup_free_ char *got = golden_run_buffer(in, sizeof in - 1, NULL, 1, 0, &res);
+	assert_string_equal(got, "{\"record\":1,\"line\":1,\"first\":null,\"last\":null,\"name\":\"Zo\xc3\xab Smit\","
+				 "\"company\":\"Caf\xc3\xa9 \xe2\x80\x9cHet Hoekje\xe2\x80\x9d\",\"position\":"
+				 "\"Eigena\xc3\xa4r\",\"emails\":[],\"urls\":[],\"connected_on\":null,\"date_raw\":null}\n");
+}
+
 int main(void)
 {
 	static const char *const golden[] = {
@@ -351,7 +369,7 @@ int main(void)
 		cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_field_limit),  cmocka_unit_test(test_record_limit),
 		cmocka_unit_test(test_records_limit), cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_values),	     cmocka_unit_test(test_charset),
 	};
 	for (size_t i = 0; i < ELEMENTSOF(rest); i++)
 		tests[n++] = rest[i];
