@@ -50,7 +50,7 @@ DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	match clause store alert
+	ingest_vcard match clause store alert
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so

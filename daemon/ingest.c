@@ -258,6 +258,16 @@ static int ingest_run_begin(ingest_run *run, const char *raw, size_t raw_len, bo
 	text_decoder_free(dec);
 	if (run->parse_error)
 		return run->parse_error;
+	/* A file that is not UTF-8 throughout and has no BOM would be read as
+	 * Windows-1252 as a whole; a format that declares charsets per value
+	 * (vCard's CHARSET=, UTF-8 folded mid-character) gets the bytes as
+	 * they are and applies the same rule per value. */
+	if (run->fmt->decodes_itself && run->enc == TEXT_WINDOWS_1252) {
+		text_decoder_free(run->dec);
+		int r = ingest_run_decode_as(run, TEXT_BYTES);
+		if (r < 0)
+			return r;
+	}
 	snprintf(run->result->format, sizeof run->result->format, "%s", run->fmt->name);
 	run->parser = run->fmt->parser_new(&run->resolved, run->cb, run->userdata, run->result);
 	return run->parser ? 0 : -ENOMEM;

@@ -226,6 +226,7 @@ const char *text_encoding_name(text_encoding enc)
 	case TEXT_UTF16LE: return "utf-16le";
 	case TEXT_UTF16BE: return "utf-16be";
 	case TEXT_WINDOWS_1252: return "windows-1252";
+	case TEXT_BYTES: return "per-value";
 	}
 	return "?";
 }
@@ -566,6 +567,8 @@ int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn ou
 	const bool bytewise = d->enc == TEXT_UTF16LE || d->enc == TEXT_UTF16BE;
 	if (d->error)
 		return -EILSEQ;
+	if (d->enc == TEXT_BYTES)
+		return n > 0 ? out(in, n, userdata) : 0;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char c = (unsigned char)in[i];
 		int r;

@@ -67,6 +67,11 @@ const char *const *ingest_format_names(void);
  * ingest.c holds the table of them; adding a format is one table entry. */
 typedef struct ingest_format {
 	const char *name;
+	/* The format declares character sets per value (vCard): when the file
+	 * is not UTF-8 throughout and has no BOM, its parser gets the raw bytes
+	 * and decodes each value itself, UTF-8 if valid, else as declared, else
+	 * Windows-1252. Otherwise parsers always get UTF-8. */
+	bool decodes_itself;
 	/* 0..100: how sure the format is that head (the start of the input
 	 * decoded to UTF-8 without a BOM, possibly cut mid-record unless at_eof)
 	 * is its own. */

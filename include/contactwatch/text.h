@@ -26,6 +26,8 @@ typedef enum text_encoding {
 	TEXT_UTF16LE,      /* FF FE */
 	TEXT_UTF16BE,      /* FE FF */
 	TEXT_WINDOWS_1252, /* anything else */
+	TEXT_BYTES,        /* passed on untouched: for formats that declare their
+			    * charset per value (vCard's CHARSET=), never detected */
 } text_encoding;
 
 /* "utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252" (< 16 bytes). */
