@@ -95,17 +95,10 @@ static vcard_charset vcard_charset_parse(const char *name)
 	return VCARD_CHARSET_UNKNOWN;
 }
 
-/* Windows-1252 0x80..0x9f; the five holes stay C1 controls, as WHATWG maps them. */
-static const uint16_t cp1252_high[32] = {
-	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
-	0x2039, 0x0152, 0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
-	0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
-};
-
 static unsigned vcard_charset_codepoint(vcard_charset cs, unsigned char b)
 {
-	if (cs == VCARD_CHARSET_CP1252 && b >= 0x80 && b <= 0x9f)
-		return cp1252_high[b - 0x80];
+	if (cs == VCARD_CHARSET_CP1252)
+		return text_cp1252_codepoint(b);
 	if (cs == VCARD_CHARSET_LATIN9)
 		switch (b) {
 		case 0xa4: return 0x20ac;
@@ -146,17 +139,6 @@ static char *vcard_charset_to_utf8(vcard_charset cs, const char *s, size_t n, si
 	return out;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Quoted-printable in place (soft breaks are already joined); an `=` not
  * followed by two hex digits is kept as text, as lenient decoders do. */
 static size_t vcard_qp_decode(char *s, size_t n)
@@ -164,8 +146,8 @@ static size_t vcard_qp_decode(char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '=' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
-		    (lo = hex_value(s[i + 2])) >= 0) {
+		if (s[i] == '=' && i + 2 < n && (hi = text_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = text_hex_digit(s[i + 2])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else

@@ -209,17 +209,6 @@ bool names_domain_is_free_mail(const char *domain, char *const *free_mail)
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [s, s+n) into a new string; a '%' not followed by two hex
  * digits is kept literally (exports are not always well-formed). NUL and
  * '/' decoded from escapes would change what the slug is: -EINVAL. */
@@ -231,7 +220,7 @@ static int url_decode_segment(const char *s, size_t n, char **ret)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = text_hex_digit(s[i + 1])) >= 0 && (lo = text_hex_digit(s[i + 2])) >= 0) {
 			char c = (char)(hi * 16 + lo);
 			if (c == '\0' || c == '/') {
 				free(out);

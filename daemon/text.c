@@ -387,6 +387,22 @@ static const uint16_t cp1252_80_9f[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178, /* 98..9F */
 };
 
+uint32_t text_cp1252_codepoint(unsigned char b)
+{
+	return b >= 0x80 && b <= 0x9f ? cp1252_80_9f[b - 0x80] : b;
+}
+
+int text_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Output is gathered here and handed on in pieces: the sink (a parser) then
  * gets a few calls per read chunk, not one per character. */
 #define TEXT_DECODER_OUT 4096
@@ -537,7 +553,7 @@ static int decoder_utf16_byte(text_decoder *d, unsigned char c, text_sink_fn out
 
 static int decoder_1252_byte(text_decoder *d, unsigned char c, text_sink_fn out, void *userdata)
 {
-	uint32_t cp = c >= 0x80 && c <= 0x9f ? cp1252_80_9f[c - 0x80] : c;
+	uint32_t cp = text_cp1252_codepoint(c);
 	return decoder_put(d, cp, out, userdata);
 }
 

@@ -20,6 +20,11 @@ int text_fold_german(const char *s, char **ret);
  * valid UTF-8 means UTF-8; else Windows-1252. Parsers only ever see UTF-8
  * without a BOM. */
 
+/* The code point of a Windows-1252 byte (the five undefined bytes: U+FFFD). */
+uint32_t text_cp1252_codepoint(unsigned char b);
+/* 0..15 for a hex digit, else -1. */
+int text_hex_digit(char c);
+
 typedef enum text_encoding {
 	TEXT_UTF8,         /* no BOM, the whole input valid UTF-8 */
 	TEXT_UTF8_BOM,     /* EF BB BF */

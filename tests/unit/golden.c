@@ -171,3 +171,34 @@ void golden_check(const char *dir, const char *name, const char *format, const c
 	free(ok);
 	free(got);
 }
+
+void golden_check_bad(const golden_bad *cases, size_t n)
+{
+	static const size_t chunks[] = { 0, 1, 3 };
+	for (size_t i = 0; i < n; i++) {
+		const golden_bad *c = &cases[i];
+		for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+			ingest_result res;
+			golden_collect col;
+			ingest_options opt = { .format = c->format, .chunk_size = chunks[k] };
+			golden_collect_open(&col);
+			int r = ingest_buffer(c->data, c->len, &opt, golden_collect_cb, &col, &res);
+			free(golden_collect_close(&col));
+			if (r != c->r || res.error_line != c->line || strcmp(res.error, c->error) != 0)
+				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected r=%d line=%u \"%s\"",
+					 c->what, chunks[k], r, res.error_line, res.error, c->r, c->line, c->error);
+		}
+	}
+}
+
+void golden_check_callback_stops(const char *path)
+{
+	golden_collect col;
+	ingest_result res;
+	golden_collect_open(&col);
+	col.stop_at = 2;
+	int r = ingest_file(path, NULL, golden_collect_cb, &col, &res);
+	free(golden_collect_close(&col));
+	assert_int_equal(r, -ECANCELED);
+	assert_int_equal(res.records, 2);
+}

@@ -35,3 +35,21 @@ char *golden_run_buffer(const char *buf, size_t len, const char *format, size_t 
  * detected as expect_format, in one piece and in chunks of 1, 2, 3, 7 and
  * 4096 bytes, with the right size and sha256. */
 void golden_check(const char *dir, const char *name, const char *format, const char *expect_format);
+
+/* A malformed input and what ingest must say about it. */
+typedef struct golden_bad {
+	const char *what;
+	const char *data;
+	size_t len;
+	const char *format; /* NULL: auto */
+	int r;
+	unsigned line;
+	const char *error;
+} golden_bad;
+#define GOLDEN_BAD(what, s, fmt, r, line, err) { what, s, sizeof(s) - 1, fmt, r, line, err }
+
+/* Each case in one piece, byte by byte and in threes: the error, its line
+ * and the return code must not depend on where chunks end. */
+void golden_check_bad(const golden_bad *cases, size_t n);
+/* A callback returning -ECANCELED at record 2 of path stops the run there. */
+void golden_check_callback_stops(const char *path);

@@ -82,27 +82,11 @@ static void test_last_record_without_newline(void **state)
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	golden_collect col;
-	ingest_result res;
-	golden_collect_open(&col);
-	col.stop_at = 2;
-	int r = ingest_file(DATA_DIR "2021_notes.in", NULL, golden_collect_cb, &col, &res);
-	free(golden_collect_close(&col));
-	assert_int_equal(r, -ECANCELED);
-	assert_int_equal(res.records, 2);
+	golden_check_callback_stops(DATA_DIR "2021_notes.in");
 }
 
-typedef struct bad_case {
-	const char *what;
-	const char *data;
-	size_t len;
-	const char *format;
-	int r;
-	unsigned line;
-	const char *error;
-} bad_case;
 
-#define BAD(what, s, fmt, r, line, err) { what, s, sizeof(s) - 1, fmt, r, line, err }
+#define BAD GOLDEN_BAD
 #define HINT "set Format=csv and Columns=first:<header>,last:<header>,company:<header>,email:<header> in the source; "
 #define HDR "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 #define BOM "\xef\xbb\xbf"
@@ -111,7 +95,7 @@ typedef struct bad_case {
 static void test_bad_inputs(void **state)
 {
 	(void)state;
-	static const bad_case cases[] = {
+	static const golden_bad cases[] = {
 		BAD("unterminated quote", HDR "A,B,,,C,D,07 Feb 2026\nE,F,,,\"G\n\nH,I\n", NULL, -EBADMSG, 3,
 		    "unterminated quoted field starting here"),
 		BAD("unterminated quote, forced", "Notes:\n\"x\n" HDR, "linkedin", -EBADMSG, 2,
@@ -142,22 +126,7 @@ static void test_bad_inputs(void **state)
 		    "no LinkedIn header (First Name, Last Name, Connected On; or From, To, Sent At, Direction) in the first 32 lines"),
 		BAD("unknown format", HDR, "nosuchformat", -ENOENT, 0, "unknown format \"nosuchformat\""),
 	};
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const bad_case *c = &cases[i];
-		/* Every case in one piece and byte by byte: errors and their lines
-		 * must not depend on where chunks end. */
-		for (size_t chunk = 0; chunk <= 1; chunk++) {
-			ingest_result res;
-			golden_collect col;
-			ingest_options opt = { .format = c->format, .chunk_size = chunk };
-			golden_collect_open(&col);
-			int r = ingest_buffer(c->data, c->len, &opt, golden_collect_cb, &col, &res);
-			free(golden_collect_close(&col));
-			if (r != c->r || res.error_line != c->line || !streq(res.error, c->error))
-				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected r=%d line=%u \"%s\"",
-					 c->what, chunk, r, res.error_line, res.error, c->r, c->line, c->error);
-		}
-	}
+	golden_check_bad(cases, ELEMENTSOF(cases));
 }
 
 /* Builds HDR + a data row whose cells are given; returns the length. */

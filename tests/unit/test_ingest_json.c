@@ -146,31 +146,17 @@ static void test_empty_list(void **state)
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	golden_collect col;
-	ingest_result res;
-	golden_collect_open(&col);
-	col.stop_at = 2;
-	int r = ingest_file(DATA_DIR "graph.in", NULL, golden_collect_cb, &col, &res);
-	free(golden_collect_close(&col));
-	assert_int_equal(r, -ECANCELED);
-	assert_int_equal(res.records, 2);
+	golden_check_callback_stops(DATA_DIR "graph.in");
 }
 
-typedef struct bad_case {
-	const char *what;
-	const char *data;
-	size_t len;
-	unsigned line;
-	const char *error;
-} bad_case;
 
-#define BAD(what, s, line, err) { what, s, sizeof(s) - 1, line, err }
+#define BAD(what, s, line, err) GOLDEN_BAD(what, s, "json", -EBADMSG, line, err)
 #define G1 "{\"value\": [\n  {\"givenName\": \"A\", \"surname\": \"B\"},\n"
 
 static void test_bad_inputs(void **state)
 {
 	(void)state;
-	static const bad_case cases[] = {
+	static const golden_bad cases[] = {
 		BAD("truncated", G1 "  {\"givenName\": \"C\"", 3, "unexpected end of JSON document"),
 		BAD("truncated after the list", G1 "  {\"givenName\": \"C\"}\n]\n\n", 4, "unexpected end of JSON document"),
 		BAD("truncated in a number", "{\"value\": [1\n", 1, "unexpected end of JSON document"),
@@ -231,19 +217,7 @@ static void test_bad_inputs(void **state)
 		BAD("all elements rejected, bare array", "[[], {}]", 1,
 		    "none of the 2 elements of the top-level array is a contact (a name, e-mail, company or URL)"),
 	};
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const bad_case *c = &cases[i];
-		/* Every case in one piece, byte by byte and in threes: errors and
-		 * their lines must not depend on where chunks end. */
-		static const size_t chunks[] = { 0, 1, 3 };
-		for (size_t k = 0; k < ELEMENTSOF(chunks); k++) {
-			run x = run_limits(c->data, c->len, NULL, chunks[k]);
-			free(x.got);
-			if (x.r != -EBADMSG || x.res.error_line != c->line || !streq(x.res.error, c->error))
-				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected line=%u \"%s\"", c->what,
-					 chunks[k], x.r, x.res.error_line, x.res.error, c->line, c->error);
-		}
-	}
+	golden_check_bad(cases, ELEMENTSOF(cases));
 }
 
 /* ---- limits ------------------------------------------------------------------ */

@@ -90,27 +90,11 @@ static void test_agent_not_leaked(void **state)
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	golden_collect col;
-	ingest_result res;
-	golden_collect_open(&col);
-	col.stop_at = 2;
-	int r = ingest_file(DATA_DIR "several_cards.in", NULL, golden_collect_cb, &col, &res);
-	free(golden_collect_close(&col));
-	assert_int_equal(r, -ECANCELED);
-	assert_int_equal(res.records, 2);
+	golden_check_callback_stops(DATA_DIR "several_cards.in");
 }
 
-typedef struct bad_case {
-	const char *what;
-	const char *data;
-	size_t len;
-	const char *format;
-	int r;
-	unsigned line;
-	const char *error;
-} bad_case;
 
-#define BAD(what, s, fmt, r, line, err) { what, s, sizeof(s) - 1, fmt, r, line, err }
+#define BAD GOLDEN_BAD
 #define CARD "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jan Jansen\r\nEND:VCARD\r\n"
 /* With a UTF-8 BOM the whole file must be UTF-8; without one, a value that
  * is not UTF-8 and declares no CHARSET is read as Windows-1252 (see
@@ -136,7 +120,7 @@ static void test_undeclared_charset(void **state)
 static void test_bad_inputs(void **state)
 {
 	(void)state;
-	static const bad_case cases[] = {
+	static const golden_bad cases[] = {
 		BAD("missing END:VCARD", CARD "\r\nBEGIN:VCARD\r\nFN:Piet\r\nEMAIL:p@example.nl\r\n", NULL, -EBADMSG, 6,
 		    "vCard not ended (BEGIN:VCARD at line 6)"),
 		BAD("missing END:VCARD, no final line end", "BEGIN:VCARD\nFN:Piet", NULL, -EBADMSG, 1,
@@ -179,22 +163,7 @@ static void test_bad_inputs(void **state)
 		    "Format=csv and Columns=first:<header>,last:<header>,company:<header>,email:<header> in the "
 		    "source; headers found: \"BEGIN:VCALENDAR\""),
 	};
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const bad_case *c = &cases[i];
-		/* Every case in one piece and byte by byte: errors and their lines
-		 * must not depend on where chunks end. */
-		for (size_t chunk = 0; chunk <= 1; chunk++) {
-			ingest_result res;
-			golden_collect col;
-			ingest_options opt = { .format = c->format, .chunk_size = chunk };
-			golden_collect_open(&col);
-			int r = ingest_buffer(c->data, c->len, &opt, golden_collect_cb, &col, &res);
-			free(golden_collect_close(&col));
-			if (r != c->r || res.error_line != c->line || !streq(res.error, c->error))
-				fail_msg("%s (chunk %zu): r=%d line=%u error=\"%s\"; expected r=%d line=%u \"%s\"",
-					 c->what, chunk, r, res.error_line, res.error, c->r, c->line, c->error);
-		}
-	}
+	golden_check_bad(cases, ELEMENTSOF(cases));
 }
 
 /* "BEGIN:VCARD\nFN:" + n × 'x' + "\nEND:VCARD\n" */
