@@ -598,7 +598,7 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(n, 1);
 	store_close(s);
 	db = raw_open(fx->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	sqlite3_close(db);
 }
 
