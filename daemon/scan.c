@@ -418,10 +418,14 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		goto done;
 	stats->files_processed++;
 	stats->alerts_new += (unsigned)json_array_size(fresh);
-	log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts; "
-		 "%zu undated contact(s) hashed, %zu new to the %s baseline",
-		 e->id, f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh), baseline.n,
-		 added, baseline.have_baseline ? "existing" : "first");
+	if (baseline.n > 0)
+		log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts; "
+			 "%zu undated contact(s) hashed, %zu new to the %s baseline",
+			 e->id, f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh),
+			 baseline.n, added, baseline.have_baseline ? "existing" : "first");
+	else
+		log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts",
+			 e->id, f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh));
 	for (size_t i = 0; i < json_array_size(fresh); i++) {
 		json_t *a = json_array_get(fresh, i);
 		log_notice("alert %lld: employee %s, relation %s, %s, severity %s",
