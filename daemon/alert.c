@@ -8,8 +8,6 @@
 #include "contactwatch/alert.h"
 #include "contactwatch/date.h"
 #include "contactwatch/hash.h"
-#include "contactwatch/names.h"
-#include "contactwatch/text.h"
 
 int hit_list_add(hit_list *l, const contact *c, match *m, classification cls)
 {
@@ -38,28 +36,6 @@ void hit_list_done(hit_list *l)
 	}
 	l->items = mfree(l->items);
 	l->n = 0;
-}
-
-/* The contact's identity, strongest signal first, in normalised form so
- * that cosmetic changes between exports (URL subdomain, case) do not make a
- * known connection look new. */
-static int contact_identity(const contact *c, char **ret)
-{
-	_cleanup_free_ char *name = NULL, *company = NULL;
-	const char *url = contact_profile_url(c), *email = contact_email(c);
-	char *s = NULL;
-
-	if (url && names_linkedin_url(url, &s) == 0)
-		goto done;
-	if (email && names_email(email, &s) == 0)
-		goto done;
-	if (text_fold(strempty(c->name), &name) < 0 || text_fold(strempty(c->company), &company) < 0)
-		return -EINVAL;
-	if (asprintf(&s, "name:%s|company:%s", name, company) < 0)
-		return -ENOMEM;
-done:
-	*ret = s;
-	return 0;
 }
 
 int alert_key(const char *employee_id, const hit *h, char ret[static 65])

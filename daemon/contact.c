@@ -1,10 +1,14 @@
 /* contact.c — the normalised contact record: init/done, deep copy and the
- * small accessors that turn multi-valued fields into the spec's single ones.
+ * small accessors that turn multi-valued fields into the spec's single ones,
+ * and the contact's identity (what alert keys and baseline hashes are over).
  * Parsers hand out borrowed contacts; whoever keeps one makes a copy here. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "contactwatch/contact.h"
 #include "contactwatch/date.h"
+#include "contactwatch/names.h"
+#include "contactwatch/text.h"
 
 void contact_init(contact *c)
 {
@@ -103,4 +107,36 @@ const char *contact_event_to_string(contact_event e)
 		return "invitation_incoming";
 	}
 	return NULL;
+}
+
+int contact_identity(const contact *c, char **ret)
+{
+	_cleanup_free_ char *name = NULL, *company = NULL;
+	const char *url = contact_profile_url(c), *email = contact_email(c);
+	char *s = NULL;
+	int r;
+
+	/* A value that is not a LinkedIn URL or not an address is no identity:
+	 * fall through to the next signal. Only running out of memory stops. */
+	if (url) {
+		r = names_linkedin_url(url, &s);
+		if (r == -ENOMEM)
+			return r;
+		if (r >= 0)
+			goto done;
+	}
+	if (email) {
+		r = names_email(email, &s);
+		if (r == -ENOMEM)
+			return r;
+		if (r >= 0)
+			goto done;
+	}
+	if ((r = text_fold(strempty(c->name), &name)) < 0 || (r = text_fold(strempty(c->company), &company)) < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (asprintf(&s, "name:%s|company:%s", name, company) < 0)
+		return -ENOMEM;
+done:
+	*ret = s;
+	return 0;
 }

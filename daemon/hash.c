@@ -1,5 +1,6 @@
-/* hash.c — SHA-256 and HMAC-SHA256 as lowercase hex, through libcrypto's
- * EVP interface (the low-level SHA256_* calls are deprecated in OpenSSL 3). */
+/* hash.c — SHA-256 and HMAC-SHA256 as lowercase hex, and a keyed HMAC
+ * context with raw output for hashing many contacts, through libcrypto's EVP
+ * interface (the low-level SHA256_* calls are deprecated in OpenSSL 3). */
 #include <errno.h>
 #include <unistd.h>
 #include <openssl/evp.h>
@@ -79,6 +80,83 @@ int hash_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size
 	if (!HMAC(EVP_sha256(), key, (int)key_len, data, n, md, &len) || len != 32)
 		return -EIO;
 	hex_encode(md, len, ret);
+	return 0;
+}
+
+/* SHA-256's block size: HMAC pads the key to it (RFC 2104). */
+#define HMAC_BLOCK 64u
+
+struct hash_hmac {
+	EVP_MD_CTX *inner, *outer; /* after the key's ipad / opad block */
+	EVP_MD_CTX *work;          /* copied from inner/outer per message */
+};
+
+hash_hmac *hash_hmac_free(hash_hmac *h)
+{
+	if (h) {
+		EVP_MD_CTX_free(h->inner);
+		EVP_MD_CTX_free(h->outer);
+		EVP_MD_CTX_free(h->work);
+		free(h);
+	}
+	return NULL;
+}
+
+int hash_hmac_new(const void *key, size_t key_len, hash_hmac **ret)
+{
+	unsigned char block[HMAC_BLOCK] = { 0 }, pad[HMAC_BLOCK];
+	unsigned int len = 0;
+	hash_hmac *h = NULL;
+	int r = -EIO;
+
+	if (!key && key_len > 0)
+		return -EINVAL;
+	h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->inner = EVP_MD_CTX_new();
+	h->outer = EVP_MD_CTX_new();
+	h->work = EVP_MD_CTX_new();
+	if (!h->inner || !h->outer || !h->work) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* A key longer than a block is replaced by its digest (RFC 2104). */
+	if (key_len > HMAC_BLOCK) {
+		if (EVP_Digest(key, key_len, block, &len, EVP_sha256(), NULL) != 1)
+			goto fail;
+	} else if (key_len > 0)
+		memcpy(block, key, key_len);
+	for (size_t i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = block[i] ^ 0x36;
+	if (EVP_DigestInit_ex(h->inner, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h->inner, pad, HMAC_BLOCK) != 1)
+		goto fail;
+	for (size_t i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = block[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(h->outer, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h->outer, pad, HMAC_BLOCK) != 1)
+		goto fail;
+	*ret = h;
+	h = NULL;
+	r = 0;
+fail:
+	/* The key must not linger on the stack. */
+	explicit_bzero(block, sizeof block);
+	explicit_bzero(pad, sizeof pad);
+	hash_hmac_free(h);
+	return r;
+}
+
+int hash_hmac_sha256(hash_hmac *h, const void *data, size_t n, uint8_t ret[static HASH_SHA256_SIZE])
+{
+	unsigned char inner[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_MD_CTX_copy_ex(h->work, h->inner) != 1 || EVP_DigestUpdate(h->work, data, n) != 1 ||
+	    EVP_DigestFinal_ex(h->work, inner, &len) != 1 || len != HASH_SHA256_SIZE)
+		return -EIO;
+	if (EVP_MD_CTX_copy_ex(h->work, h->outer) != 1 || EVP_DigestUpdate(h->work, inner, len) != 1 ||
+	    EVP_DigestFinal_ex(h->work, ret, &len) != 1 || len != HASH_SHA256_SIZE)
+		return -EIO;
 	return 0;
 }
 

@@ -110,6 +110,18 @@ int daemon_open_state(daemon_ctx *d)
 		return log_errno(LOG_ERR, ENOMEM, "out of memory");
 	if (mkdir(inbox, 0700) < 0 && errno != EEXIST)
 		return log_errno(LOG_ERR, errno, "cannot create inbox %s", inbox);
+	/* Before the database: a start that cannot key its hashes must not
+	 * read exports (every undated contact would look new without it). */
+	r = secret_load_or_create(d->cfg->state_dir, d->secret);
+	if (r < 0) {
+		const char *why = r == -EPERM     ? "readable or writable by group or others; chmod 0600 it"
+				  : r == -EBADMSG ? "not " STRINGIFY(SECRET_SIZE) " bytes; it is damaged (restore it "
+						    "from a backup: a new one makes every undated contact look new)"
+				  : r == -ELOOP   ? "a symlink, refused"
+						  : strerror(-r);
+		log_error("secret %s/%s: %s", d->cfg->state_dir, SECRET_FILE_NAME, why);
+		return r;
+	}
 	r = store_open(db, 0, &d->store);
 	if (r < 0) {
 		const char *why = r == -EBUSY             ? "locked by another process"
@@ -138,7 +150,8 @@ int daemon_scan_once(daemon_ctx *d, bool ignore_settle)
 		d->index_day = today;
 	}
 	const scan_context ctx = {
-		.cfg = d->cfg, .indexes = &d->indexes, .store = d->store, .ignore_settle = ignore_settle,
+		.cfg = d->cfg, .indexes = &d->indexes, .store = d->store, .secret = d->secret,
+		.ignore_settle = ignore_settle,
 	};
 	r = scan_pass(&ctx, &d->last_stats);
 	d->passes++;
@@ -157,6 +170,7 @@ void daemon_ctx_done(daemon_ctx *d)
 	d->event = sd_event_unref(d->event);
 	scan_indexes_done(&d->indexes);
 	d->store = store_close(d->store);
+	explicit_bzero(d->secret, sizeof d->secret);
 	d->cfg = config_free(d->cfg);
 }
 

@@ -1,8 +1,10 @@
 /* scan.c — the pipeline. A file is parsed as a stream and each record is
  * matched at once, so only matched contacts are ever copied (data
- * minimisation) and memory does not grow with the file. A file's alerts and
- * its `files` row are committed in one transaction: a crash never leaves a
- * file recorded as processed without its alerts. */
+ * minimisation). Of the others the daemon keeps at most a keyed hash (the
+ * baseline of undated sources: 32 bytes per undated contact while the file
+ * is read). A file's alerts, its `files` row and its hashes are committed in
+ * one transaction: a crash never leaves a file recorded as processed without
+ * its alerts, nor a baseline that includes a file whose alerts are lost. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -14,6 +16,7 @@
 #include "contactwatch/hash.h"
 #include "contactwatch/log.h"
 #include "contactwatch/scan.h"
+#include "contactwatch/secret.h"
 #include "contactwatch/source.h"
 
 int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
@@ -51,26 +54,131 @@ void scan_indexes_done(scan_indexes *x)
 	x->n = 0;
 }
 
+/* The baseline side of reading one file (the daemon's pass only; `check`
+ * stores nothing and has none): the keyed hash of every undated record's
+ * identity, collected raw until the file's transaction. Dated records are
+ * not hashed: their date classifies them, so a hash would serve no purpose,
+ * and a dated export must not count as the baseline of an undated one. */
+typedef struct scan_baseline {
+	hash_hmac *hmac;           /* keyed with the per-installation secret */
+	store *store;
+	store_baseline key;        /* format filled in once ingest has detected it */
+	const ingest_result *res;  /* where ingest writes the detected format */
+	bool looked_up;            /* have_baseline is known */
+	bool have_baseline;
+	uint8_t (*items)[STORE_SEEN_HMAC_SIZE];
+	size_t n, allocated;
+	char *buf;                 /* employee NUL source NUL format NUL identity */
+	size_t buf_size;
+	int error;                 /* the database's or our own failure, not the file's */
+} scan_baseline;
+
+static void scan_baseline_done(scan_baseline *b)
+{
+	b->hmac = hash_hmac_free(b->hmac);
+	b->items = mfree(b->items);
+	b->n = b->allocated = 0;
+	b->buf = mfree(b->buf);
+	b->buf_size = 0;
+}
+
+/* The keyed hash of c's identity, appended to b->items. Returns 1 with
+ * the hash in ret, 0 when c has no identity to hash (invalid text), -errno. */
+static int scan_baseline_hash(scan_baseline *b, const contact *c, uint8_t ret[static STORE_SEEN_HMAC_SIZE])
+{
+	_cleanup_free_ char *identity = NULL;
+	size_t ne, ns, nf, ni, need;
+	int r;
+
+	r = contact_identity(c, &identity);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+	ne = strlen(b->key.employee);
+	ns = strlen(b->key.source);
+	nf = strlen(b->key.format);
+	ni = strlen(identity);
+	/* NUL separators: no field can contain one, so no two tuples collide.
+	 * Employee, source and format in the message make the same person's
+	 * hash differ between baselines: rows cannot be linked across them. */
+	need = ne + ns + nf + ni + 3;
+	if (need > b->buf_size) {
+		char *p = realloc(b->buf, need);
+		if (!p)
+			return -ENOMEM;
+		b->buf = p;
+		b->buf_size = need;
+	}
+	memcpy(b->buf, b->key.employee, ne + 1);
+	memcpy(b->buf + ne + 1, b->key.source, ns + 1);
+	memcpy(b->buf + ne + ns + 2, b->key.format, nf + 1);
+	memcpy(b->buf + ne + ns + nf + 3, identity, ni);
+	r = hash_hmac_sha256(b->hmac, b->buf, need, ret);
+	if (r < 0)
+		return r;
+	if (b->n == b->allocated) {
+		/* Doubling: 32 MB for a million contacts; glibc grows blocks this
+		 * large with mremap, so the old and new arrays never coexist. */
+		size_t m = b->allocated ? b->allocated * 2 : 1024;
+		void *p = reallocarray(b->items, m, sizeof *b->items);
+		if (!p)
+			return -ENOMEM;
+		b->items = p;
+		b->allocated = m;
+	}
+	memcpy(b->items[b->n++], ret, STORE_SEEN_HMAC_SIZE);
+	return 1;
+}
+
 typedef struct collect_state {
 	const employee *employee;
 	const match_index *index;
 	hit_list *hits;
+	scan_baseline *baseline;   /* NULL: no baseline (check) */
 } collect_state;
 
 static int collect_record(const contact *c, void *userdata)
 {
 	collect_state *st = userdata;
+	scan_baseline *b = st->baseline;
+	uint8_t hmac[STORE_SEEN_HMAC_SIZE];
+	bool hashed = false, seen_lookup = false, seen_before = false;
 	match_list ml = { 0 };
+	int r;
 
 	/* A pending invitation someone else sent is not yet a contact the
 	 * employee made; an outgoing one is, dated when it was sent. */
 	if (c->event == CONTACT_EVENT_INVITATION_INCOMING)
 		return 0;
-	int r = match_contact(st->index, c, &ml);
+	if (b && c->connected_on == DATE_NONE) {
+		if (!b->looked_up) {
+			/* ingest names the format before the first record. */
+			b->key.format = b->res->format;
+			r = store_seen_has_baseline(b->store, &b->key, &b->have_baseline);
+			if (r < 0)
+				return b->error = r;
+			b->looked_up = true;
+		}
+		r = scan_baseline_hash(b, c, hmac);
+		if (r < 0)
+			return b->error = r;
+		hashed = r > 0;
+	}
+	r = match_contact(st->index, c, &ml);
 
 	for (size_t i = 0; r >= 0 && i < ml.n; i++) {
+		/* Looked up only for an undated match: a handful per file. */
+		if (hashed && b->have_baseline && !seen_lookup) {
+			r = store_seen_contains(b->store, &b->key, hmac, &seen_before);
+			if (r < 0) {
+				b->error = r;
+				break;
+			}
+			seen_lookup = true;
+		}
 		classification cls = clause_classify(st->employee->departure, st->employee->window_end,
-						     c->connected_on, false, false);
+						     c->connected_on, b && b->have_baseline, seen_before);
 		/* Dated after the window: not a match, not stored (spec). */
 		if (cls == CLASS_NONE)
 			continue;
@@ -95,15 +203,26 @@ ingest_options scan_ingest_options(const config *cfg, const char *format, const 
 	};
 }
 
-int scan_file_collect(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
-		      ingest_result *res, hit_list *hits)
+static int scan_file_read(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
+			  ingest_result *res, hit_list *hits, scan_baseline *baseline)
 {
-	collect_state st = { .employee = e, .index = idx, .hits = hits };
+	collect_state st = { .employee = e, .index = idx, .hits = hits, .baseline = baseline };
 	int r = ingest_file(path, opt, collect_record, &st, res);
 
 	if (r < 0)
 		hit_list_done(hits);
 	return r;
+}
+
+int scan_file_collect(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
+		      ingest_result *res, hit_list *hits)
+{
+	return scan_file_read(e, idx, path, opt, res, hits, NULL);
+}
+
+static int hmac_compare(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_SEEN_HMAC_SIZE);
 }
 
 static const char *ingest_reason(int r, const ingest_result *res, char *buf, size_t n)
@@ -173,7 +292,7 @@ static void scan_deliver(const scan_context *ctx, json_t *alert, scan_stats *sta
 /* Stores the file and its hits in one transaction; the new alerts (as users
  * see them) are appended to `fresh` for delivery after the commit. */
 static int scan_store(const scan_context *ctx, const employee *e, const source_file *f, const ingest_result *res,
-		      const hit_list *hits, int64_t now, json_t *fresh)
+		      const hit_list *hits, scan_baseline *baseline, int64_t now, json_t *fresh, size_t *ret_added)
 {
 	int64_t file_id;
 	int r = store_begin(ctx->store);
@@ -221,6 +340,16 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 			goto fail;
 		}
 	}
+	if (baseline->n > 0) {
+		/* In key order: the B-tree is then walked forwards, not at random
+		 * (a million random inserts into a table larger than the page
+		 * cache would each touch the disk). */
+		qsort(baseline->items, baseline->n, sizeof *baseline->items, hmac_compare);
+		r = store_seen_add(ctx->store, &baseline->key, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])baseline->items,
+				   baseline->n, now, ret_added);
+		if (r < 0)
+			goto fail;
+	}
 	return store_commit(ctx->store);
 fail:
 	store_rollback(ctx->store);
@@ -234,6 +363,9 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 	char sha[65];
 	ingest_result res = { 0 };
 	hit_list hits = { 0 };
+	scan_baseline baseline = { .store = ctx->store, .res = &res,
+				   .key = { .employee = e->id, .source = f->source } };
+	size_t added = 0;
 	bool known = false;
 	json_t *fresh = NULL;
 	int r;
@@ -256,13 +388,24 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		return 0;
 	}
 
+	if (ctx->secret) {
+		r = hash_hmac_new(ctx->secret, SECRET_SIZE, &baseline.hmac);
+		if (r < 0)
+			return r;
+	}
 	const ingest_options opt = scan_ingest_options(ctx->cfg, f->format, f->columns);
-	r = scan_file_collect(e, idx, f->path, &opt, &res, &hits);
+	r = scan_file_read(e, idx, f->path, &opt, &res, &hits, baseline.hmac ? &baseline : NULL);
+	if (baseline.error < 0) {
+		r = baseline.error; /* the database's or ours, not the file's fault */
+		goto done;
+	}
 	if (r == -ENOMEM)
-		return r;
+		goto done;
 	if (r < 0) {
+		/* A rejected file adds nothing to the baseline. */
 		stats->files_rejected++;
-		return scan_reject(ctx, e, f, sha, r, &res, now);
+		r = scan_reject(ctx, e, f, sha, r, &res, now);
+		goto done;
 	}
 
 	fresh = json_array();
@@ -270,13 +413,19 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		r = -ENOMEM;
 		goto done;
 	}
-	r = scan_store(ctx, e, f, &res, &hits, now, fresh);
+	r = scan_store(ctx, e, f, &res, &hits, &baseline, now, fresh, &added);
 	if (r < 0)
 		goto done;
 	stats->files_processed++;
 	stats->alerts_new += (unsigned)json_array_size(fresh);
-	log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts", e->id,
-		 f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh));
+	if (baseline.n > 0)
+		log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts; "
+			 "%zu undated contact(s) hashed, %zu new to the %s baseline",
+			 e->id, f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh),
+			 baseline.n, added, baseline.have_baseline ? "existing" : "first");
+	else
+		log_info("employee %s: read %s (%s, %zu records, %zu rows rejected): %zu matches, %zu new alerts",
+			 e->id, f->path, res.format, res.records, res.rejected, hits.n, json_array_size(fresh));
 	for (size_t i = 0; i < json_array_size(fresh); i++) {
 		json_t *a = json_array_get(fresh, i);
 		log_notice("alert %lld: employee %s, relation %s, %s, severity %s",
@@ -289,6 +438,7 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 done:
 	json_decref(fresh);
 	hit_list_done(&hits);
+	scan_baseline_done(&baseline);
 	return r;
 }
 

@@ -1,6 +1,7 @@
 /* store.c — owns the sqlite3 state database: opening it safely (0600, WAL,
  * foreign keys, busy timeout), the user_version migrations, a cache of
- * prepared statements, and the mapping of sqlite's result codes to -errno. */
+ * prepared statements, the mapping of sqlite's result codes to -errno, and
+ * the rows behind files, alerts, history and the keyed-hash baselines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -68,6 +69,21 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE files ADD COLUMN kept_path TEXT;"
 	"ALTER TABLE files ADD COLUMN encoding TEXT;"
 	"PRAGMA user_version = 2;",
+	/* 3: the baselines of undated sources — keyed hashes (HMAC-SHA256
+	 * with the per-installation secret) of the contact identities seen in
+	 * an employee's exports of a source in one format, never the contacts
+	 * themselves. The key leads with (employee, source, format) so a
+	 * baseline is one index prefix and purging an employee a range delete;
+	 * WITHOUT ROWID stores each row once, in the key's B-tree. */
+	"CREATE TABLE seen ("
+	"  employee TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  hmac BLOB NOT NULL CHECK (length(hmac) = 32),"
+	"  first_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (employee, source, format, hmac)"
+	") WITHOUT ROWID;"
+	"PRAGMA user_version = 3;",
 };
 
 _Static_assert(ELEMENTSOF(store_migrations) == STORE_SCHEMA_VERSION,
@@ -93,6 +109,12 @@ enum {
 	STMT_HISTORY_ADD,
 	STMT_HISTORY,
 	STMT_COUNTS,
+	STMT_SEEN_BASELINE,
+	STMT_SEEN_CONTAINS,
+	STMT_SEEN_ADD,
+	STMT_SEEN_SAVEPOINT,
+	STMT_SEEN_RELEASE,
+	STMT_SEEN_ROLLBACK_TO,
 	_STMT_MAX,
 };
 
@@ -137,6 +159,15 @@ static const char *const stmt_sql[_STMT_MAX] = {
 			" (SELECT count(*) FROM files WHERE status = 'rejected'),"
 			" (SELECT count(*) FROM alerts),"
 			" (SELECT count(*) FROM alerts WHERE state = 'new')",
+	[STMT_SEEN_BASELINE] = "SELECT 1 FROM seen WHERE employee = ?1 AND source = ?2 AND format = ?3 LIMIT 1",
+	[STMT_SEEN_CONTAINS] = "SELECT 1 FROM seen WHERE employee = ?1 AND source = ?2 AND format = ?3"
+			       " AND hmac = ?4",
+	/* DO NOTHING on the key only: a CHECK failure must still be an error. */
+	[STMT_SEEN_ADD] = "INSERT INTO seen (employee, source, format, hmac, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT (employee, source, format, hmac) DO NOTHING",
+	[STMT_SEEN_SAVEPOINT] = "SAVEPOINT store_seen_add",
+	[STMT_SEEN_RELEASE] = "RELEASE store_seen_add",
+	[STMT_SEEN_ROLLBACK_TO] = "ROLLBACK TO store_seen_add",
 };
 
 struct store {
@@ -943,5 +974,132 @@ int store_counts_get(store *s, store_counts *ret)
 		.alerts_total = col_u64(q.stmt, 2),
 		.alerts_new = col_u64(q.stmt, 3),
 	};
+	return 0;
+}
+
+/* Binds (employee, source, format), the leading key columns of seen. */
+static int seen_bind(store *s, sqlite3_stmt *st, const store_baseline *b)
+{
+	int rc;
+
+	if ((rc = bind_text(st, 1, b->employee)) != SQLITE_OK || (rc = bind_text(st, 2, b->source)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, b->format)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return 0;
+}
+
+static bool baseline_valid(const store_baseline *b)
+{
+	return b && !isempty(b->employee) && !isempty(b->source) && !isempty(b->format);
+}
+
+int store_seen_has_baseline(store *s, const store_baseline *b, bool *ret)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!baseline_valid(b) || !ret)
+		return store_refuse(s, -EINVAL, "baseline: employee, source and format are required");
+	r = stmt_get(s, STMT_SEEN_BASELINE, &q);
+	if (r < 0)
+		return r;
+	r = seen_bind(s, q.stmt, b);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	*ret = rc == SQLITE_ROW;
+	return 0;
+}
+
+int store_seen_contains(store *s, const store_baseline *b, const uint8_t hmac[static STORE_SEEN_HMAC_SIZE],
+			bool *ret)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!baseline_valid(b) || !hmac || !ret)
+		return store_refuse(s, -EINVAL, "baseline: employee, source, format and hash are required");
+	r = stmt_get(s, STMT_SEEN_CONTAINS, &q);
+	if (r < 0)
+		return r;
+	r = seen_bind(s, q.stmt, b);
+	if (r < 0)
+		return r;
+	rc = sqlite3_bind_blob(q.stmt, 4, hmac, STORE_SEEN_HMAC_SIZE, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	*ret = rc == SQLITE_ROW;
+	return 0;
+}
+
+/* The inserts proper, inside store_seen_add's savepoint: one prepared
+ * statement, the baseline and first_seen bound once, only the hash rebound
+ * per row (sqlite3_reset keeps the other bindings). */
+static int seen_insert_rows(store *s, const store_baseline *b, const uint8_t (*hmacs)[STORE_SEEN_HMAC_SIZE],
+			    size_t n, int64_t first_seen, size_t *ret_added)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	size_t added = 0;
+	int r, rc;
+
+	r = stmt_get(s, STMT_SEEN_ADD, &q);
+	if (r < 0)
+		return r;
+	r = seen_bind(s, q.stmt, b);
+	if (r < 0)
+		return r;
+	rc = sqlite3_bind_int64(q.stmt, 5, first_seen);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc);
+	for (size_t i = 0; i < n; i++) {
+		rc = sqlite3_bind_blob(q.stmt, 4, hmacs[i], STORE_SEEN_HMAC_SIZE, SQLITE_STATIC);
+		if (rc != SQLITE_OK)
+			return store_fail(s, rc);
+		rc = sqlite3_step(q.stmt);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, rc);
+		added += (size_t)sqlite3_changes(s->db);
+		sqlite3_reset(q.stmt);
+	}
+	*ret_added = added;
+	return 0;
+}
+
+int store_seen_add(store *s, const store_baseline *b, const uint8_t (*hmacs)[STORE_SEEN_HMAC_SIZE], size_t n,
+		   int64_t first_seen, size_t *ret_added)
+{
+	size_t added = 0;
+	int r;
+
+	if (!baseline_valid(b) || (!hmacs && n > 0))
+		return store_refuse(s, -EINVAL, "baseline: employee, source, format and hashes are required");
+	if (s->readonly)
+		return store_refuse(s, -EROFS, "the database is open read-only");
+	/* A savepoint: all of a file's hashes or none, inside the caller's
+	 * transaction or without one. */
+	r = stmt_run(s, STMT_SEEN_SAVEPOINT);
+	if (r < 0)
+		return r;
+	r = seen_insert_rows(s, b, hmacs, n, first_seen, &added);
+	if (r < 0) {
+		/* Keep the first error's message, not the rollback's. */
+		char why[sizeof s->error];
+
+		memcpy(why, s->error, sizeof why);
+		if (stmt_run(s, STMT_SEEN_ROLLBACK_TO) >= 0)
+			(void)stmt_run(s, STMT_SEEN_RELEASE);
+		memcpy(s->error, why, sizeof why);
+		return r;
+	}
+	r = stmt_run(s, STMT_SEEN_RELEASE);
+	if (r < 0)
+		return r;
+	if (ret_added)
+		*ret_added = added;
 	return 0;
 }

@@ -34,3 +34,11 @@ int contact_copy(const contact *src, contact *ret); /* deep copy; -ENOMEM */
 const char *contact_email(const contact *c);
 const char *contact_profile_url(const contact *c);
 const char *contact_event_to_string(contact_event e);
+/* The contact's identity, strongest signal first, in normalised form so
+ * that cosmetic changes between exports (URL subdomain, case, diacritics) do
+ * not make a known connection look new: "linkedin.com/in/<slug>" from the
+ * profile URL, else the normalised e-mail address, else
+ * "name:<folded name>|company:<folded company>". Alert keys and the keyed
+ * baseline hashes are both computed over it. -EINVAL (invalid UTF-8 in the
+ * name or company), -ENOMEM; *ret untouched on failure. */
+int contact_identity(const contact *c, char **ret);

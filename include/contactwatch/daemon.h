@@ -6,6 +6,7 @@
 
 #include "contactwatch/config.h"
 #include "contactwatch/scan.h"
+#include "contactwatch/secret.h"
 #include "contactwatch/store.h"
 
 typedef struct daemon_ctx {
@@ -14,6 +15,7 @@ typedef struct daemon_ctx {
 	scan_indexes indexes;
 	int32_t index_day;           /* the day the indexes were built for */
 	store *store;
+	uint8_t secret[SECRET_SIZE]; /* the baseline hashes' key; never logged */
 	sd_event *event;
 	sd_event_source *scan_timer;
 	uint64_t passes;
@@ -21,8 +23,8 @@ typedef struct daemon_ctx {
 	int exit_code;
 } daemon_ctx;
 
-/* Opens (creating if needed) the state directory layout and database;
- * logs and returns -errno. */
+/* Opens (creating if needed) the state directory layout, the
+ * per-installation secret and the database; logs and returns -errno. */
 int daemon_open_state(daemon_ctx *d);
 /* One scan pass with index refresh at day change; logs; returns -errno on a
  * state database error. */

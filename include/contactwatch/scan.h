@@ -33,6 +33,8 @@ typedef struct scan_context {
 	const config *cfg;
 	const scan_indexes *indexes;
 	store *store;
+	const uint8_t *secret;       /* SECRET_SIZE bytes, the key of the baseline hashes;
+				      * NULL: no baselines (undated stays `undated`) */
 	bool ignore_settle;          /* tests: read files however fresh */
 } scan_context;
 

@@ -1,12 +1,13 @@
 /* store.h — the state database (sqlite3, WAL, user_version migrations,
  * prepared statements only): files seen, alerts with their stable dedup key,
- * and the triage history. Pure: no logging; -errno codes say what failed. */
+ * the triage history, and the keyed hashes that are an undated source's
+ * baseline. Pure: no logging; -errno codes say what failed. */
 #pragma once
 
 #include "contactwatch/common.h"
 
 #define STORE_FILE_NAME "contactwatch.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store store;
 
@@ -124,3 +125,34 @@ typedef struct store_counts {
 	uint64_t alerts_total, alerts_new;
 } store_counts;
 int store_counts_get(store *s, store_counts *ret);
+
+/* ---- baselines of undated sources ----------------------------------------
+ * To tell a contact added since an earlier export from an old one without
+ * keeping contacts (data minimisation), the store keeps only keyed hashes:
+ * HMAC-SHA256 under the per-installation secret (secret.h) of each undated
+ * contact's identity. The store never sees the key or the identities; it
+ * compares 32-byte blobs. A baseline is per employee, source and format: an
+ * address book and a CRM export dropped in the same inbox are different
+ * sources of contacts, and one must not make the other's contacts "new". */
+#define STORE_SEEN_HMAC_SIZE 32u
+
+typedef struct store_baseline {
+	const char *employee;
+	const char *source;      /* source name ("inbox" for the inbox) */
+	const char *format;      /* export format as detected (ingest_result.format) */
+} store_baseline;
+
+/* Whether the baseline exists: any hash stored for it, i.e. an earlier
+ * export (processed since schema 3) had at least one undated contact.
+ * -EINVAL without employee, source or format. */
+int store_seen_has_baseline(store *s, const store_baseline *b, bool *ret);
+int store_seen_contains(store *s, const store_baseline *b, const uint8_t hmac[static STORE_SEEN_HMAC_SIZE],
+			bool *ret);
+/* Adds n hashes (hmacs[0..n-1]) with first_seen (unix seconds) where not
+ * yet known; known ones keep their first_seen. All or none: a savepoint, so
+ * it may run inside the caller's transaction (where a file's hashes belong,
+ * with its files row and alerts) or alone. One prepared statement for all
+ * rows; sorted input inserts fastest (the key's B-tree is walked in order).
+ * ret_added (may be NULL): how many were new. -EROFS read-only. */
+int store_seen_add(store *s, const store_baseline *b, const uint8_t (*hmacs)[STORE_SEEN_HMAC_SIZE], size_t n,
+		   int64_t first_seen, size_t *ret_added);

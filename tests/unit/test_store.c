@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -598,7 +599,200 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(n, 1);
 	store_close(s);
 	db = raw_open(fx->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	sqlite3_close(db);
+}
+
+static int count_files(const store_file *f, void *userdata)
+{
+	(void)f;
+	(*(int *)userdata)++;
+	return 0;
+}
+
+/* ---- baselines ----------------------------------------------------------- */
+
+static void hmac_of(unsigned i, uint8_t ret[static STORE_SEEN_HMAC_SIZE])
+{
+	/* Distinct, well-spread 32-byte values (not real HMACs: the store
+	 * only compares blobs). */
+	for (unsigned k = 0; k < STORE_SEEN_HMAC_SIZE; k++)
+		ret[k] = (uint8_t)((i * 2654435761u) >> (k % 4 * 8)) ^ (uint8_t)(k * 31u + i);
+}
+
+static void test_seen(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	const store_baseline a = { .employee = "E1", .source = "inbox", .format = "vcard" };
+	const store_baseline other_source = { .employee = "E1", .source = "crm", .format = "vcard" };
+	const store_baseline other_format = { .employee = "E1", .source = "inbox", .format = "outlook" };
+	const store_baseline other_employee = { .employee = "E2", .source = "inbox", .format = "vcard" };
+	uint8_t h[3][STORE_SEEN_HMAC_SIZE];
+	size_t added = 99;
+	bool yes = true;
+
+	for (unsigned i = 0; i < 3; i++)
+		hmac_of(i, h[i]);
+	assert_int_equal(store_seen_has_baseline(s, &a, &yes), 0);
+	assert_false(yes);
+	assert_int_equal(store_seen_contains(s, &a, h[0], &yes), 0);
+	assert_false(yes);
+
+	/* Inside the file's transaction, as the scan does. */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_seen_add(s, &a, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, 2, 1000, &added), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(added, 2);
+	assert_int_equal(store_seen_has_baseline(s, &a, &yes), 0);
+	assert_true(yes);
+	assert_int_equal(store_seen_contains(s, &a, h[0], &yes), 0);
+	assert_true(yes);
+	assert_int_equal(store_seen_contains(s, &a, h[2], &yes), 0);
+	assert_false(yes);
+
+	/* Baselines are separate per employee, source and format. */
+	for (size_t i = 0; i < 3; i++) {
+		const store_baseline *b = i == 0 ? &other_source : i == 1 ? &other_format : &other_employee;
+		assert_int_equal(store_seen_has_baseline(s, b, &yes), 0);
+		assert_false(yes);
+		assert_int_equal(store_seen_contains(s, b, h[0], &yes), 0);
+		assert_false(yes);
+	}
+
+	/* Known hashes are ignored and keep their first_seen; without a
+	 * transaction the savepoint commits on its own. */
+	assert_int_equal(store_seen_add(s, &a, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, 3, 2000, &added), 0);
+	assert_int_equal(added, 1);
+	{
+		sqlite3 *db = raw_open(fx->path);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM seen"), 3);
+		assert_int_equal(raw_int(db, "SELECT min(first_seen) FROM seen"), 1000);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM seen WHERE first_seen = 2000"), 1);
+		sqlite3_close(db);
+	}
+
+	/* A rolled-back file adds nothing. */
+	{
+		uint8_t x[1][STORE_SEEN_HMAC_SIZE];
+		hmac_of(77, x[0]);
+		assert_int_equal(store_begin(s), 0);
+		assert_int_equal(store_seen_add(s, &other_source, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])x, 1, 3000,
+						NULL),
+				 0);
+		assert_int_equal(store_rollback(s), 0);
+		assert_int_equal(store_seen_has_baseline(s, &other_source, &yes), 0);
+		assert_false(yes);
+	}
+
+	/* Zero hashes: a no-op. */
+	assert_int_equal(store_seen_add(s, &other_source, NULL, 0, 1, &added), 0);
+	assert_int_equal(added, 0);
+
+	/* Refusals. */
+	{
+		const store_baseline bad = { .employee = "E1", .source = "inbox", .format = NULL };
+		assert_int_equal(store_seen_has_baseline(s, &bad, &yes), -EINVAL);
+		assert_int_equal(store_seen_has_baseline(s, NULL, &yes), -EINVAL);
+		assert_int_equal(store_seen_contains(s, &bad, h[0], &yes), -EINVAL);
+		assert_int_equal(store_seen_add(s, &bad, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, 1, 1, NULL),
+				 -EINVAL);
+		assert_int_equal(store_seen_add(s, &a, NULL, 1, 1, NULL), -EINVAL);
+	}
+	store_close(s);
+
+	/* Read-only users can ask but not add. */
+	{
+		store *ro = NULL;
+		assert_int_equal(store_open(fx->path, STORE_READONLY, &ro), 0);
+		assert_int_equal(store_seen_contains(ro, &a, h[1], &yes), 0);
+		assert_true(yes);
+		assert_int_equal(store_seen_add(ro, &a, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, 1, 1, NULL),
+				 -EROFS);
+		store_close(ro);
+	}
+}
+
+static int hmac_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, STORE_SEEN_HMAC_SIZE);
+}
+
+/* A million hashes in one transaction, one prepared statement: must be
+ * quick (a generous bound, the figure is in the log). */
+static void test_seen_many(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	const store_baseline a = { .employee = "E1042", .source = "inbox", .format = "google" };
+	const size_t n = 1000000;
+	uint8_t (*h)[STORE_SEEN_HMAC_SIZE] = calloc(n, sizeof *h);
+	struct timespec t0, t1;
+	size_t added = 0;
+	bool yes = false;
+
+	assert_non_null(h);
+	for (size_t i = 0; i < n; i++)
+		hmac_of((unsigned)i, h[i]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* As the scan does: sorted, the B-tree is filled in order. */
+	qsort(h, n, sizeof *h, hmac_cmp);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_seen_add(s, &a, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, n, 1, &added), 0);
+	assert_int_equal(store_commit(s), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(added, n);
+	assert_int_equal(store_seen_contains(s, &a, h[n / 2], &yes), 0);
+	assert_true(yes);
+	print_message("# 1,000,000 hashes sorted and inserted in %.2f s\n",
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	assert_true(t1.tv_sec - t0.tv_sec < 60);
+	free(h);
+	store_close(s);
+}
+
+/* A database at schema version 2 (as shipped) is migrated to 3 on open,
+ * keeping its files, alerts and history, and gains an empty seen table. */
+static void test_migrate_from_v2(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	store_file f = file_row("E1", SHA_A, 100);
+	int64_t file_id = 0, id = 0;
+	sqlite3 *db;
+	bool yes = true;
+	int n = 0;
+
+	/* Build a current database, then take it back to exactly what
+	 * migration 2 left: no seen table, user_version 2. */
+	assert_int_equal(store_file_insert(s, &f, &file_id), 0);
+	store_alert a = alert_row("k1", "E1", 100, file_id);
+	assert_int_equal(store_alert_insert(s, &a, &id), 1);
+	store_close(s);
+	db = raw_open(fx->path);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE seen; PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -ESTALE);
+	s = open_rw(fx);
+	assert_int_equal(store_files_foreach(s, NULL, count_files, &n), 0);
+	assert_int_equal(n, 1);
+	{
+		store_counts c;
+		assert_int_equal(store_counts_get(s, &c), 0);
+		assert_int_equal(c.alerts_total, 1);
+		assert_int_equal(c.files_processed, 1);
+	}
+	/* No baseline survives from before: the next export of each source is
+	 * the first one (undated, never a flood of "new"). */
+	const store_baseline b = { .employee = "E1", .source = "inbox", .format = "linkedin" };
+	assert_int_equal(store_seen_has_baseline(s, &b, &yes), 0);
+	assert_false(yes);
+	store_close(s);
+	db = raw_open(fx->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM history"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'seen'"), 1);
 	sqlite3_close(db);
 }
 
@@ -696,6 +890,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seen_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
