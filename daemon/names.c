@@ -484,7 +484,7 @@ void names_company_done(names_company *c)
 	*c = (names_company) {0};
 }
 
-int names_company_parse(const char *raw, names_company *ret)
+static int company_parse(const char *raw, bool german, names_company *ret)
 {
 	_cleanup_free_ char *folded = NULL;
 	char **words = NULL;
@@ -493,7 +493,7 @@ int names_company_parse(const char *raw, names_company *ret)
 
 	if (isempty(raw))
 		return -EINVAL;
-	r = text_fold(raw, &folded);
+	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
 	if (r < 0)
 		return r;
 	r = company_split(folded, &words);
@@ -565,6 +565,86 @@ fail:
 	return r;
 }
 
+int names_company_parse(const char *raw, names_company *ret)
+{
+	return company_parse(raw, false, ret);
+}
+
+int names_company_parse_german(const char *raw, names_company *ret)
+{
+	return company_parse(raw, true, ret);
+}
+
+bool names_has_transliteration(const char *raw)
+{
+	/* Only a/o/u with a diaeresis fold differently (text_fold_german), and
+	 * all of them are non-ASCII: an ASCII name has one form only. */
+	for (const char *p = raw; p && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return true;
+	return false;
+}
+
+/* Jaro-Winkler similarity (Winkler 1990, the US Census record-linkage
+ * comparator). Why this and not Levenshtein or a q-gram cosine: it was
+ * designed for short personal and business names, counts transpositions
+ * (the commonest typing error) as half an error, normalises by length (one
+ * slip in "Vanderlande" costs less than in "Smit") and, through Winkler's
+ * prefix bonus, trusts agreeing first letters: typos at the start of a
+ * name are rare, so "Instalaties" ~ "Installaties" scores 0.98 while
+ * "Verburg" ~ "Hoogendijk" stays near 0.5. Its known weakness is the
+ * other side of the prefix bonus (Philips ~ Phillips 0.97, ING ~ Ingram
+ * 0.91): that is why the callers gate it with the acronym, prefix and
+ * edit-distance rules and never use it on its own to decide a match.
+ * Bytes, not code points: inputs are folded (mostly ASCII) keys. */
+double names_jaro_winkler(const char *a, const char *b)
+{
+	enum { MAXLEN = 256 };
+	bool ma[MAXLEN] = {0}, mb[MAXLEN] = {0};
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+
+	if (la == 0 || lb == 0)
+		return la == lb && a && b ? 1.0 : 0.0;
+	if (la > MAXLEN)
+		la = MAXLEN;
+	if (lb > MAXLEN)
+		lb = MAXLEN;
+	size_t longest = la > lb ? la : lb;
+	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
+	size_t m = 0;
+	for (size_t i = 0; i < la; i++) {
+		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+		for (size_t j = lo; j < hi; j++)
+			if (!mb[j] && a[i] == b[j]) {
+				ma[i] = mb[j] = true;
+				m++;
+				break;
+			}
+	}
+	if (m == 0)
+		return 0.0;
+	size_t t = 0;
+	for (size_t i = 0, j = 0; i < la; i++) {
+		if (!ma[i])
+			continue;
+		while (!mb[j])
+			j++;
+		if (a[i] != b[j])
+			t++;
+		j++;
+	}
+	double md = (double)m;
+	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
+	/* Winkler: up to 4 agreeing leading characters, weight 0.1, only when
+	 * the strings are similar at all (the usual 0.7 boost threshold). */
+	if (jaro <= 0.7)
+		return jaro;
+	size_t prefix = 0;
+	while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
+		prefix++;
+	return jaro + (double)prefix * 0.1 * (1.0 - jaro);
+}
+
 bool names_distance_is_one(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -625,6 +705,13 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 	}
 }
 
+/* Whether a company token is short enough to be an acronym or a name one
+ * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
+static bool token_is_short(const char *t)
+{
+	return strlen(t) <= NAMES_COMPANY_SHORT_WORD;
+}
+
 double names_company_compare(const names_company *c, const names_company *r)
 {
 	if (!c || !r || !c->key || !r->key)
@@ -638,34 +725,49 @@ double names_company_compare(const names_company *c, const names_company *r)
 		return 0.0;
 	if (streq(c->key, r->key))
 		return 0.98;
-	/* Acronyms and short names are one letter away from other companies
-	 * (KPN/KPMG, ASML/ASM, ING/Ingram): they match as whole keys only. */
-	if (r->n_distinctive == 1) {
-		for (size_t i = 0; i < r->n_tokens; i++)
-			if (!r->trade[i] && strlen(r->tokens[i]) <= 4)
-				return 0.0;
-	}
-
-	/* One typo, in a word long enough that one edit cannot turn it into
-	 * another real name ("Instalaties"); the relation's spelling decides
-	 * the length, so "Philips" (7) never reaches "Phillips". */
-	if (c->n_tokens == r->n_tokens) {
-		size_t diff = 0, at = 0;
-		for (size_t i = 0; i < r->n_tokens; i++)
-			if (!streq(c->tokens[i], r->tokens[i])) {
-				diff++;
-				at = i;
-			}
-		if (diff == 1 && strlen(r->tokens[at]) >= 8 && names_distance_is_one(c->tokens[at], r->tokens[at]))
-			return 0.95;
-	}
-
-	/* The same distinctive words, with trade words left out on one side:
-	 * "ABN AMRO" is "ABN AMRO Bank", but "Jansen Bouw" is not "Jansen
-	 * Transport" (neither side's trade words contain the other's). */
+	/* The same distinctive words, exactly, with trade words left out on
+	 * one side: "ABN AMRO" is "ABN AMRO Bank", "ING Bank" is "ING", "Smit
+	 * en Zonen" is "Smit & Zonen Transport"; but "Jansen Bouw" is not
+	 * "Jansen Transport" (neither side's trade words contain the other's).
+	 * Exact distinctive words make this safe for acronyms too: "Ingram"
+	 * is a different word from "ING", never a prefix match. */
 	if (distinctive_equal(c, r) && (trade_subset(c, r) || trade_subset(r, c)))
 		return 0.94;
-	return 0.0;
+
+	/* Fuzzy from here: the words line up one to one, and the names differ
+	 * only in words that are both long enough not to be acronyms. A name
+	 * that merely starts with the relation's ("Philips Van Heusen",
+	 * "Ingram Micro" for ING) has a different number of words and never
+	 * gets here. */
+	if (c->n_tokens != r->n_tokens)
+		return 0.0;
+	size_t diff = 0, at = 0;
+	double worst = 1.0;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (streq(c->tokens[i], r->tokens[i]))
+			continue;
+		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
+			return 0.0;
+		double jw = names_jaro_winkler(c->tokens[i], r->tokens[i]);
+		worst = jw < worst ? jw : worst;
+		diff++;
+		at = i;
+	}
+	if (diff == 0 || worst < NAMES_JW_NEAR)
+		return 0.0;
+	double whole = names_jaro_winkler(c->key, r->key);
+	/* One typo, in a word long enough that one edit cannot turn it into
+	 * another real name ("Instalaties", "Vanderlnade"); the relation's
+	 * spelling decides the length, so "Philips" (7) never reaches
+	 * "Phillips" this way. Scored by the similarity of the whole keys,
+	 * below an exact key (0.98). */
+	if (diff == 1 && strlen(r->tokens[at]) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
+		return whole < 0.97 ? whole : 0.97;
+	/* A near miss (two edits, or one in a shorter word: "Verberg" for
+	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the
+	 * closest (whole-key similarity >= 0.965) reach the review band of the
+	 * default CompanyThreshold (0.82..0.92). */
+	return 0.85 * whole;
 }
 
 /* ---- person names ------------------------------------------------------- */
@@ -1066,14 +1168,23 @@ static int particles_agree(const char *a, const char *b)
 	return 0;
 }
 
-static int surname_agree(const names_person_form *a, const names_person_form *b)
+/* 2/1 as particles_agree for the same main surname, 0 otherwise. A typo
+ * (mains one edit apart, the longer >= 8 letters, particles not
+ * contradicting) is reported through *typo, never as agreement. "Bakkers" is another
+ * family than "Bakker"; "Hoogenboom"/"Hogenboom" is one slip. */
+static int surname_agree(const names_person_form *a, const names_person_form *b, bool *typo)
 {
 	int best = 0;
 	for (size_t i = 0; i < a->n_surnames; i++)
 		for (size_t j = 0; j < b->n_surnames; j++) {
-			if (!streq(a->surnames[i].main, b->surnames[j].main))
+			const names_surname *x = &a->surnames[i], *y = &b->surnames[j];
+			int pa = particles_agree(x->particles, y->particles);
+			if (!streq(x->main, y->main)) {
+				size_t lx = strlen(x->main), ly = strlen(y->main);
+				if (pa > 0 && (lx > ly ? lx : ly) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(x->main, y->main))
+					*typo = true;
 				continue;
-			int pa = particles_agree(a->surnames[i].particles, b->surnames[j].particles);
+			}
 			best = pa > best ? pa : best;
 		}
 	return best;
@@ -1102,15 +1213,16 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 	if (!a || !b)
 		return NAMES_PERSON_DISAGREE;
 	int sur = 0, giv = 0;
+	bool typo = false;
 	/* Plain and German forms are tried crosswise and independently for
 	 * the given and the surname: "Jurgen Mueller" is "Jürgen Müller"
 	 * through plain "jurgen" and German "mueller". */
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 2; j++) {
-			int s = surname_agree(&a->form[i], &b->form[j]);
+			int s = surname_agree(&a->form[i], &b->form[j], &typo);
 			sur = s > sur ? s : sur;
 		}
-	if (sur == 0)
+	if (sur == 0 && !typo)
 		return NAMES_PERSON_DISAGREE;
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 2; j++) {
@@ -1119,6 +1231,10 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 		}
 	if (giv == 0)
 		return NAMES_PERSON_DISAGREE;
+	/* A surname typo only with the full given name: an initial and a
+	 * misspelt surname are two uncertainties too many. */
+	if (sur == 0)
+		return giv == 2 ? NAMES_PERSON_TYPO : NAMES_PERSON_DISAGREE;
 	if (giv == 1)
 		return NAMES_PERSON_INITIALS;
 	return sur == 2 ? NAMES_PERSON_FULL : NAMES_PERSON_FULL_LOOSE;
