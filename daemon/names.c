@@ -755,19 +755,21 @@ double names_company_compare(const names_company *c, const names_company *r)
 	}
 	if (diff == 0 || worst < NAMES_JW_NEAR)
 		return 0.0;
-	double whole = names_jaro_winkler(c->key, r->key);
-	/* One typo, in a word long enough that one edit cannot turn it into
-	 * another real name ("Instalaties", "Vanderlnade"); the relation's
-	 * spelling decides the length, so "Philips" (7) never reaches
-	 * "Phillips" this way. Scored by the similarity of the whole keys,
-	 * below an exact key (0.98). */
+	/* Scored by the similarity of the differing words (Jaro-Winkler on a
+	 * whole multi-word key lets letters match across words, which says
+	 * nothing). One typo, in a word long enough that one edit cannot turn
+	 * it into another real name ("Instalaties", "Vanderlnade"); the
+	 * relation's spelling decides the length, so "Philips" (7) never
+	 * reaches "Phillips" this way. The rule decides, JW grades: between
+	 * 0.93 (over the default CompanyThreshold even for a first-letter slip,
+	 * which costs Winkler's prefix bonus) and 0.97 (below an exact key). */
 	if (diff == 1 && strlen(r->tokens[at]) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
-		return whole < 0.97 ? whole : 0.97;
+		return worst < 0.93 ? 0.93 : worst > 0.97 ? 0.97 : worst;
 	/* A near miss (two edits, or one in a shorter word: "Verberg" for
 	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the
-	 * closest (whole-key similarity >= 0.965) reach the review band of the
+	 * closest (word similarity >= 0.965) reach the review band of the
 	 * default CompanyThreshold (0.82..0.92). */
-	return 0.85 * whole;
+	return 0.85 * worst;
 }
 
 /* ---- person names ------------------------------------------------------- */
@@ -1181,7 +1183,12 @@ static int surname_agree(const names_person_form *a, const names_person_form *b,
 			int pa = particles_agree(x->particles, y->particles);
 			if (!streq(x->main, y->main)) {
 				size_t lx = strlen(x->main), ly = strlen(y->main);
-				if (pa > 0 && (lx > ly ? lx : ly) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(x->main, y->main))
+				/* A letter added or dropped at the end is another
+				 * name, not a slip: Bruggeman/Bruggemans, Hendrik/
+				 * Hendriks (the Dutch patronymic -s). */
+				bool at_end = lx != ly && strncmp(x->main, y->main, lx < ly ? lx : ly) == 0;
+				if (pa > 0 && !at_end && (lx > ly ? lx : ly) >= NAMES_TYPO_MIN_WORD &&
+				    names_distance_is_one(x->main, y->main))
 					*typo = true;
 				continue;
 			}

@@ -29,9 +29,9 @@ typedef struct match_evidence {
  *   company_name         company relation: names_company_compare() of the
  *                        contact's company with the name or an alias:
  *                        1.0 same name, 0.98 same but low-identity words,
- *                        0.94 trade words left out, <= 0.97 one typo in a
- *                        long word (Jaro-Winkler of the keys), 0.85 x JW
- *                        for a near miss (review band at most)
+ *                        0.94 trade words left out, 0.93..0.97 one typo in
+ *                        a long word (Jaro-Winkler of the differing words),
+ *                        0.85 x JW for a near miss (review band at most)
  *   person_name          person relation: full name 0.98, particles on one
  *                        side only 0.95, initials 0.92, a one-edit surname
  *                        typo (>= 8 letters) 0.91 -- each only with a

@@ -74,8 +74,9 @@ void names_company_done(names_company *c);
  * same distinctive words, exactly, with trade words left out on one side
  * ("ING Bank" = "ING"); for names with the same number of words that differ
  * only in words of > 4 letters, each pair with Jaro-Winkler >= NAMES_JW_NEAR:
- * one edit in a word of >= 8 letters gives JW(keys) capped at 0.97 (a typo),
- * anything else 0.85 x JW(keys) (a near miss: review band at most);
+ * one edit in a word of >= 8 letters gives the JW of that word pair, kept
+ * within 0.93..0.97 (a typo), anything else 0.85 x that JW (a near miss:
+ * review band at most);
  * 0 otherwise. Words of <= 4 letters (acronyms: ING, KPN, BAM) never agree
  * by similarity, and a longer name that starts with the relation's
  * ("Ingram Micro", "Philips Van Heusen") never agrees. */

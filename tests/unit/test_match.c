@@ -480,11 +480,17 @@ static void test_blocking(void **state)
 	assert_string_equal(out.items[0].evidence[0].relation, "vanderlande industries");
 	match_list_done(&out);
 	contact_clear(&t);
-	contact v = { .company = strdup("Verberg Logistiek") };
+	/* Near misses: "Verburgh" (JW 0.975 x 0.85 = 0.83) is in the review
+	 * band [0.82, 0.92); "Verberg" (JW 0.94 x 0.85 = 0.80) is below it. */
+	contact v = { .company = strdup("Verburgh Logistiek") };
 	assert_int_equal(match_contact(idx, &v, &out), 1);
 	assert_true(out.items[0].review);
+	assert_true(out.items[0].score >= 0.82 && out.items[0].score < 0.92);
 	match_list_done(&out);
 	contact_clear(&v);
+	contact vb = { .company = strdup("Verberg Logistiek") };
+	assert_int_equal(match_contact(idx, &vb, &out), 0);
+	contact_clear(&vb);
 	contact k = { .first = strdup("Karin"), .last = strdup("Hogenboom"), .company = strdup("Veldhof B.V.") };
 	assert_int_equal(match_contact(idx, &k, &out), 1);
 	assert_false(out.items[0].review);
