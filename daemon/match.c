@@ -54,8 +54,11 @@
  * QGRAM_MAX_HITS postings are collected per word. */
 #define QGRAM_MIN_WORD     (NAMES_COMPANY_SHORT_WORD + 1)
 #define QGRAM_MAX_WORD     32
-#define QGRAM_MAX_POSTINGS 48
-#define QGRAM_MAX_HITS     512
+#define QGRAM_MAX_POSTINGS 32
+#define QGRAM_MAX_HITS     256
+/* A near miss is at most this many letters longer or shorter (JW >= 0.88
+ * between words of 5+ letters allows no more in practice). */
+#define QGRAM_MAX_LEN_DIFF 2
 
 /* ---- a small open-addressing multimap: (kind, string) -> relation ids ---- */
 
@@ -714,9 +717,12 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 		while (j < nh && hits[j] == hits[i])
 			j++;
 		const map_entry *e = &idx->map.slots[hits[i]];
-		if ((j - i) * 2 >= considered && j - i >= 2 && !streq(e->key, w) &&
-		    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
-			candidates_add_entry(cs, e);
+		if ((j - i) * 2 >= considered && j - i >= 2) {
+			size_t el = strlen(e->key);
+			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(e->key, w) &&
+			    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
+				candidates_add_entry(cs, e);
+		}
 		i = j;
 	}
 }

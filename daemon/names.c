@@ -3,6 +3,7 @@
  * words) and person names (Dutch particles, initials, married names, IJ/Y,
  * German transliteration). Pure: no I/O, no logging, no state. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <strings.h>
 #include <utf8proc.h>
@@ -600,7 +601,7 @@ bool names_has_transliteration(const char *raw)
 double names_jaro_winkler(const char *a, const char *b)
 {
 	enum { MAXLEN = 256 };
-	bool ma[MAXLEN] = {0}, mb[MAXLEN] = {0};
+	bool ma[MAXLEN], mb[MAXLEN];
 	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
 
 	if (la == 0 || lb == 0)
@@ -609,6 +610,9 @@ double names_jaro_winkler(const char *a, const char *b)
 		la = MAXLEN;
 	if (lb > MAXLEN)
 		lb = MAXLEN;
+	/* Only what is used: this runs per candidate word pair. */
+	memset(ma, 0, la);
+	memset(mb, 0, lb);
 	size_t longest = la > lb ? la : lb;
 	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
 	size_t m = 0;
@@ -705,6 +709,31 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 	}
 }
 
+/* names_jaro_winkler(a, b) when it can reach min, else 0. The letters the
+ * two words share (as multisets) bound the Jaro matches m from above, and
+ * JW <= 0.6 Jaro + 0.4: a pass over both words rules out most pairs of a
+ * candidate list without the quadratic matching. */
+static double jaro_winkler_at_least(const char *a, const char *b, double min)
+{
+	unsigned char count[256];
+	size_t la = strlen(a), lb = strlen(b), m = 0;
+	memset(count, 0, sizeof count);
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (count[*p] < UCHAR_MAX)
+			count[*p]++;
+	for (const unsigned char *p = (const unsigned char *)b; *p; p++)
+		if (count[*p] > 0) {
+			count[*p]--;
+			m++;
+		}
+	if (la == 0 || lb == 0)
+		return 0.0;
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	if (0.6 * jaro_max + 0.4 < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
 /* Whether a company token is short enough to be an acronym or a name one
  * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
 static bool token_is_short(const char *t)
@@ -748,7 +777,13 @@ double names_company_compare(const names_company *c, const names_company *r)
 			continue;
 		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
 			return 0.0;
-		double jw = names_jaro_winkler(c->tokens[i], r->tokens[i]);
+		/* Words more than two letters apart in length are different
+		 * words (one edit changes the length by one), and this test is
+		 * cheap: most candidate pairs end here, before Jaro-Winkler. */
+		size_t lc = strlen(c->tokens[i]), lr = strlen(r->tokens[i]);
+		if ((lc > lr ? lc - lr : lr - lc) > 2)
+			return 0.0;
+		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
 		worst = jw < worst ? jw : worst;
 		diff++;
 		at = i;
