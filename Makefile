@@ -65,7 +65,8 @@ FUZZ_SECONDS ?= 600
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILDDIR)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILDDIR)/%.o)
-UNIT_BINS   := $(UNIT_TESTS:%=$(BUILDDIR)/tests/test_%) $(FUZZERS:%=$(BUILDDIR)/tests/test_fuzz_%)
+UNIT_BINS   := $(UNIT_TESTS:%=$(BUILDDIR)/tests/test_%) $(FUZZERS:%=$(BUILDDIR)/tests/test_fuzz_%) \
+	$(BUILDDIR)/tests/test_eval
 LIBCW       := $(BUILDDIR)/libcontactwatch.a
 
 .PHONY: all deps check unit-tests test-bins integration demo install clean bench lint fuzz fuzz-run
@@ -100,6 +101,13 @@ $(BUILDDIR)/tests/test_fuzz_%: tests/fuzz/fuzz_ingest.c $(LIBCW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -DFUZZ_REPLAY -DFUZZ_CORPUS='"tests/fuzz/corpus/$*"' \
 		-DFUZZ_FORMAT='"$(call fuzz_format,$*)"' $(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
+
+# The matcher's precision/recall/F1 over the labelled sets (tests/eval/),
+# TAP like the unit tests; no cmocka: it is a measurement with floors.
+$(BUILDDIR)/tests/test_eval: tests/eval/eval.c $(LIBCW)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
 
 test-bins: all $(UNIT_BINS)
 

@@ -23,7 +23,9 @@ int hit_list_add(hit_list *l, const contact *c, match *m, classification cls)
 	h->match = *m;
 	memset(m, 0, sizeof *m);
 	h->cls = cls;
-	h->sev = clause_severity(cls);
+	/* A review-band match is a lead for a person to judge, not a
+	 * breach: low whatever its date says. */
+	h->sev = h->match.review ? SEVERITY_LOW : clause_severity(cls);
 	l->n++;
 	return 0;
 }
@@ -89,6 +91,8 @@ json_t *alert_match_json(const char *file, const hit *h)
 			 relation_type_to_string(rel->type), "name", rel->name, "score", h->match.score,
 			 "classification", classification_to_string(h->cls), "severity",
 			 severity_to_string(h->sev), "evidence", ev ? ev : json_array());
+	if (o && h->match.review)
+		json_object_set_new(o, "review", json_true());
 	/* A date that could not be read without guessing: show what was
 	 * written and why it was left undated, so the lawyer can judge. */
 	if (o && c->date_note)

@@ -254,6 +254,13 @@ static const conf_key clause_keys[] = {
 				   .offset = offsetof(staff_parse, e.relation_files), .required = true },
 	{ .name = "PenaltyPerViolation", .type = CONF_STRING, .offset = offsetof(staff_parse, e.penalty) },
 	{ .name = "Reference", .type = CONF_STRING, .offset = offsetof(staff_parse, e.reference) },
+	/* A clause naming a handful of well-known relations may warrant a
+	 * stricter (or, for a long list of look-alike names, a looser)
+	 * threshold than the installation default in [match]. */
+	{ .name = "PersonThreshold", .type = CONF_FRACTION, .offset = offsetof(staff_parse, e.person_threshold),
+	  .range = "0..1" },
+	{ .name = "CompanyThreshold", .type = CONF_FRACTION, .offset = offsetof(staff_parse, e.company_threshold),
+	  .range = "0..1" },
 };
 
 enum { SOURCE_KEY_PATH, SOURCE_KEY_URL, SOURCE_KEY_INTERVAL, SOURCE_KEY_FORMAT, SOURCE_KEY_COLUMNS };
@@ -1378,7 +1385,8 @@ static int staff_check(conf_ctx *ctx, staff_parse *sp, const char *path, const c
 static int staff_load_file(conf_ctx *ctx, const char *dir, const char *name, employee **emps, size_t *n_emps)
 {
 	_cleanup_free_ char *path = path_join(dir, name), *stem = strndup(name, strlen(name) - 5);
-	staff_parse sp = { .e.departure = DATE_NONE, .e.window_end = DATE_NONE, .end = DATE_NONE };
+	staff_parse sp = { .e.departure = DATE_NONE, .e.window_end = DATE_NONE, .end = DATE_NONE,
+			   .e.person_threshold = -1, .e.company_threshold = -1 };
 	int r;
 
 	if (!path || !stem)
@@ -1559,4 +1567,14 @@ bool employee_in_window(const employee *e, int32_t today)
 {
 	return e && e->departure != DATE_NONE && e->window_end != DATE_NONE && e->departure <= today &&
 	       today <= e->window_end;
+}
+
+double employee_person_threshold(const config *c, const employee *e)
+{
+	return e && e->person_threshold >= 0 ? e->person_threshold : c->person_threshold;
+}
+
+double employee_company_threshold(const config *c, const employee *e)
+{
+	return e && e->company_threshold >= 0 ? e->company_threshold : c->company_threshold;
 }

@@ -143,8 +143,8 @@ static int cmd_check(char **files, int n_files)
 		code = CW_EXIT_USAGE;
 		goto done;
 	}
-	const match_options opt = { .person_threshold = cfg->person_threshold,
-				    .company_threshold = cfg->company_threshold,
+	const match_options opt = { .person_threshold = employee_person_threshold(cfg, e),
+				    .company_threshold = employee_company_threshold(cfg, e),
 				    .free_mail = cfg->free_mail_domains };
 	r = match_index_new(&e->relations, &opt, &idx);
 	if (r < 0) {

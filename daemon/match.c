@@ -1,13 +1,17 @@
-/* match.c — the matcher: an index of exact keys built once per employee from
- * the clause's relations, and the scoring of one contact against the few
- * relations its keys reach. Pure: no I/O, no logging, no clock.
+/* match.c — the matcher: an index built once per employee from the clause's
+ * relations (exact keys, one-edit deletion keys, a trigram index of the
+ * distinctive company words), and the scoring of one contact against the
+ * few relations its keys reach. Pure: no I/O, no logging, no clock.
  *
- * Cost model: a scan screens up to ~1M contacts against ~10k relations, so
- * a contact never loops over the relations. Every signal of a contact (URL,
- * address, domain and its parents, company words, surname) is looked up in
- * one hash map; only the relations found are scored. Fuzzy matching proper
- * plugs in as more key kinds (phonetic keys, n-grams) and a richer
- * names_company_compare / names_person_compare, without changing this flow. */
+ * Cost model: a scan screens up to ~1M contacts against 10k-100k relations,
+ * so a contact never loops over the relations. Every signal of a contact
+ * (URL, address, domain and its parents, company words, surname) is looked
+ * up in one hash map, typos through deletion keys, near misses through
+ * trigrams whose posting lists are capped; only the relations found (at most
+ * MATCH_MAX_CANDIDATES) are scored. Per contact the work depends on the
+ * contact's length, not on the number of relations. match_contact keeps its
+ * scratch (candidates, trigram hits) on the stack: the index is read-only
+ * after match_index_new and may serve several threads. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -26,13 +30,35 @@
 #define SCORE_PERSON_FULL          0.98
 #define SCORE_PERSON_FULL_LOOSE    0.95
 #define SCORE_PERSON_INITIALS      0.92
-#define SCORE_PERSON_UNCORROBORATED 0.50
+/* A one-edit surname typo with the full given name and a corroboration:
+ * just over the default PersonThreshold (a stricter one sends it to review). */
+#define SCORE_PERSON_TYPO          0.91
+/* Without corroboration a full name is "maybe the same person, now
+ * elsewhere" (people change jobs; connecting to a named person is a breach
+ * wherever they work): inside the review band of the default threshold
+ * (0.80..0.90), never an alert on its own (domain.md, signal 5). Initials
+ * or a typo without corroboration stay well below any band. */
+#define SCORE_PERSON_FULL_ALONE       0.85
+#define SCORE_PERSON_FULL_LOOSE_ALONE 0.82
+#define SCORE_PERSON_UNCORROBORATED   0.50
 /* Thresholds compare doubles written in config files ("0.92"). */
 #define SCORE_EPSILON 1e-9
 /* Words at least this long get the one-typo deletion keys. */
-#define TYPO_MIN_RELATION 8
+#define TYPO_MIN_RELATION NAMES_TYPO_MIN_WORD
 #define TYPO_MIN_CONTACT  (TYPO_MIN_RELATION - 1)
 #define TYPO_MAX_WORD     64
+/* Trigram blocking for near misses: words of 5..32 letters (shorter ones
+ * are acronyms, matched exactly); a trigram shared by more than
+ * QGRAM_MAX_POSTINGS vocabulary words ("van", "en$") says little and would
+ * make the cost grow with the catalogue, so it is skipped; at most
+ * QGRAM_MAX_HITS postings are collected per word. */
+#define QGRAM_MIN_WORD     (NAMES_COMPANY_SHORT_WORD + 1)
+#define QGRAM_MAX_WORD     32
+#define QGRAM_MAX_POSTINGS 32
+#define QGRAM_MAX_HITS     256
+/* A near miss is at most this many letters longer or shorter (JW >= 0.88
+ * between words of 5+ letters allows no more in practice). */
+#define QGRAM_MAX_LEN_DIFF 2
 
 /* ---- a small open-addressing multimap: (kind, string) -> relation ids ---- */
 
@@ -44,6 +70,7 @@ typedef enum map_kind {
 	MAP_TOKEN,    /* distinctive company word */
 	MAP_DELETION, /* a lone distinctive company word of >= 8 letters, or it less one letter */
 	MAP_SURNAME,  /* main surname of a person relation */
+	MAP_SURNAME_DELETION, /* a main surname of >= 8 letters, or it less one letter */
 } map_kind;
 
 typedef struct map_entry {
@@ -174,6 +201,57 @@ static int for_each_deletion(const char *word, deletion_fn fn, void *userdata)
 	return r;
 }
 
+/* ---- trigram index over the vocabulary of distinctive company words ------
+ * Postings are map slots (each a MAP_TOKEN entry: one word and its
+ * relations), built once after the map stops growing. A CSR layout (one
+ * sorted postings array, a small open-addressing table gram -> range) keeps
+ * the build to one sort and the lookups allocation-free. */
+
+typedef struct qgram_index {
+	uint32_t *keys;      /* gram + 1; 0: empty slot */
+	uint32_t *start, *len;
+	size_t cap;          /* power of two, 0 when empty */
+	uint32_t *postings;
+} qgram_index;
+
+/* The trigrams of "^word$" (^ and $ as bytes 1 and 2, which no folded word
+ * holds): one per letter, so the first and last letters weigh as much as
+ * the middle ones. */
+static size_t qgram_of(const char *w, size_t n, uint32_t *out)
+{
+	unsigned char p[QGRAM_MAX_WORD + 2];
+	p[0] = 1;
+	memcpy(p + 1, w, n);
+	p[n + 1] = 2;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ((uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2]) + 1;
+	return n;
+}
+
+static size_t qgram_slot(const qgram_index *q, uint32_t key)
+{
+	size_t mask = q->cap - 1;
+	size_t i = (size_t)(key * 2654435761u) & mask;
+	while (q->keys[i] && q->keys[i] != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void qgram_done(qgram_index *q)
+{
+	free(q->keys);
+	free(q->start);
+	free(q->len);
+	free(q->postings);
+	*q = (qgram_index) {0};
+}
+
 /* ---- the index ----------------------------------------------------------- */
 
 typedef struct relation_prep {
@@ -189,6 +267,7 @@ typedef struct relation_prep {
 	bool has_employer;
 } relation_prep;
 
+
 struct match_index {
 	const relation_set *set;
 	double person_threshold;
@@ -196,6 +275,7 @@ struct match_index {
 	char **free_mail;         /* own copy: the index outlives the options */
 	relation_prep *prep;
 	map map;
+	qgram_index qgrams;
 };
 
 static void relation_prep_done(relation_prep *p)
@@ -223,6 +303,7 @@ match_index *match_index_free(match_index *idx)
 	free(idx->prep);
 	strv_free(idx->free_mail);
 	map_done(&idx->map);
+	qgram_done(&idx->qgrams);
 	free(idx);
 	return NULL;
 }
@@ -230,22 +311,28 @@ match_index *match_index_free(match_index *idx)
 typedef struct deletion_add {
 	map *map;
 	uint32_t id;
+	map_kind kind;
 } deletion_add;
 
 static int deletion_add_cb(const char *variant, void *userdata)
 {
 	deletion_add *d = userdata;
-	return map_add(d->map, MAP_DELETION, variant, d->id);
+	return map_add(d->map, d->kind, variant, d->id);
 }
 
-static int index_company_name(match_index *idx, relation_prep *p, uint32_t id, const char *raw)
+static int index_company_form(match_index *idx, relation_prep *p, uint32_t id, const char *raw, bool german)
 {
 	names_company c;
-	int r = names_company_parse(raw, &c);
+	int r = german ? names_company_parse_german(raw, &c) : names_company_parse(raw, &c);
 	if (r == -EINVAL)
 		return 0; /* nothing identifying in it; the loader warns */
 	if (r < 0)
 		return r;
+	/* The transliterated form is another name only where it differs. */
+	if (german && p->n_names > 0 && streq(p->names[p->n_names - 1].full_key, c.full_key)) {
+		names_company_done(&c);
+		return 0;
+	}
 	names_company *nn = realloc(p->names, (p->n_names + 1) * sizeof *nn);
 	if (!nn) {
 		names_company_done(&c);
@@ -267,10 +354,19 @@ static int index_company_name(match_index *idx, relation_prep *p, uint32_t id, c
 		 * other to find the relation by; only a lone distinctive word
 		 * needs the deletion keys (it keeps the index small). */
 		if (r >= 0 && c.n_distinctive == 1 && strlen(c.tokens[i]) >= TYPO_MIN_RELATION) {
-			deletion_add d = { &idx->map, id };
+			deletion_add d = { &idx->map, id, MAP_DELETION };
 			r = for_each_deletion(c.tokens[i], deletion_add_cb, &d);
 		}
 	}
+	return r;
+}
+
+/* "Müller GmbH" is indexed as "muller gmbh" and as "mueller gmbh". */
+static int index_company_name(match_index *idx, relation_prep *p, uint32_t id, const char *raw)
+{
+	int r = index_company_form(idx, p, id, raw, false);
+	if (r >= 0 && names_has_transliteration(raw))
+		r = index_company_form(idx, p, id, raw, true);
 	return r;
 }
 
@@ -293,7 +389,13 @@ static int index_person_name(match_index *idx, relation_prep *p, uint32_t id, co
 	 * part of a double name. */
 	for (size_t f = 0; f < 2; f++)
 		for (size_t i = 0; i < np.form[f].n_surnames; i++) {
-			r = map_add(&idx->map, MAP_SURNAME, np.form[f].surnames[i].main, id);
+			const char *main = np.form[f].surnames[i].main;
+			r = map_add(&idx->map, MAP_SURNAME, main, id);
+			/* NAMES_PERSON_TYPO: "Hogenboom" reaches "Hoogenboom". */
+			if (r >= 0 && strlen(main) >= TYPO_MIN_RELATION) {
+				deletion_add d = { &idx->map, id, MAP_SURNAME_DELETION };
+				r = for_each_deletion(main, deletion_add_cb, &d);
+			}
 			if (r < 0)
 				return r;
 		}
@@ -376,6 +478,75 @@ static int index_relation(match_index *idx, uint32_t id)
 	return r;
 }
 
+/* One pass over the finished map: every distinctive company word of
+ * QGRAM_MIN_WORD..QGRAM_MAX_WORD letters gives its trigrams. */
+static int qgram_build(match_index *idx)
+{
+	const map *m = &idx->map;
+	qgram_index *q = &idx->qgrams;
+	uint64_t *pairs = NULL;
+	size_t n = 0, cap = 0, uniq = 0;
+	int r = -ENOMEM;
+
+	for (size_t s = 0; s < m->cap; s++) {
+		const map_entry *e = &m->slots[s];
+		size_t len = e->key ? strlen(e->key) : 0;
+		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
+			continue;
+		uint32_t g[QGRAM_MAX_WORD];
+		size_t ng = qgram_of(e->key, len, g);
+		if (n + ng > cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			while (ncap < n + ng)
+				ncap *= 2;
+			uint64_t *np = realloc(pairs, ncap * sizeof *np);
+			if (!np)
+				goto fail;
+			pairs = np;
+			cap = ncap;
+		}
+		for (size_t i = 0; i < ng; i++)
+			pairs[n++] = (uint64_t)g[i] << 32 | (uint32_t)s;
+	}
+	if (n == 0)
+		return 0;
+	qsort(pairs, n, sizeof *pairs, cmp_u64);
+	/* Drop repeats (a word with a trigram twice: "anan"), count grams. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || pairs[i] != pairs[k - 1]) {
+			if (k == 0 || pairs[i] >> 32 != pairs[k - 1] >> 32)
+				uniq++;
+			pairs[k++] = pairs[i];
+		}
+	n = k;
+	q->cap = 16;
+	while (q->cap < uniq * 2)
+		q->cap *= 2;
+	q->keys = calloc(q->cap, sizeof *q->keys);
+	q->start = calloc(q->cap, sizeof *q->start);
+	q->len = calloc(q->cap, sizeof *q->len);
+	q->postings = malloc(n * sizeof *q->postings);
+	if (!q->keys || !q->start || !q->len || !q->postings)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t key = (uint32_t)(pairs[i] >> 32);
+		size_t slot = qgram_slot(q, key);
+		if (!q->keys[slot]) {
+			q->keys[slot] = key;
+			q->start[slot] = (uint32_t)i;
+		}
+		q->len[slot]++;
+		q->postings[i] = (uint32_t)pairs[i];
+	}
+	r = 0;
+fail:
+	free(pairs);
+	if (r < 0)
+		qgram_done(q);
+	return r;
+}
+
 int match_index_new(const relation_set *set, const match_options *opt, match_index **ret)
 {
 	match_index *idx = NULL;
@@ -406,6 +577,9 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 		if (r < 0)
 			goto fail;
 	}
+	r = qgram_build(idx);
+	if (r < 0)
+		goto fail;
 	*ret = idx;
 	return 0;
 fail:
@@ -421,6 +595,8 @@ typedef struct contact_prep {
 	char **domains;       /* their domains that are not free-mail (parallel to nothing; a set) */
 	names_company company;
 	bool has_company;
+	names_company company_de;  /* German transliteration, when it differs */
+	bool has_company_de;
 	names_person person;
 	bool has_person;
 } contact_prep;
@@ -431,6 +607,7 @@ static void contact_prep_done(contact_prep *p)
 	strv_free(p->emails);
 	strv_free(p->domains);
 	names_company_done(&p->company);
+	names_company_done(&p->company_de);
 	names_person_done(&p->person);
 }
 
@@ -454,6 +631,16 @@ static int contact_prepare(const match_index *idx, const contact *c, contact_pre
 		p->has_company = r >= 0;
 		if (r < 0 && r != -EINVAL)
 			return r;
+		if (p->has_company && names_has_transliteration(c->company)) {
+			r = names_company_parse_german(c->company, &p->company_de);
+			p->has_company_de = r >= 0;
+			if (r < 0 && r != -EINVAL)
+				return r;
+			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key)) {
+				names_company_done(&p->company_de);
+				p->has_company_de = false;
+			}
+		}
 	}
 	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
 	 * without a last name the whole name is the better source. */
@@ -469,41 +656,32 @@ static int contact_prepare(const match_index *idx, const contact *c, contact_pre
 	return r == -EINVAL ? 0 : r;
 }
 
+/* A contact's candidates: at most MATCH_MAX_CANDIDATES relations, on the
+ * stack. Keys are gathered strongest first (URL, address, domain, whole
+ * company key, words, typos, near misses), so when a very common word fills
+ * the list it is the weakest leads that are dropped. */
 typedef struct candidates {
-	uint32_t *ids;
-	size_t n, cap;
+	uint32_t ids[MATCH_MAX_CANDIDATES];
+	size_t n;
 } candidates;
 
-static int candidates_add_entry(candidates *cs, const map_entry *e)
+static void candidates_add_entry(candidates *cs, const map_entry *e)
 {
-	/* An entry whose id array failed to grow has no ids (ids may be NULL):
-	 * memcpy from NULL is undefined even for 0 bytes, as is NULL + 0. */
-	if (!e || e->n == 0)
-		return 0;
-	if (cs->n + e->n > cs->cap) {
-		size_t ncap = cs->cap ? cs->cap : 16;
-		while (ncap < cs->n + e->n)
-			ncap *= 2;
-		uint32_t *ni = realloc(cs->ids, ncap * sizeof *ni);
-		if (!ni)
-			return -ENOMEM;
-		cs->ids = ni;
-		cs->cap = ncap;
-	}
-	memcpy(cs->ids + cs->n, e->ids, e->n * sizeof *e->ids);
-	cs->n += e->n;
-	return 0;
+	for (size_t i = 0; e && i < e->n && cs->n < ELEMENTSOF(cs->ids); i++)
+		cs->ids[cs->n++] = e->ids[i];
 }
 
 typedef struct deletion_get {
 	const map *map;
 	candidates *cs;
+	map_kind kind;
 } deletion_get;
 
 static int deletion_get_cb(const char *variant, void *userdata)
 {
 	deletion_get *d = userdata;
-	return candidates_add_entry(d->cs, map_get(d->map, MAP_DELETION, variant));
+	candidates_add_entry(d->cs, map_get(d->map, d->kind, variant));
+	return 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -512,43 +690,95 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every relation any of the contact's keys reaches, each once. */
-static int gather_candidates(const match_index *idx, const contact_prep *p, candidates *cs)
+/* Near misses of one contact word: vocabulary words sharing at least half
+ * of its informative trigrams, then (cheap, exact) Jaro-Winkler >=
+ * NAMES_JW_NEAR before their relations become candidates. */
+static void qgram_search(const match_index *idx, const char *w, candidates *cs)
+{
+	const qgram_index *q = &idx->qgrams;
+	size_t n = strlen(w);
+	if (q->cap == 0 || n < QGRAM_MIN_WORD || n > QGRAM_MAX_WORD)
+		return;
+	uint32_t g[QGRAM_MAX_WORD], hits[QGRAM_MAX_HITS];
+	size_t ng = qgram_of(w, n, g), nh = 0, considered = 0;
+	for (size_t i = 0; i < ng; i++) {
+		size_t slot = qgram_slot(q, g[i]);
+		if (!q->keys[slot] || q->len[slot] > QGRAM_MAX_POSTINGS)
+			continue;
+		considered++;
+		for (uint32_t k = 0; k < q->len[slot] && nh < ELEMENTSOF(hits); k++)
+			hits[nh++] = q->postings[q->start[slot] + k];
+	}
+	if (considered < 2 || nh == 0)
+		return;
+	qsort(hits, nh, sizeof *hits, cmp_u32);
+	for (size_t i = 0; i < nh; ) {
+		size_t j = i;
+		while (j < nh && hits[j] == hits[i])
+			j++;
+		const map_entry *e = &idx->map.slots[hits[i]];
+		if ((j - i) * 2 >= considered && j - i >= 2) {
+			size_t el = strlen(e->key);
+			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(e->key, w) &&
+			    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
+				candidates_add_entry(cs, e);
+		}
+		i = j;
+	}
+}
+
+static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	int r = 0;
-	for (char **u = p->urls; r >= 0 && u && *u; u++)
-		r = candidates_add_entry(cs, map_get(m, MAP_URL, *u));
-	for (char **e = p->emails; r >= 0 && e && *e; e++)
-		r = candidates_add_entry(cs, map_get(m, MAP_EMAIL, *e));
+	candidates_add_entry(cs, map_get(m, MAP_KEY, c->key));
+	candidates_add_entry(cs, map_get(m, MAP_KEY, c->full_key));
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		const char *t = c->tokens[i];
+		const map_entry *e = map_get(m, MAP_TOKEN, t);
+		candidates_add_entry(cs, e);
+		/* A word in the trade table is spelt right, and no relation has a
+		 * trade word as its distinctive one: no typo search. (A misspelt
+		 * trade word is not in the table and is searched; the comparison
+		 * then decides.) A word found as it is needs no near misses. */
+		if (c->trade[i] || e)
+			continue;
+		if (strlen(t) >= TYPO_MIN_CONTACT) {
+			deletion_get d = { m, cs, MAP_DELETION };
+			for_each_deletion(t, deletion_get_cb, &d);
+		}
+		qgram_search(idx, t, cs);
+	}
+}
+
+/* Every relation any of the contact's keys reaches, each once, at most
+ * MATCH_MAX_CANDIDATES. */
+static void gather_candidates(const match_index *idx, const contact_prep *p, candidates *cs)
+{
+	const map *m = &idx->map;
+	for (char **u = p->urls; u && *u; u++)
+		candidates_add_entry(cs, map_get(m, MAP_URL, *u));
+	for (char **e = p->emails; e && *e; e++)
+		candidates_add_entry(cs, map_get(m, MAP_EMAIL, *e));
 	/* mail.hoogendijk.nl, then hoogendijk.nl: walking up at dots is what
 	 * makes "within" exact (never nothoogendijk.nl, never
 	 * hoogendijk.nl.example.com, whose parents are example.com and com). */
-	for (char **d = p->domains; r >= 0 && d && *d; d++)
-		for (const char *s = *d; r >= 0 && s && strchr(s, '.'); s = strchr(s, '.') + 1)
-			r = candidates_add_entry(cs, map_get(m, MAP_DOMAIN, s));
-	if (r >= 0 && p->has_company) {
-		r = candidates_add_entry(cs, map_get(m, MAP_KEY, p->company.key));
-		if (r >= 0)
-			r = candidates_add_entry(cs, map_get(m, MAP_KEY, p->company.full_key));
-		for (size_t i = 0; r >= 0 && i < p->company.n_tokens; i++) {
-			const char *t = p->company.tokens[i];
-			r = candidates_add_entry(cs, map_get(m, MAP_TOKEN, t));
-			/* A word in the trade table is spelt right, and no relation
-			 * has a trade word as its distinctive one: no typo search.
-			 * (A misspelt trade word is not in the table and is searched;
-			 * the comparison then decides.) */
-			if (r >= 0 && !p->company.trade[i] && strlen(t) >= TYPO_MIN_CONTACT) {
-				deletion_get d = { m, cs };
-				r = for_each_deletion(t, deletion_get_cb, &d);
+	for (char **d = p->domains; d && *d; d++)
+		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
+			candidates_add_entry(cs, map_get(m, MAP_DOMAIN, s));
+	for (size_t f = 0; p->has_person && f < 2; f++)
+		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
+			const char *main = p->person.form[f].surnames[i].main;
+			const map_entry *e = map_get(m, MAP_SURNAME, main);
+			candidates_add_entry(cs, e);
+			if (!e && strlen(main) >= TYPO_MIN_CONTACT) {
+				deletion_get d = { m, cs, MAP_SURNAME_DELETION };
+				for_each_deletion(main, deletion_get_cb, &d);
 			}
 		}
-	}
-	for (size_t f = 0; r >= 0 && p->has_person && f < 2; f++)
-		for (size_t i = 0; r >= 0 && i < p->person.form[f].n_surnames; i++)
-			r = candidates_add_entry(cs, map_get(m, MAP_SURNAME, p->person.form[f].surnames[i].main));
-	if (r < 0)
-		return r;
+	if (p->has_company)
+		gather_company(idx, &p->company, cs);
+	if (p->has_company_de)
+		gather_company(idx, &p->company_de, cs);
 	if (cs->n > 1) {
 		qsort(cs->ids, cs->n, sizeof *cs->ids, cmp_u32);
 		size_t k = 1;
@@ -557,7 +787,6 @@ static int gather_candidates(const match_index *idx, const contact_prep *p, cand
 				cs->ids[k++] = cs->ids[i];
 		cs->n = k;
 	}
-	return 0;
 }
 
 /* Evidence collected for one (contact, relation) pair before it is known
@@ -593,20 +822,24 @@ static void score_company(const match_index *idx, const relation_prep *rp, const
 				scoring_add(s, "email_domain", *d, *rd, SCORE_EMAIL_DOMAIN, true);
 				found = true;
 			}
-	/* Feature company_name: the contact works at the company by name. */
-	if (p->has_company) {
-		double best = 0;
-		const names_company *bn = NULL;
-		for (size_t i = 0; i < rp->n_names; i++) {
-			double v = names_company_compare(&p->company, &rp->names[i]);
+	/* Feature company_name: the contact works at the company by name
+	 * (or alias; either spelling of a transliterated name). */
+	double best = 0;
+	const names_company *bn = NULL, *bc = NULL;
+	for (size_t f = 0; f < 2; f++) {
+		const names_company *cc = f == 0 ? (p->has_company ? &p->company : NULL)
+						 : (p->has_company_de ? &p->company_de : NULL);
+		for (size_t i = 0; cc && i < rp->n_names; i++) {
+			double v = names_company_compare(cc, &rp->names[i]);
 			if (v > best) {
 				best = v;
 				bn = &rp->names[i];
+				bc = cc;
 			}
 		}
-		if (bn)
-			scoring_add(s, "company_name", p->company.full_key, bn->full_key, best, true);
 	}
+	if (bn)
+		scoring_add(s, "company_name", bc->full_key, bn->full_key, best, true);
 	(void)idx;
 }
 
@@ -633,29 +866,39 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 	 * prove nothing about the person (a colleague shares them), so they are
 	 * not decisive. */
 	bool corroborated = identity_agrees;
-	if (rp->has_employer && p->has_company) {
-		double v = names_company_compare(&p->company, &rp->employer);
+	for (size_t f = 0; rp->has_employer && f < 2; f++) {
+		const names_company *cc = f == 0 ? (p->has_company ? &p->company : NULL)
+						 : (p->has_company_de ? &p->company_de : NULL);
+		double v = cc ? names_company_compare(cc, &rp->employer) : 0;
 		if (v + SCORE_EPSILON >= idx->company_threshold) {
-			scoring_add(s, "person_company", p->company.full_key, rp->employer.full_key, v, false);
+			scoring_add(s, "company_corroboration", cc->full_key, rp->employer.full_key, v, false);
 			corroborated = true;
+			break;
 		}
 	}
 	bool dom = false;
 	for (char **d = p->domains; !dom && d && *d; d++)
 		for (char **rd = rp->email_domains; !dom && rd && *rd; rd++)
 			if (names_domain_within(*d, *rd)) {
-				scoring_add(s, "person_email_domain", *d, *rd, SCORE_EMAIL_DOMAIN, false);
+				scoring_add(s, "email_domain_corroboration", *d, *rd, SCORE_EMAIL_DOMAIN, false);
 				dom = corroborated = true;
 			}
 
 	double v;
 	switch (best) {
-	case NAMES_PERSON_FULL: v = SCORE_PERSON_FULL; break;
-	case NAMES_PERSON_FULL_LOOSE: v = SCORE_PERSON_FULL_LOOSE; break;
-	default: v = SCORE_PERSON_INITIALS; break;
+	case NAMES_PERSON_FULL:
+		v = corroborated ? SCORE_PERSON_FULL : SCORE_PERSON_FULL_ALONE;
+		break;
+	case NAMES_PERSON_FULL_LOOSE:
+		v = corroborated ? SCORE_PERSON_FULL_LOOSE : SCORE_PERSON_FULL_LOOSE_ALONE;
+		break;
+	case NAMES_PERSON_INITIALS:
+		v = corroborated ? SCORE_PERSON_INITIALS : SCORE_PERSON_UNCORROBORATED;
+		break;
+	default:
+		v = corroborated ? SCORE_PERSON_TYPO : SCORE_PERSON_UNCORROBORATED;
+		break;
 	}
-	if (!corroborated)
-		v = SCORE_PERSON_UNCORROBORATED;
 	scoring_add(s, "person_name", p->person.display, bp->display, v, true);
 }
 
@@ -663,9 +906,9 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
  * signals, strongest first"); corroboration comes after what it corroborates. */
 static int feature_rank(const char *feature)
 {
-	static const char *const order[] = { "profile_url",  "email",	      "email_domain",
-					     "company_name", "person_name",    "person_company",
-					     "person_email_domain" };
+	static const char *const order[] = { "profile_url",		   "email",	   "email_domain",
+					     "company_name",		   "person_name", "company_corroboration",
+					     "email_domain_corroboration" };
 	for (size_t i = 0; i < ELEMENTSOF(order); i++)
 		if (streq(feature, order[i]))
 			return (int)i;
@@ -706,9 +949,9 @@ void match_list_done(match_list *l)
 	*l = (match_list) {0};
 }
 
-static int commit_match(const relation *rel, const scoring *s, double score, match_list *out)
+static int commit_match(const relation *rel, const scoring *s, double score, bool review, match_list *out)
 {
-	match m = { .relation = rel, .score = score };
+	match m = { .relation = rel, .score = score, .review = review };
 	/* calloc(0) may return NULL, which is no evidence, not -ENOMEM. */
 	if (s->n > 0) {
 		m.evidence = calloc(s->n, sizeof *m.evidence);
@@ -765,33 +1008,56 @@ static int score_candidate(const match_index *idx, uint32_t id, const contact_pr
 		score_person(idx, rp, p, identity, &s);
 
 	/* The match score is the strongest decisive feature: the features are
-	 * alternative proofs, not votes to be added up. Corroborating evidence is
-	 * already folded into person_name. */
+	 * alternative proofs, not votes to be added up (an exact URL does not
+	 * become more certain because the company agrees too, and two weak
+	 * signals must not add up to an alert). Corroborating evidence is
+	 * already folded into person_name. Below the threshold but within
+	 * MATCH_REVIEW_BAND of it: reported for review, never as a breach. */
 	double score = 0;
 	for (size_t i = 0; i < s.n; i++)
 		if (s.ev[i].decisive && s.ev[i].score > score)
 			score = s.ev[i].score;
 	double threshold = rel->type == RELATION_COMPANY ? idx->company_threshold : idx->person_threshold;
-	if (score <= 0 || score + SCORE_EPSILON < threshold)
+	if (score <= 0 || score + SCORE_EPSILON < threshold - MATCH_REVIEW_BAND)
 		return 0;
-	int r = commit_match(rel, &s, score, out);
+	bool review = score + SCORE_EPSILON < threshold;
+	int r = commit_match(rel, &s, score, review, out);
 	return r < 0 ? r : 1;
+}
+
+int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max)
+{
+	contact_prep p = {0};
+	candidates cs;
+	int r;
+
+	if (!idx || !c || (!ret && max > 0))
+		return -EINVAL;
+	cs.n = 0;
+	r = contact_prepare(idx, c, &p);
+	if (r >= 0) {
+		gather_candidates(idx, &p, &cs);
+		for (size_t i = 0; i < cs.n && i < max; i++)
+			ret[i] = cs.ids[i];
+		r = (int)cs.n;
+	}
+	contact_prep_done(&p);
+	return r;
 }
 
 int match_contact(const match_index *idx, const contact *c, match_list *out)
 {
 	contact_prep p = {0};
-	candidates cs = {0};
+	candidates cs;
 	int r, n = 0;
 
 	if (!idx || !c || !out)
 		return -EINVAL;
+	cs.n = 0;
 	r = contact_prepare(idx, c, &p);
 	if (r < 0)
 		goto fail;
-	r = gather_candidates(idx, &p, &cs);
-	if (r < 0)
-		goto fail;
+	gather_candidates(idx, &p, &cs);
 	for (size_t i = 0; i < cs.n; i++) {
 		r = score_candidate(idx, cs.ids[i], &p, out);
 		if (r < 0)
@@ -800,7 +1066,6 @@ int match_contact(const match_index *idx, const contact *c, match_list *out)
 	}
 	r = n;
 fail:
-	free(cs.ids);
 	contact_prep_done(&p);
 	return r;
 }

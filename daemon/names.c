@@ -3,6 +3,7 @@
  * words) and person names (Dutch particles, initials, married names, IJ/Y,
  * German transliteration). Pure: no I/O, no logging, no state. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <strings.h>
 #include <utf8proc.h>
@@ -484,7 +485,7 @@ void names_company_done(names_company *c)
 	*c = (names_company) {0};
 }
 
-int names_company_parse(const char *raw, names_company *ret)
+static int company_parse(const char *raw, bool german, names_company *ret)
 {
 	_cleanup_free_ char *folded = NULL;
 	char **words = NULL;
@@ -493,7 +494,7 @@ int names_company_parse(const char *raw, names_company *ret)
 
 	if (isempty(raw))
 		return -EINVAL;
-	r = text_fold(raw, &folded);
+	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
 	if (r < 0)
 		return r;
 	r = company_split(folded, &words);
@@ -565,6 +566,89 @@ fail:
 	return r;
 }
 
+int names_company_parse(const char *raw, names_company *ret)
+{
+	return company_parse(raw, false, ret);
+}
+
+int names_company_parse_german(const char *raw, names_company *ret)
+{
+	return company_parse(raw, true, ret);
+}
+
+bool names_has_transliteration(const char *raw)
+{
+	/* Only a/o/u with a diaeresis fold differently (text_fold_german), and
+	 * all of them are non-ASCII: an ASCII name has one form only. */
+	for (const char *p = raw; p && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return true;
+	return false;
+}
+
+/* Jaro-Winkler similarity (Winkler 1990, the US Census record-linkage
+ * comparator). Why this and not Levenshtein or a q-gram cosine: it was
+ * designed for short personal and business names, counts transpositions
+ * (the commonest typing error) as half an error, normalises by length (one
+ * slip in "Vanderlande" costs less than in "Smit") and, through Winkler's
+ * prefix bonus, trusts agreeing first letters: typos at the start of a
+ * name are rare, so "Instalaties" ~ "Installaties" scores 0.98 while
+ * "Verburg" ~ "Hoogendijk" stays near 0.5. Its known weakness is the
+ * other side of the prefix bonus (Philips ~ Phillips 0.97, ING ~ Ingram
+ * 0.91): that is why the callers gate it with the acronym, prefix and
+ * edit-distance rules and never use it on its own to decide a match.
+ * Bytes, not code points: inputs are folded (mostly ASCII) keys. */
+double names_jaro_winkler(const char *a, const char *b)
+{
+	enum { MAXLEN = 256 };
+	bool ma[MAXLEN], mb[MAXLEN];
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+
+	if (la == 0 || lb == 0)
+		return la == lb && a && b ? 1.0 : 0.0;
+	if (la > MAXLEN)
+		la = MAXLEN;
+	if (lb > MAXLEN)
+		lb = MAXLEN;
+	/* Only what is used: this runs per candidate word pair. */
+	memset(ma, 0, la);
+	memset(mb, 0, lb);
+	size_t longest = la > lb ? la : lb;
+	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
+	size_t m = 0;
+	for (size_t i = 0; i < la; i++) {
+		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+		for (size_t j = lo; j < hi; j++)
+			if (!mb[j] && a[i] == b[j]) {
+				ma[i] = mb[j] = true;
+				m++;
+				break;
+			}
+	}
+	if (m == 0)
+		return 0.0;
+	size_t t = 0;
+	for (size_t i = 0, j = 0; i < la; i++) {
+		if (!ma[i])
+			continue;
+		while (!mb[j])
+			j++;
+		if (a[i] != b[j])
+			t++;
+		j++;
+	}
+	double md = (double)m;
+	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
+	/* Winkler: up to 4 agreeing leading characters, weight 0.1, only when
+	 * the strings are similar at all (the usual 0.7 boost threshold). */
+	if (jaro <= 0.7)
+		return jaro;
+	size_t prefix = 0;
+	while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
+		prefix++;
+	return jaro + (double)prefix * 0.1 * (1.0 - jaro);
+}
+
 bool names_distance_is_one(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -625,6 +709,38 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 	}
 }
 
+/* names_jaro_winkler(a, b) when it can reach min, else 0. The letters the
+ * two words share (as multisets) bound the Jaro matches m from above, and
+ * JW <= 0.6 Jaro + 0.4: a pass over both words rules out most pairs of a
+ * candidate list without the quadratic matching. */
+static double jaro_winkler_at_least(const char *a, const char *b, double min)
+{
+	unsigned char count[256];
+	size_t la = strlen(a), lb = strlen(b), m = 0;
+	memset(count, 0, sizeof count);
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (count[*p] < UCHAR_MAX)
+			count[*p]++;
+	for (const unsigned char *p = (const unsigned char *)b; *p; p++)
+		if (count[*p] > 0) {
+			count[*p]--;
+			m++;
+		}
+	if (la == 0 || lb == 0)
+		return 0.0;
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	if (0.6 * jaro_max + 0.4 < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
+/* Whether a company token is short enough to be an acronym or a name one
+ * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
+static bool token_is_short(const char *t)
+{
+	return strlen(t) <= NAMES_COMPANY_SHORT_WORD;
+}
+
 double names_company_compare(const names_company *c, const names_company *r)
 {
 	if (!c || !r || !c->key || !r->key)
@@ -638,34 +754,57 @@ double names_company_compare(const names_company *c, const names_company *r)
 		return 0.0;
 	if (streq(c->key, r->key))
 		return 0.98;
-	/* Acronyms and short names are one letter away from other companies
-	 * (KPN/KPMG, ASML/ASM, ING/Ingram): they match as whole keys only. */
-	if (r->n_distinctive == 1) {
-		for (size_t i = 0; i < r->n_tokens; i++)
-			if (!r->trade[i] && strlen(r->tokens[i]) <= 4)
-				return 0.0;
-	}
-
-	/* One typo, in a word long enough that one edit cannot turn it into
-	 * another real name ("Instalaties"); the relation's spelling decides
-	 * the length, so "Philips" (7) never reaches "Phillips". */
-	if (c->n_tokens == r->n_tokens) {
-		size_t diff = 0, at = 0;
-		for (size_t i = 0; i < r->n_tokens; i++)
-			if (!streq(c->tokens[i], r->tokens[i])) {
-				diff++;
-				at = i;
-			}
-		if (diff == 1 && strlen(r->tokens[at]) >= 8 && names_distance_is_one(c->tokens[at], r->tokens[at]))
-			return 0.95;
-	}
-
-	/* The same distinctive words, with trade words left out on one side:
-	 * "ABN AMRO" is "ABN AMRO Bank", but "Jansen Bouw" is not "Jansen
-	 * Transport" (neither side's trade words contain the other's). */
+	/* The same distinctive words, exactly, with trade words left out on
+	 * one side: "ABN AMRO" is "ABN AMRO Bank", "ING Bank" is "ING", "Smit
+	 * en Zonen" is "Smit & Zonen Transport"; but "Jansen Bouw" is not
+	 * "Jansen Transport" (neither side's trade words contain the other's).
+	 * Exact distinctive words make this safe for acronyms too: "Ingram"
+	 * is a different word from "ING", never a prefix match. */
 	if (distinctive_equal(c, r) && (trade_subset(c, r) || trade_subset(r, c)))
 		return 0.94;
-	return 0.0;
+
+	/* Fuzzy from here: the words line up one to one, and the names differ
+	 * only in words that are both long enough not to be acronyms. A name
+	 * that merely starts with the relation's ("Philips Van Heusen",
+	 * "Ingram Micro" for ING) has a different number of words and never
+	 * gets here. */
+	if (c->n_tokens != r->n_tokens)
+		return 0.0;
+	size_t diff = 0, at = 0;
+	double worst = 1.0;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (streq(c->tokens[i], r->tokens[i]))
+			continue;
+		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
+			return 0.0;
+		/* Words more than two letters apart in length are different
+		 * words (one edit changes the length by one), and this test is
+		 * cheap: most candidate pairs end here, before Jaro-Winkler. */
+		size_t lc = strlen(c->tokens[i]), lr = strlen(r->tokens[i]);
+		if ((lc > lr ? lc - lr : lr - lc) > 2)
+			return 0.0;
+		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
+		worst = jw < worst ? jw : worst;
+		diff++;
+		at = i;
+	}
+	if (diff == 0 || worst < NAMES_JW_NEAR)
+		return 0.0;
+	/* Scored by the similarity of the differing words (Jaro-Winkler on a
+	 * whole multi-word key lets letters match across words, which says
+	 * nothing). One typo, in a word long enough that one edit cannot turn
+	 * it into another real name ("Instalaties", "Vanderlnade"); the
+	 * relation's spelling decides the length, so "Philips" (7) never
+	 * reaches "Phillips" this way. The rule decides, JW grades: between
+	 * 0.93 (over the default CompanyThreshold even for a first-letter slip,
+	 * which costs Winkler's prefix bonus) and 0.97 (below an exact key). */
+	if (diff == 1 && strlen(r->tokens[at]) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
+		return worst < 0.93 ? 0.93 : worst > 0.97 ? 0.97 : worst;
+	/* A near miss (two edits, or one in a shorter word: "Verberg" for
+	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the
+	 * closest (word similarity >= 0.965) reach the review band of the
+	 * default CompanyThreshold (0.82..0.92). */
+	return 0.85 * worst;
 }
 
 /* ---- person names ------------------------------------------------------- */
@@ -1066,14 +1205,28 @@ static int particles_agree(const char *a, const char *b)
 	return 0;
 }
 
-static int surname_agree(const names_person_form *a, const names_person_form *b)
+/* 2/1 as particles_agree for the same main surname, 0 otherwise. A typo
+ * (mains one edit apart, the longer >= 8 letters, particles not
+ * contradicting) is reported through *typo, never as agreement. "Bakkers" is another
+ * family than "Bakker"; "Hoogenboom"/"Hogenboom" is one slip. */
+static int surname_agree(const names_person_form *a, const names_person_form *b, bool *typo)
 {
 	int best = 0;
 	for (size_t i = 0; i < a->n_surnames; i++)
 		for (size_t j = 0; j < b->n_surnames; j++) {
-			if (!streq(a->surnames[i].main, b->surnames[j].main))
+			const names_surname *x = &a->surnames[i], *y = &b->surnames[j];
+			int pa = particles_agree(x->particles, y->particles);
+			if (!streq(x->main, y->main)) {
+				size_t lx = strlen(x->main), ly = strlen(y->main);
+				/* A letter added or dropped at the end is another
+				 * name, not a slip: Bruggeman/Bruggemans, Hendrik/
+				 * Hendriks (the Dutch patronymic -s). */
+				bool at_end = lx != ly && strncmp(x->main, y->main, lx < ly ? lx : ly) == 0;
+				if (pa > 0 && !at_end && (lx > ly ? lx : ly) >= NAMES_TYPO_MIN_WORD &&
+				    names_distance_is_one(x->main, y->main))
+					*typo = true;
 				continue;
-			int pa = particles_agree(a->surnames[i].particles, b->surnames[j].particles);
+			}
 			best = pa > best ? pa : best;
 		}
 	return best;
@@ -1102,15 +1255,16 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 	if (!a || !b)
 		return NAMES_PERSON_DISAGREE;
 	int sur = 0, giv = 0;
+	bool typo = false;
 	/* Plain and German forms are tried crosswise and independently for
 	 * the given and the surname: "Jurgen Mueller" is "Jürgen Müller"
 	 * through plain "jurgen" and German "mueller". */
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 2; j++) {
-			int s = surname_agree(&a->form[i], &b->form[j]);
+			int s = surname_agree(&a->form[i], &b->form[j], &typo);
 			sur = s > sur ? s : sur;
 		}
-	if (sur == 0)
+	if (sur == 0 && !typo)
 		return NAMES_PERSON_DISAGREE;
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 2; j++) {
@@ -1119,6 +1273,10 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 		}
 	if (giv == 0)
 		return NAMES_PERSON_DISAGREE;
+	/* A surname typo only with the full given name: an initial and a
+	 * misspelt surname are two uncertainties too many. */
+	if (sur == 0)
+		return giv == 2 ? NAMES_PERSON_TYPO : NAMES_PERSON_DISAGREE;
 	if (giv == 1)
 		return NAMES_PERSON_INITIALS;
 	return sur == 2 ? NAMES_PERSON_FULL : NAMES_PERSON_FULL_LOOSE;

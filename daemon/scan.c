@@ -30,8 +30,8 @@ int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
 	for (size_t i = 0; i < cfg->n_employees; i++) {
 		const employee *e = &cfg->employees[i];
 		const match_options opt = {
-			.person_threshold = cfg->person_threshold,
-			.company_threshold = cfg->company_threshold,
+			.person_threshold = employee_person_threshold(cfg, e),
+			.company_threshold = employee_company_threshold(cfg, e),
 			.free_mail = cfg->free_mail_domains,
 		};
 		if (!employee_in_window(e, today))

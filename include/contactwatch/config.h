@@ -53,6 +53,10 @@ typedef struct employee {
 	char **relation_files; /* strv of absolute paths */
 	char *penalty;
 	char *reference;
+	/* [clause] PersonThreshold= / CompanyThreshold=: this employee's own
+	 * thresholds, overriding [match]; < 0 when not set (use the global). */
+	double person_threshold;
+	double company_threshold;
 	source_config *sources;
 	size_t n_sources;
 	relation_set relations;
@@ -92,3 +96,6 @@ config *config_free(config *c);
 const employee *config_find_employee(const config *c, const char *id);
 /* Whether day `today` lies in [departure, window_end]. */
 bool employee_in_window(const employee *e, int32_t today);
+/* The thresholds that apply to e: its [clause] values, else [match]'s. */
+double employee_person_threshold(const config *c, const employee *e);
+double employee_company_threshold(const config *c, const employee *e);

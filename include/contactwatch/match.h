@@ -14,7 +14,8 @@ typedef struct match_options {
 } match_options;
 
 typedef struct match_evidence {
-	char feature[32];  /* profile_url, email, email_domain, company_name, person_name, ... */
+	char feature[32];  /* profile_url, email, email_domain, company_name, person_name,
+			    * company_corroboration, email_domain_corroboration */
 	char *contact;     /* the contact's value as compared (normalised form) */
 	char *relation;    /* the relation's value it agreed with */
 	double score;      /* 0..1 */
@@ -25,19 +26,36 @@ typedef struct match_evidence {
  *   email                address equal (case-insensitive)               1.0
  *   email_domain         company relation: the contact's mail domain is
  *                        (under) one of its domains, never free-mail    0.95
- *   company_name         company relation: names_company_compare()      0.94..1.0
- *   person_name          person relation: full name (or initials) and
- *                        a corroboration                                0.92..0.98
- *                        without corroboration                          0.50
- *   person_company       corroboration: contact company ~ person's employer
- *   person_email_domain  corroboration: mail domain = the person's own
+ *   company_name         company relation: names_company_compare() of the
+ *                        contact's company with the name or an alias:
+ *                        1.0 same name, 0.98 same but low-identity words,
+ *                        0.94 trade words left out, 0.93..0.97 one typo in
+ *                        a long word (Jaro-Winkler of the differing words),
+ *                        0.85 x JW for a near miss (review band at most)
+ *   person_name          person relation: full name 0.98, particles on one
+ *                        side only 0.95, initials 0.92, a one-edit surname
+ *                        typo (>= 8 letters) 0.91 -- each only with a
+ *                        corroboration (URL, address or one of the two
+ *                        below); without one: full name 0.85, loose 0.82
+ *                        (review band), initials or typo 0.50 (nothing)
+ *   company_corroboration       the contact's company ~ the person's
+ *                        employer (company_name rules, >= CompanyThreshold)
+ *   email_domain_corroboration  the contact's mail domain is (under) one
+ *                        of the person's own non-free-mail domains   0.95
  * match.score is the highest score among the decisive features (all but
- * the two person_* corroborations, which are folded into person_name); a
- * company relation matches at >= CompanyThreshold, a person relation at
- * >= PersonThreshold. */
+ * the two *_corroboration entries, which are listed to explain person_name
+ * and are folded into it): the features are alternative proofs, not votes.
+ * A company relation matches at >= CompanyThreshold, a person relation at
+ * >= PersonThreshold; a score in [threshold - MATCH_REVIEW_BAND, threshold)
+ * is still reported, with review set (severity low, "review": true). */
+#define MATCH_REVIEW_BAND 0.10
+/* Relations scored per contact at most (strongest keys first). */
+#define MATCH_MAX_CANDIDATES 256
+
 typedef struct match {
 	const relation *relation;  /* borrowed from the set the index was built on */
 	double score;              /* 0..1 */
+	bool review;               /* score below the threshold, within the review band */
 	match_evidence *evidence;
 	size_t n_evidence;
 } match;
@@ -54,9 +72,14 @@ typedef struct match_index match_index;
  * an address without a domain) are skipped: the loader reports them. */
 int match_index_new(const relation_set *set, const match_options *opt, match_index **ret);
 match_index *match_index_free(match_index *idx);
-/* Appends one match per relation that c matches to out, best evidence first.
- * Returns the number appended, or -ENOMEM. Does not modify idx: one index
- * may serve several threads. */
+/* Appends one match per relation that c matches (or nearly matches: review)
+ * to out, best evidence first. Returns the number appended, or -ENOMEM.
+ * Does not modify idx and keeps its scratch on the stack: one index may
+ * serve several threads. */
 int match_contact(const match_index *idx, const contact *c, match_list *out);
+/* The blocking step alone (tests, diagnostics): the indexes into the
+ * relation set of the candidates c reaches, ascending, at most max stored.
+ * Returns the number of candidates (<= MATCH_MAX_CANDIDATES) or -errno. */
+int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max);
 void match_done(match *m);
 void match_list_done(match_list *l);

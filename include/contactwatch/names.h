@@ -53,12 +53,33 @@ typedef struct names_company {
 
 /* -EINVAL when nothing is left of raw (empty, punctuation only), -ENOMEM. */
 int names_company_parse(const char *raw, names_company *ret);
+/* The same with German transliteration (ü -> ue, ö -> oe, ä -> ae): the
+ * alternative form "Müller GmbH" needs to meet "Mueller GmbH". */
+int names_company_parse_german(const char *raw, names_company *ret);
+/* Whether raw may fold differently with transliteration (has non-ASCII). */
+bool names_has_transliteration(const char *raw);
+
+/* Distinctive words of at most this many letters are acronyms or short
+ * names: they agree only exactly, never by similarity. */
+#define NAMES_COMPANY_SHORT_WORD 4
+/* A one-edit typo is accepted in words of at least this many letters. */
+#define NAMES_TYPO_MIN_WORD 8
+/* Word pairs less similar than this (Jaro-Winkler) are different words. */
+#define NAMES_JW_NEAR 0.88
+/* Jaro-Winkler similarity of two (folded) strings, 0..1 (1: equal). */
+double names_jaro_winkler(const char *a, const char *b);
 void names_company_done(names_company *c);
 /* How well a contact's company name agrees with a relation's name (or alias):
- * 1.0 same full key, 0.98 same key (low-identity words differ), 0.95 one
- * typo in a word of >= 8 letters, 0.94 same distinctive words with trade
- * words left out on one side, 0 otherwise. Names whose distinctive part is one
- * word of <= 4 letters (acronyms: ING, KPN, BAM) only agree on the same key. */
+ * 1.0 same full key; 0.98 same key (low-identity words differ); 0.94 the
+ * same distinctive words, exactly, with trade words left out on one side
+ * ("ING Bank" = "ING"); for names with the same number of words that differ
+ * only in words of > 4 letters, each pair with Jaro-Winkler >= NAMES_JW_NEAR:
+ * one edit in a word of >= 8 letters gives the JW of that word pair, kept
+ * within 0.93..0.97 (a typo), anything else 0.85 x that JW (a near miss:
+ * review band at most);
+ * 0 otherwise. Words of <= 4 letters (acronyms: ING, KPN, BAM) never agree
+ * by similarity, and a longer name that starts with the relation's
+ * ("Ingram Micro", "Philips Van Heusen") never agrees. */
 double names_company_compare(const names_company *contact, const names_company *relation);
 /* Whether a and b are at Damerau-Levenshtein distance exactly 1 (bytes). */
 bool names_distance_is_one(const char *a, const char *b);
@@ -85,6 +106,7 @@ typedef struct names_person {
 
 typedef enum names_person_agreement {
 	NAMES_PERSON_DISAGREE = 0,
+	NAMES_PERSON_TYPO,       /* same given name, main surnames one edit apart (>= 8 letters) */
 	NAMES_PERSON_INITIALS,   /* initials agree with the given names, same surname */
 	NAMES_PERSON_FULL_LOOSE, /* same given name and main surname, particles on one side only */
 	NAMES_PERSON_FULL,       /* same given name, particles and main surname */

@@ -113,6 +113,33 @@ static void test_match_json_shape(void **state)
 	json_decref(j);
 }
 
+/* A review-band match: severity low whatever the date, "review": true;
+ * an ordinary match has no "review" field at all. */
+static void test_review_match(void **state)
+{
+	(void)state;
+	hit_list l = {0};
+	contact c;
+	contact_init(&c);
+	c.name = strdup("Pieter van der Molen");
+	assert_int_equal(date_from_ymd(2026, 8, 2, &c.connected_on), 0);
+	match m = { .relation = &rel_person, .score = 0.85, .review = true };
+	assert_int_equal(hit_list_add(&l, &c, &m, CLASS_IN_WINDOW), 0);
+	match m2 = { .relation = &rel_company, .score = 0.98 };
+	assert_int_equal(hit_list_add(&l, &c, &m2, CLASS_IN_WINDOW), 0);
+	assert_int_equal(l.items[0].sev, SEVERITY_LOW);
+	assert_int_equal(l.items[1].sev, SEVERITY_HIGH);
+	json_t *j = alert_match_json("x.csv", &l.items[0]);
+	assert_true(json_is_true(json_object_get(j, "review")));
+	assert_string_equal(json_string_value(json_object_get(j, "severity")), "low");
+	json_decref(j);
+	j = alert_match_json("x.csv", &l.items[1]);
+	assert_null(json_object_get(j, "review"));
+	json_decref(j);
+	hit_list_done(&l);
+	contact_done(&c);
+}
+
 static void test_alert_json_adds_id_state_history(void **state)
 {
 	(void)state;
@@ -140,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_key_separates_employee_relation_and_contact),
 		cmocka_unit_test(test_key_falls_back_to_email_then_name),
 		cmocka_unit_test(test_match_json_shape),
+		cmocka_unit_test(test_review_match),
 		cmocka_unit_test(test_alert_json_adds_id_state_history),
 	};
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);

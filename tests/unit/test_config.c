@@ -188,6 +188,7 @@ static void write_valid_tree(fixture *f)
 	    "Relations=key-accounts.json, people.csv\n"
 	    "PenaltyPerViolation=10000 EUR\n"
 	    "Reference=Employment contract art. 12\n"
+	    "CompanyThreshold=0.97\n"
 	    "\n"
 	    "[source:linkedin]\n"
 	    "Path=./../staff.d//exports/x/../E1042/\n"
@@ -279,6 +280,12 @@ static void test_valid_tree(void **state)
 	assert_int_equal(j->window_end, day("2027-06-30"));
 	assert_string_equal(j->penalty, "10000 EUR");
 	assert_string_equal(j->reference, "Employment contract art. 12");
+	/* [clause] CompanyThreshold= overrides [match] for this employee only;
+	 * PersonThreshold= is not set there, so [match]'s applies. */
+	assert_float_equal(employee_company_threshold(c, j), 0.97, 1e-12);
+	assert_float_equal(employee_person_threshold(c, j), 0.85, 1e-12);
+	assert_float_equal(employee_company_threshold(c, p), 0.92, 1e-12);
+	assert_float_equal(employee_person_threshold(c, p), 0.85, 1e-12);
 	assert_int_equal(strv_length(j->relation_files), 2);
 	assert_string_equal(j->relation_files[0], at(f, "relations/key-accounts.json"));
 	assert_string_equal(j->relation_files[1], at(f, "relations/people.csv"));
@@ -295,7 +302,7 @@ static void test_valid_tree(void **state)
 	assert_null(j->sources[0].url);
 	assert_string_equal(j->sources[0].format, "linkedin");
 	assert_int_equal(j->sources[0].interval_usec, USEC_PER_DAY);
-	assert_int_equal(j->sources[0].conf_line, 14);
+	assert_int_equal(j->sources[0].conf_line, 15);
 	assert_string_equal(j->sources[1].name, "crm");
 	assert_null(j->sources[1].path);
 	assert_string_equal(j->sources[1].url, "https://crm.example.nl/export/E1042.csv");

@@ -243,28 +243,50 @@ static double compare(const char *contact, const char *relation)
 	return v;
 }
 
+/* An alert-level typo: above the default CompanyThreshold, below an exact key. */
+static bool is_typo(double v)
+{
+	return v >= 0.92 && v <= 0.97;
+}
+
+/* A near miss: at most the review band of the default threshold. */
+static bool is_near_miss(double v)
+{
+	return v > 0 && v < 0.92;
+}
+
 static void test_company_compare(void **state)
 {
 	(void)state;
 	assert_true(compare("Hoogendijk Installaties BV", "Hoogendijk Installaties B.V.") == 1.0);
 	assert_true(compare("Philips Nederland B.V.", "Koninklijke Philips N.V.") == 0.98);
-	assert_true(compare("Hoogendijk Instalaties", "Hoogendijk Installaties B.V.") == 0.95);
+	assert_true(is_typo(compare("Hoogendijk Instalaties", "Hoogendijk Installaties B.V.")));
 	assert_true(compare("ABN-AMRO", "ABN AMRO Bank N.V.") == 0.94);
-	assert_true(compare("Vanderlnade", "Vanderlande") == 0.95);
-	assert_true(compare("Vanderlandee", "Vanderlande") == 0.95);
-	assert_true(compare("Vandrlande", "Vanderlande") == 0.95);
-	assert_true(compare("Vandarlande", "Vanderlande") == 0.95);
-	assert_true(compare("Vandarlando", "Vanderlande") == 0.0);   /* two edits */
-	assert_true(compare("Verberg", "Verburg") == 0.0);           /* short word */
-	assert_true(compare("Phillips", "Philips") == 0.0);
+	assert_true(is_typo(compare("Vanderlnade", "Vanderlande")));
+	assert_true(is_typo(compare("Vanderlandee", "Vanderlande")));
+	assert_true(is_typo(compare("Vandrlande", "Vanderlande")));
+	assert_true(is_typo(compare("Vandarlande", "Vanderlande")));
+	/* A first-letter slip loses Winkler's prefix bonus; the rule holds. */
+	assert_true(is_typo(compare("Wanderlande", "Vanderlande")));
+	assert_true(compare("Xoogendyk", "Hoogendijk") == 0.93); /* JW 0.917: the floor */
+	assert_true(is_near_miss(compare("Vandarlando", "Vanderlande"))); /* two edits */
+	assert_true(is_near_miss(compare("Verberg", "Verburg")));         /* short word */
+	assert_true(is_near_miss(compare("Phillips", "Philips")));
 	assert_true(compare("Phillips 66", "Koninklijke Philips N.V.") == 0.0);
+	assert_true(compare("Philips Van Heusen", "Philips") == 0.0);    /* relation name is a prefix */
+	assert_true(compare("Philips", "Philips Van Heusen") == 0.0);
 	assert_true(compare("Verburg Installaties", "Hoogendijk Installaties") == 0.0);
 	assert_true(compare("AMRO Logistics", "ABN AMRO Bank N.V.") == 0.0);
 	assert_true(compare("Ingram Micro", "ING") == 0.0);
-	assert_true(compare("ING Bank", "ING Groep N.V.") == 0.0);
+	assert_true(compare("Ingram", "ING") == 0.0);
+	assert_true(compare("Inge Bouw", "ING Groep N.V.") == 0.0);
+	assert_true(compare("ING Bank", "ING Groep N.V.") == 0.94);        /* acronym + trade word */
+	assert_true(compare("Smit en Zonen", "Smit & Zonen Transport B.V.") == 0.94);
 	assert_true(compare("KPMG", "KPN") == 0.0);
+	assert_true(compare("KPMG Accountants", "KPN") == 0.0);
 	assert_true(compare("ASM International N.V.", "ASML Holding N.V.") == 0.0);
 	assert_true(compare("Koninklijke Jumbo Groep", "Koninklijke BAM Groep N.V.") == 0.0);
+	assert_true(compare("Bambi Speelgoed", "BAM") == 0.0);
 	assert_true(compare("Jansen Transport", "Jansen Bouw") == 0.0);
 	assert_true(compare("Bouw", "Jansen Bouw") == 0.0);
 	assert_true(compare("Transport", "Transport Nederland") == 0.0);
@@ -280,6 +302,45 @@ static void test_company_compare(void **state)
 	assert_false(names_distance_is_one("abcd", "badc"));
 	assert_false(names_distance_is_one("abcd", "ab"));
 	assert_false(names_distance_is_one("abcd", "acbe"));
+}
+
+static void test_company_german(void **state)
+{
+	(void)state;
+	names_company a, b, g;
+	assert_true(names_has_transliteration("Müller GmbH"));
+	assert_false(names_has_transliteration("Mueller GmbH"));
+	assert_int_equal(names_company_parse("Mueller GmbH", &a), 0);
+	assert_int_equal(names_company_parse("Müller GmbH & Co. KG", &b), 0);
+	assert_int_equal(names_company_parse_german("Müller GmbH & Co. KG", &g), 0);
+	assert_string_equal(b.key, "muller");
+	assert_string_equal(g.key, "mueller");
+	assert_true(is_near_miss(names_company_compare(&a, &b))); /* plain forms: one edit, short */
+	assert_true(names_company_compare(&a, &g) == 1.0);
+	names_company_done(&a);
+	names_company_done(&b);
+	names_company_done(&g);
+}
+
+static void test_jaro_winkler(void **state)
+{
+	(void)state;
+	/* The textbook values (Winkler 1990; Wikipedia's worked examples). */
+	assert_float_equal(names_jaro_winkler("martha", "marhta"), 0.9611, 0.0001);
+	assert_float_equal(names_jaro_winkler("dwayne", "duane"), 0.8400, 0.0001);
+	assert_float_equal(names_jaro_winkler("dixon", "dicksonx"), 0.8133, 0.0001);
+	assert_float_equal(names_jaro_winkler("abc", "abc"), 1.0, 1e-12);
+	assert_float_equal(names_jaro_winkler("abc", "xyz"), 0.0, 1e-12);
+	assert_float_equal(names_jaro_winkler("", ""), 1.0, 1e-12);
+	assert_float_equal(names_jaro_winkler("a", ""), 0.0, 1e-12);
+	assert_float_equal(names_jaro_winkler(NULL, "a"), 0.0, 1e-12);
+	/* Symmetric, and why it is gated: prefixes score high. */
+	assert_float_equal(names_jaro_winkler("installaties", "instalaties"),
+			   names_jaro_winkler("instalaties", "installaties"), 1e-12);
+	assert_true(names_jaro_winkler("installaties", "instalaties") > 0.97);
+	assert_true(names_jaro_winkler("philips", "phillips") > 0.95);
+	assert_true(names_jaro_winkler("ing", "ingram") > 0.85);
+	assert_true(names_jaro_winkler("verburg", "hoogendyk") < 0.6);
 }
 
 static names_person_agreement agree(const char *first, const char *last, const char *relation)
@@ -410,6 +471,15 @@ static void test_person_compare(void **state)
 	assert_int_equal(agree(NULL, "van der Molen", "Sjoerd van der Molen"), NAMES_PERSON_DISAGREE);
 	assert_int_equal(agree("Sjoerd", "Molen", "Molen"), NAMES_PERSON_DISAGREE); /* surname only */
 	assert_int_equal(names_person_compare(NULL, NULL), NAMES_PERSON_DISAGREE);
+	/* One edit in a long surname with the full given name: a typo (the
+	 * matcher wants corroboration for it); not in short ones, not with
+	 * initials, not with contradicting particles. */
+	assert_int_equal(agree("Karin", "Hogenboom", "Karin Hoogenboom"), NAMES_PERSON_TYPO);
+	assert_int_equal(agree("Karin", "van Hogenboom", "Karin van Hoogenboom"), NAMES_PERSON_TYPO);
+	assert_int_equal(agree("K.", "Hogenboom", "Karin Hoogenboom"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Eva", "Bakkers", "Eva Bakker"), NAMES_PERSON_DISAGREE);
+	assert_int_equal(agree("Ruud", "Bruggemans", "Ruud Bruggeman"), NAMES_PERSON_DISAGREE); /* -s: another name */
+	assert_int_equal(agree("Karin", "de Hogenboom", "Karin van Hoogenboom"), NAMES_PERSON_DISAGREE);
 }
 
 int main(void)
@@ -421,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_word_classes),
 		cmocka_unit_test(test_company_parse),
 		cmocka_unit_test(test_company_compare),
+		cmocka_unit_test(test_company_german),
+		cmocka_unit_test(test_jaro_winkler),
 		cmocka_unit_test(test_person_parse),
 		cmocka_unit_test(test_person_parse_empty_parts),
 		cmocka_unit_test(test_person_compare),
