@@ -466,10 +466,35 @@ static unsigned count_line_ends(const char *s, size_t n)
 	return lines;
 }
 
+/* Whether the tokenizer's record is ASCII throughout. Its cells lie back to
+ * back in one buffer (fields[0] first, each ended by a NUL, which is ASCII
+ * too), so one pass over the span, eight bytes at a time, covers them all. */
+static bool record_ascii(const ingest_csv_record *rec)
+{
+	if (rec->n_fields == 0)
+		return true;
+	const char *s = rec->fields[0], *last = rec->fields[rec->n_fields - 1];
+	const size_t n = (size_t)(last - s) + strlen(last);
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w;
+		memcpy(&w, s + k, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			return false;
+	}
+	for (; k < n; k++)
+		if ((unsigned char)s[k] >= 0x80)
+			return false;
+	return true;
+}
+
 /* Whether every cell is UTF-8; if not, the physical line of the bad byte
  * (cells may span lines). Windows-1252 decoding is a later step. */
 static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
 {
+	/* Nearly every record of an export is ASCII: nothing to check then. */
+	if (record_ascii(rec))
+		return true;
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		size_t bad = utf8_invalid_at(rec->fields[i]);
 		if (bad == SIZE_MAX)
