@@ -20,6 +20,7 @@ static const char *arg_format = NULL;
 static const char *arg_columns = NULL;
 static const char *arg_state = NULL;
 static const char *arg_since = NULL;
+static bool arg_timing = false;
 
 static void help(void)
 {
@@ -38,6 +39,7 @@ static void help(void)
 	       "      --columns MAP   with --format csv: which column holds what, as Columns= in staff.d\n"
 	       "      --state S       new | acknowledged | confirmed | dismissed\n"
 	       "      --since DATE    alerts created on or after DATE (YYYY-MM-DD, UTC)\n"
+	       "      --timing        check: print where the time went (load, index, files, output) on stderr\n"
 	       "  -h, --help          show this help\n"
 	       "      --version       show the version\n\n"
 	       "Exit codes: 0 success (check: no matches), 1 check found a match, 2 usage error or\n"
@@ -107,8 +109,19 @@ static void print_hit_text(const char *file, const hit *h)
 	}
 }
 
+/* Seconds on the monotonic clock, for --timing. */
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cmd_check(char **files, int n_files)
 {
+	/* --timing: the phases make bench report, so that a slow run says
+	 * whether loading, indexing or reading is to blame. */
+	double t_start = now_seconds(), t_loaded = 0, t_indexed = 0, t_read = 0, t_output = 0, t_freed, t_index_freed;
 	config *cfg = NULL;
 	match_index *idx = NULL;
 	json_t *out = NULL, *jfiles = NULL, *jmatches = NULL;
@@ -125,6 +138,7 @@ static int cmd_check(char **files, int n_files)
 	code = load_config(&cfg);
 	if (code)
 		return code;
+	t_loaded = now_seconds();
 	const employee *e = config_find_employee(cfg, arg_employee);
 	if (!e) {
 		fprintf(stderr, "contactwatchctl: no employee '%s' in %s\n", arg_employee, cfg->staff_dir);
@@ -152,6 +166,7 @@ static int cmd_check(char **files, int n_files)
 		code = CW_EXIT_CONFIG;
 		goto done;
 	}
+	t_indexed = now_seconds();
 	out = json_pack("{s:s, s:o, s:[], s:[]}", "employee", e->id, "window", window_json(e), "files", "matches");
 	if (!out) {
 		code = CW_EXIT_USAGE;
@@ -192,15 +207,27 @@ static int cmd_check(char **files, int n_files)
 		n_matches += hits.n;
 		hit_list_done(&hits);
 	}
+	t_read = now_seconds();
 	if (arg_json)
 		print_json(out);
 	else
 		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
 	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
+	t_output = now_seconds();
 done:
 	json_decref(out);
+	t_freed = now_seconds();
 	match_index_free(idx);
+	t_index_freed = now_seconds();
 	config_free(cfg);
+	if (arg_timing && t_output > 0) {
+		fflush(stdout);
+		fprintf(stderr,
+			"timing: load %.3f s, index %.3f s, files %.3f s, output %.3f s, "
+			"free index %.3f s, free rest %.3f s\n",
+			t_loaded - t_start, t_indexed - t_loaded, t_read - t_indexed, t_output - t_read,
+			t_index_freed - t_freed, now_seconds() - t_index_freed + (t_freed - t_output));
+	}
 	return code;
 }
 
@@ -484,12 +511,13 @@ done:
 
 int main(int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_COLUMNS, ARG_STATE, ARG_SINCE };
+	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_COLUMNS, ARG_STATE, ARG_SINCE, ARG_TIMING };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' }, { "json", no_argument, NULL, ARG_JSON },
 		{ "employee", required_argument, NULL, 'e' }, { "format", required_argument, NULL, ARG_FORMAT },
 		{ "columns", required_argument, NULL, ARG_COLUMNS },
 		{ "state", required_argument, NULL, ARG_STATE }, { "since", required_argument, NULL, ARG_SINCE },
+		{ "timing", no_argument, NULL, ARG_TIMING },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, ARG_VERSION },
 		{},
 	};
@@ -519,6 +547,9 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_SINCE:
 			arg_since = optarg;
+			break;
+		case ARG_TIMING:
+			arg_timing = true;
 			break;
 		case 'h':
 			help();

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "contactwatch/date.h"
 #include "contactwatch/ingest_csv.h"
@@ -23,10 +24,19 @@ enum csv_state {
 
 static const char csv_bom[] = "\xef\xbb\xbf";
 
+/* Byte classes (ingest_csv_tokenizer.special): which bytes end a run that
+ * csv_feed_run may copy in one go, per state, and which are delimiters. */
+enum {
+	CSV_STOP_FIELD = 1 << 0,  /* unquoted cell: delimiter, quote, CR, LF, NUL */
+	CSV_STOP_QUOTED = 1 << 1, /* quoted cell: quote, CR, LF, NUL */
+	CSV_DELIM = 1 << 2,
+};
+
 struct ingest_csv_tokenizer {
 	ingest_csv_record_fn cb;
 	void *userdata;
 	char delims[4];
+	unsigned char special[256]; /* CSV_STOP_* and CSV_DELIM bits per byte */
 	enum csv_state state;
 	unsigned line;        /* physical line of the next byte */
 	unsigned record_line; /* where the current record started */
@@ -71,6 +81,12 @@ int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *del
 	if (n < 1 || n >= sizeof t->delims)
 		return -EINVAL;
 	memcpy(t->delims, delims, n + 1);
+	memset(t->special, 0, sizeof t->special);
+	for (const char *c = "\"\r\n"; *c; c++)
+		t->special[(unsigned char)*c] = CSV_STOP_FIELD | CSV_STOP_QUOTED;
+	t->special[0] = CSV_STOP_FIELD | CSV_STOP_QUOTED;
+	for (const char *d = t->delims; *d; d++)
+		t->special[(unsigned char)*d] |= CSV_STOP_FIELD | CSV_DELIM;
 	return 0;
 }
 
@@ -188,7 +204,7 @@ static int csv_emit(ingest_csv_tokenizer *t)
 
 static bool csv_is_delim(const ingest_csv_tokenizer *t, char c)
 {
-	return c && strchr(t->delims, c);
+	return t->special[(unsigned char)c] & CSV_DELIM;
 }
 
 static int csv_push(ingest_csv_tokenizer *t, char c)
@@ -272,12 +288,53 @@ static int csv_push_start(ingest_csv_tokenizer *t, char c)
 	return csv_push(t, c);
 }
 
+/* The fast path: inside a cell, the bytes up to the next one csv_push would
+ * treat specially (CSV_STOP_*: delimiter, quote, CR, LF, NUL) are plain
+ * content, and csv_push would append them one by one with nothing else
+ * changing: no line end among them (so line and prev_cr need no per-byte
+ * update, only prev_cr = false), no state change, and field_blank only turns
+ * false at the first non-blank. This copies such a run with one memcpy.
+ * It skips csv_append's per-byte cap checks, which is safe because the
+ * whole run is checked against both caps first; a run that would cross a
+ * cap is left to csv_push (returns 0), so the error names the same cell and
+ * line as before. Returns the bytes taken or -errno. */
+static ssize_t csv_feed_run(ingest_csv_tokenizer *t, const char *buf, size_t n)
+{
+	const unsigned char stop = t->state == CSV_QUOTED ? CSV_STOP_QUOTED : CSV_STOP_FIELD;
+	size_t k = 0;
+
+	while (k < n && !(t->special[(unsigned char)buf[k]] & stop))
+		k++;
+	if (k == 0 || t->len - t->field_start + k > t->max_field || t->len - t->n_fields + k > t->max_record)
+		return 0;
+	/* +1 keeps room for the cell's NUL, as csv_append does. */
+	int r = csv_reserve(t, k + 1);
+	if (r < 0)
+		return r;
+	if (t->state == CSV_FIELD && t->field_blank)
+		for (size_t i = 0; i < k && t->field_blank; i++)
+			t->field_blank = buf[i] == ' ' || buf[i] == '\t';
+	memcpy(t->buf + t->len, buf, k);
+	t->len += k;
+	t->prev_cr = false;
+	return (ssize_t)k;
+}
+
 int ingest_csv_tokenizer_feed(ingest_csv_tokenizer *t, const char *buf, size_t n)
 {
 	if (t->stopped)
 		return t->stopped;
-	for (size_t i = 0; i < n; i++) {
-		int r = csv_push_start(t, buf[i]);
+	for (size_t i = 0; i < n;) {
+		if (t->bom_done && (t->state == CSV_FIELD || t->state == CSV_QUOTED)) {
+			ssize_t k = csv_feed_run(t, buf + i, n - i);
+			if (k < 0)
+				return t->stopped = (int)k;
+			if (k > 0) {
+				i += (size_t)k;
+				continue;
+			}
+		}
+		int r = csv_push_start(t, buf[i++]);
 		if (r != 0)
 			return t->stopped = r;
 	}
@@ -409,18 +466,46 @@ static unsigned count_line_ends(const char *s, size_t n)
 	return lines;
 }
 
+/* Whether the tokenizer's record is ASCII throughout. Its cells lie back to
+ * back in one buffer (fields[0] first, each ended by a NUL, which is ASCII
+ * too), so one pass over the span, eight bytes at a time, covers them all. */
+static bool record_ascii(const ingest_csv_record *rec)
+{
+	if (rec->n_fields == 0)
+		return true;
+	const char *s = rec->fields[0], *last = rec->fields[rec->n_fields - 1];
+	const size_t n = (size_t)(last - s) + strlen(last);
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w;
+		memcpy(&w, s + k, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			return false;
+	}
+	for (; k < n; k++)
+		if ((unsigned char)s[k] >= 0x80)
+			return false;
+	return true;
+}
+
 /* Whether every cell is UTF-8; if not, the physical line of the bad byte
  * (cells may span lines). Windows-1252 decoding is a later step. */
 static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
 {
-	unsigned line = rec->line;
+	/* Nearly every record of an export is ASCII: nothing to check then. */
+	if (record_ascii(rec))
+		return true;
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		size_t bad = utf8_invalid_at(rec->fields[i]);
-		if (bad != SIZE_MAX) {
-			*ret_line = line + count_line_ends(rec->fields[i], bad);
-			return false;
-		}
-		line += count_line_ends(rec->fields[i], strlen(rec->fields[i]));
+		if (bad == SIZE_MAX)
+			continue;
+		/* Lines are counted only here, for the message: valid records
+		 * (all but one at most) never pay for it. */
+		unsigned line = rec->line;
+		for (size_t j = 0; j < i; j++)
+			line += count_line_ends(rec->fields[j], strlen(rec->fields[j]));
+		*ret_line = line + count_line_ends(rec->fields[i], bad);
+		return false;
 	}
 	return true;
 }

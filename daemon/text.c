@@ -327,6 +327,83 @@ static void line_advance(unsigned *line, bool *prev_cr, uint32_t cp)
 	*prev_cr = cp == '\r';
 }
 
+/* line_advance over a run of n bytes that are whole characters (ASCII, or
+ * valid UTF-8 whose multi-byte sequences never contain CR or LF bytes). Most
+ * files end lines with LF alone: with no CR in the run, memchr counts the
+ * LFs; CRs (CRLF or old Mac files) take the byte loop. */
+static void line_advance_run(unsigned *line, bool *prev_cr, const char *s, size_t n)
+{
+	uint64_t lines = 0;
+	if (n == 0)
+		return;
+	if (!memchr(s, '\r', n)) {
+		for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+			lines++;
+		/* The LF of a CRLF split between two runs ends no new line. */
+		if (*prev_cr && s[0] == '\n')
+			lines--;
+		*prev_cr = false;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\r' || (s[i] == '\n' && !*prev_cr))
+				lines++;
+			*prev_cr = s[i] == '\r';
+		}
+	}
+	*line = lines >= UINT_MAX - *line ? UINT_MAX : *line + (unsigned)lines;
+}
+
+/* Length of the run of ASCII bytes at the start of s, eight at a time. */
+static size_t ascii_run(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w;
+		memcpy(&w, s + k, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (k < n && (unsigned char)s[k] < 0x80)
+		k++;
+	return k;
+}
+
+/* Length of the longest prefix of s that is whole, well-formed UTF-8
+ * characters (a sequence cut by the end of s is left out: the caller's
+ * state machine takes it byte by byte). Same rules as utf8_step. */
+static size_t utf8_valid_run(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		i += ascii_run(str + i, n - i);
+		if (i >= n)
+			break;
+		unsigned char c = s[i], lo = 0x80, hi = 0xbf;
+		size_t need;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else
+			break;
+		if (need >= n - i || s[i + 1] < lo || s[i + 1] > hi)
+			break;
+		if (need >= 2 && (s[i + 2] < 0x80 || s[i + 2] > 0xbf))
+			break;
+		if (need >= 3 && (s[i + 3] < 0x80 || s[i + 3] > 0xbf))
+			break;
+		i += need + 1;
+	}
+	return i;
+}
+
 void text_utf8_validator_init(text_utf8_validator *v)
 {
 	*v = (text_utf8_validator){ .line = 1 };
@@ -345,10 +422,13 @@ bool text_utf8_validator_feed(text_utf8_validator *v, const char *s, size_t n)
 	for (size_t i = 0; i < n && !v->invalid; i++) {
 		const unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
-		/* ASCII, nearly every byte of an export, without the state machine. */
+		/* ASCII, nearly every byte of an export, without the state
+		 * machine: the whole run at once (it has no sequence to check). */
 		if (c < 0x80 && seq.need == 0) {
-			line_advance(&v->line, &v->prev_cr, c);
-			v->offset++;
+			size_t k = ascii_run(s + i, n - i);
+			line_advance_run(&v->line, &v->prev_cr, s + i, k);
+			v->offset += k;
+			i += k - 1;
 			continue;
 		}
 		if (seq.need == 0)
@@ -588,6 +668,28 @@ int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn ou
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char c = (unsigned char)in[i];
 		int r;
+		/* UTF-8 in, UTF-8 out: a run of whole, well-formed characters
+		 * would be copied unchanged, so the sink gets it straight from the
+		 * input. This skips decoder_put's per-character work, which is
+		 * safe because utf8_valid_run applies utf8_step's rules (a
+		 * sequence cut by the chunk's end, or a bad one, is left to the
+		 * byte loop below, which reports it), and the BOM check only
+		 * concerns the first code point (started). */
+		if (d->started && d->seq.need == 0 && (d->enc == TEXT_UTF8 || d->enc == TEXT_UTF8_BOM)) {
+			size_t k = utf8_valid_run(in + i, n - i);
+			if (k > 0) {
+				r = decoder_flush(d, out, userdata);
+				if (r < 0)
+					return r;
+				line_advance_run(&d->line, &d->prev_cr, in + i, k);
+				d->offset += k;
+				r = out(in + i, k, userdata);
+				if (r < 0)
+					return r;
+				i += k - 1;
+				continue;
+			}
+		}
 		/* After the first code point (a BOM to drop) and between sequences. */
 		if (!bytewise && d->started && d->seq.need == 0 && c < 0x80) {
 			if (d->out_len == sizeof d->out) {
