@@ -1,8 +1,12 @@
 /* relations.c — restricted-relation catalogues: reading relations/NAME.json
  * (jansson) and *.csv (RFC 4180), validating every field, normalising domains,
  * and the duplicate-id check over one employee's clause. No logging: every
- * problem goes to the caller's diag_list as "file:line: ...". */
+ * problem goes to the caller's diag_list as "file:line: ...". A loaded set
+ * keeps all its strings in one arena of large blocks, so loading makes few
+ * allocations and relation_set_done is a handful of free() calls. */
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -41,20 +45,139 @@ static const struct {
 
 #define RELATION_MAX_ID_BYTES 128u
 
+/* --- arena and store ------------------------------------------------------- */
+
+/* Blocks are this large unless one request needs more: 100,000 relations
+ * take some 70 blocks instead of half a million small allocations. */
+#define ARENA_BLOCK_BYTES ((size_t)256 * 1024)
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	alignas(max_align_t) char data[];
+} arena_block;
+
+/* Its blocks hold every string and strv of one set's relations, and are
+ * freed together, never one allocation at a time. */
+typedef struct relation_arena {
+	arena_block *head; /* the block being filled; older ones follow */
+} relation_arena;
+
+static void arena_done(relation_arena *a)
+{
+	for (arena_block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = NULL;
+}
+
+/* size bytes aligned to align (a power of two). NULL on ENOMEM. */
+static void *arena_alloc(relation_arena *a, size_t size, size_t align)
+{
+	arena_block *b = a->head;
+
+	if (b) {
+		size_t off = (b->used + align - 1) & ~(align - 1);
+		if (off <= b->size && size <= b->size - off) {
+			b->used = off + size;
+			return b->data + off;
+		}
+	}
+	size_t bsize = size > ARENA_BLOCK_BYTES ? size : ARENA_BLOCK_BYTES;
+	b = malloc(offsetof(arena_block, data) + bsize);
+	if (!b)
+		return NULL;
+	/* data is max_align_t aligned, so offset 0 suits any align. */
+	b->next = a->head;
+	b->size = bsize;
+	b->used = size;
+	a->head = b;
+	return b->data;
+}
+
+static char *arena_strdup(relation_arena *ap, const char *s)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	p = arena_alloc(ap, len + 1, 1);
+	if (p)
+		memcpy(p, s, len + 1);
+	return p;
+}
+
+/* A copy of strv l in the arena (NULL stays NULL). -ENOMEM, else 0. */
+static int arena_strv(relation_arena *ap, char *const *l, char ***ret)
+{
+	size_t n = strv_length(l);
+	char **v;
+
+	*ret = NULL;
+	if (!l)
+		return 0;
+	v = arena_alloc(ap, (n + 1) * sizeof *v, alignof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = arena_strdup(ap, l[i]);
+		if (!v[i])
+			return -ENOMEM;
+	}
+	v[n] = NULL;
+	*ret = v;
+	return 0;
+}
+
+/* What a loaded relation_set owns, in one allocation with its items: the
+ * set's `items` is &store->items[0], so relation_set_done finds the arena
+ * without a field in the public struct (whose { items, n } initialisers the
+ * matcher's tests use). */
+typedef struct set_store {
+	relation_arena arena; /* the strings and strvs of items[0..n) */
+	relation items[];
+} set_store;
+
+static set_store *set_store_of(const relation_set *set)
+{
+	return (set_store *)(void *)((char *)set->items - offsetof(set_store, items));
+}
+
+/* set's store, created (empty) on first use. NULL on ENOMEM. */
+static set_store *set_store_get(relation_set *set)
+{
+	set_store *st;
+
+	if (set->items)
+		return set_store_of(set);
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	set->items = st->items;
+	return st;
+}
+
 /* One catalogue being read: where messages go and what was read so far.
  * New relations collect in `items` and join the caller's set in one step. */
 typedef struct loader {
 	const char *path;
+	relation_arena *arena; /* the set's: receives the strings */
+	char *source;      /* path, copied once into the arena; NULL until needed */
 	char *const *free_mail;
 	diag_list *d;
 	size_t base;     /* relations already in the set */
-	relation *items; /* this file's relations */
+	relation *items; /* this file's relations; strings in arena */
 	size_t n, cap;
 	bool failed;     /* at least one error reported */
 	bool full;       /* CW_MAX_RELATIONS reached and reported */
 } loader;
 
-/* A relation while its fields arrive, with what the checks need on the side. */
+/* A relation while its fields arrive, with what the checks need on the side.
+ * Its strings are malloc'd and owned by the draft (relation_done frees them)
+ * until draft_finish copies them into the arena. */
 typedef struct draft {
 	relation r;
 	bool have_type;
@@ -75,6 +198,7 @@ const char *relation_type_to_string(relation_type t)
 	return NULL;
 }
 
+/* Frees a draft's malloc'd strings (never a relation of a loaded set). */
 static void relation_done(relation *r)
 {
 	free(r->id);
@@ -84,7 +208,7 @@ static void relation_done(relation *r)
 	free(r->company);
 	strv_free(r->emails);
 	free(r->linkedin);
-	free(r->source);
+	/* source is the loader's, in the arena */
 	*r = (relation){ 0 };
 }
 
@@ -92,9 +216,11 @@ void relation_set_done(relation_set *set)
 {
 	if (!set)
 		return;
-	for (size_t i = 0; i < set->n; i++)
-		relation_done(&set->items[i]);
-	free(set->items);
+	if (set->items) {
+		set_store *st = set_store_of(set);
+		arena_done(&st->arena);
+		free(st);
+	}
 	*set = (relation_set){ 0 };
 }
 
@@ -316,10 +442,12 @@ static int draft_finish(loader *l, draft *dr)
 		l->failed = true;
 		goto fail;
 	}
-	dr->r.source = strdup(l->path);
-	if (!dr->r.source) {
-		r = -ENOMEM;
-		goto fail;
+	if (!l->source) {
+		l->source = arena_strdup(l->arena, l->path);
+		if (!l->source) {
+			r = -ENOMEM;
+			goto fail;
+		}
 	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -331,8 +459,21 @@ static int draft_finish(loader *l, draft *dr)
 		l->items = n;
 		l->cap = cap;
 	}
-	l->items[l->n++] = dr->r;
-	dr->r = (relation){ 0 };
+	/* The draft's strings move into the arena; what a failure leaves
+	 * there is freed with the set. */
+	relation *dst = &l->items[l->n];
+	relation_arena *ap = l->arena;
+	*dst = (relation){ .type = dr->r.type, .source = l->source };
+	if (!(dst->id = arena_strdup(ap, dr->r.id)) || !(dst->name = arena_strdup(ap, dr->r.name)) ||
+	    (dr->r.company && !(dst->company = arena_strdup(ap, dr->r.company))) ||
+	    (dr->r.linkedin && !(dst->linkedin = arena_strdup(ap, dr->r.linkedin))) ||
+	    arena_strv(ap, dr->r.aliases, &dst->aliases) < 0 || arena_strv(ap, dr->r.domains, &dst->domains) < 0 ||
+	    arena_strv(ap, dr->r.emails, &dst->emails) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	l->n++;
+	relation_done(&dr->r);
 	return 0;
 fail:
 	relation_done(&dr->r);
@@ -796,6 +937,7 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 {
 	_cleanup_free_ char *buf = NULL;
 	loader l = { .path = path, .free_mail = free_mail, .d = d, .base = set->n };
+	set_store *st;
 	size_t len = 0;
 	int r;
 
@@ -814,6 +956,10 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 			diag_error(d, path, 0, "%s", strerror(-r));
 		return r;
 	}
+	st = set_store_get(set);
+	if (!st)
+		return -ENOMEM;
+	l.arena = &st->arena;
 	if (path_has_suffix(path, ".json") || (!path_has_suffix(path, ".csv") && looks_like_json(buf, len)))
 		r = json_load(&l, buf, len);
 	else
@@ -821,20 +967,26 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 	if (r < 0)
 		goto out;
 	if (l.n > 0) {
-		relation *n = reallocarray(set->items, set->n + l.n, sizeof *n);
+		/* The store and its items grow together; the arena's block list
+		 * moves with the store, the blocks stay where they are. */
+		size_t n_items = set->n + l.n;
+		if (n_items > (SIZE_MAX - sizeof *st) / sizeof(relation)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		set_store *n = realloc(st, sizeof *st + n_items * sizeof(relation));
 		if (!n) {
 			r = -ENOMEM;
 			goto out;
 		}
-		memcpy(n + set->n, l.items, l.n * sizeof *n);
-		set->items = n;
-		set->n += l.n;
+		memcpy(n->items + set->n, l.items, l.n * sizeof(relation));
+		set->items = n->items;
+		set->n = n_items;
 		l.n = 0;
 	}
 	r = l.failed ? -EINVAL : 0;
 out:
-	for (size_t i = 0; i < l.n; i++)
-		relation_done(&l.items[i]);
+	/* Relations not handed over: their strings stay in the set's arena. */
 	free(l.items);
 	return r;
 }
