@@ -617,6 +617,9 @@ static int json_element_spans(const char *buf, size_t len, json_span **ret, size
 				expect = true;
 		} else if (c == ']' || c == '}') {
 			if (depth == target) {
+				/* "[}" or "[1,}": an element must not be empty. */
+				if (in_element && i == spans[n - 1].start)
+					return -EBADMSG;
 				if (in_element)
 					spans[n - 1].end = i;
 				/* The array is over; the rest is the skeleton's. */
@@ -624,7 +627,7 @@ static int json_element_spans(const char *buf, size_t len, json_span **ret, size
 			}
 			depth--;
 		} else if (c == ',' && depth == target) {
-			if (!in_element)
+			if (!in_element || i == spans[n - 1].start)
 				return -EBADMSG;
 			spans[n - 1].end = i;
 			in_element = false;
@@ -653,7 +656,8 @@ static int json_element_spans(const char *buf, size_t len, json_span **ret, size
  * NULL when not valid (or ENOMEM); the caller parses the whole file then. */
 static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans, size_t n)
 {
-	/* Each span is at least one byte and becomes one. */
+	/* Each span is at least one byte (json_element_spans sees to it) and
+	 * becomes one, so the skeleton fits in len bytes. */
 	char *skel = malloc(len ? len : 1);
 	size_t at = 0, k = 0;
 	json_error_t err;
@@ -662,6 +666,10 @@ static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans
 	if (!skel)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (spans[i].start < at || spans[i].end <= spans[i].start || spans[i].end > len) {
+			free(skel);
+			return NULL;
+		}
 		memcpy(skel + k, buf + at, spans[i].start - at);
 		k += spans[i].start - at;
 		skel[k++] = '0';

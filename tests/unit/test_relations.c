@@ -220,6 +220,9 @@ static void test_json_element_parse(void **state)
 		"{\"relations\": [], \"relations\": [{}]}",
 		"[{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\"}",
 		"[{\"id\":\"R1\"}] x",
+		"[}",
+		"[{},}",
+		"{\"relations\": [,]}",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		diag_done(&f->d);
