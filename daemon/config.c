@@ -809,7 +809,9 @@ static void employee_done(employee *e)
 	for (size_t i = 0; i < e->n_sources; i++)
 		source_config_done(&e->sources[i]);
 	free(e->sources);
-	relation_set_done(&e->relations);
+	/* A view: the strings are the config's catalogues' (see config.h). */
+	if (e->relations_own_items)
+		free(e->relations.items);
 	free(e->conf_file);
 	*e = (employee){ 0 };
 }
@@ -1271,6 +1273,73 @@ static int diag_merge(diag_list *dst, const diag_list *src)
 	return 0;
 }
 
+/* The catalogue at absolute path, read on first use and kept in
+ * ctx->c->catalogues (which owns it) for every later employee naming it: one
+ * copy in memory, its messages reported once. Linear lookup: a config names a
+ * handful of catalogue files. 0 or -ENOMEM; *ret_index is its place in
+ * c->catalogues (an index: the array moves as it grows). */
+static int config_catalogue_get(conf_ctx *ctx, const char *path, size_t *ret_index)
+{
+	config *c = ctx->c;
+	catalogue *n;
+	diag_list scratch = { 0 };
+	int r, q;
+
+	for (size_t i = 0; i < c->n_catalogues; i++)
+		if (streq(c->catalogues[i].path, path)) {
+			*ret_index = i;
+			return 0;
+		}
+	n = reallocarray(c->catalogues, c->n_catalogues + 1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	c->catalogues = n;
+	n = &c->catalogues[c->n_catalogues];
+	*n = (catalogue){ .path = strdup(path) };
+	if (!n->path)
+		return -ENOMEM;
+	c->n_catalogues++;
+	/* Errors are in the messages; a catalogue that failed stays cached
+	 * with what could be read, so it is neither re-read nor re-reported. */
+	r = relations_load_file(&n->set, path, c->free_mail_domains, &scratch);
+	q = diag_merge(ctx->d, &scratch);
+	diag_done(&scratch);
+	if (r == -ENOMEM || q < 0)
+		return -ENOMEM;
+	*ret_index = c->n_catalogues - 1;
+	return 0;
+}
+
+/* Makes e->relations a view of parts[0..n), in order (see config.h): one
+ * catalogue is borrowed whole; several are joined in an array of shallow
+ * copies, their strings still the catalogues'. 0 or -ENOMEM. */
+static int employee_relations_view(employee *e, const relation_set *const *parts, size_t n)
+{
+	relation *items;
+	size_t total = 0;
+
+	if (n == 1) {
+		e->relations = *parts[0];
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		total += parts[i]->n;
+	if (total == 0)
+		return 0;
+	items = reallocarray(NULL, total, sizeof *items);
+	if (!items)
+		return -ENOMEM;
+	total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i]->n > 0)
+			memcpy(items + total, parts[i]->items, parts[i]->n * sizeof *items);
+		total += parts[i]->n;
+	}
+	e->relations = (relation_set){ .items = items, .n = total };
+	e->relations_own_items = true;
+	return 0;
+}
+
 static int staff_load_relations(conf_ctx *ctx, staff_parse *sp)
 {
 	const conf_pos at = sp->clause_obj.keys[CLAUSE_KEY_RELATIONS];
@@ -1287,14 +1356,28 @@ static int staff_load_relations(conf_ctx *ctx, staff_parse *sp)
 	strv_free(sp->e.relation_files);
 	sp->e.relation_files = resolved;
 
-	for (char **p = sp->e.relation_files; p && *p; p++) {
-		diag_list scratch = { 0 };
-		r = relations_load_file(&sp->e.relations, *p, ctx->c->free_mail_domains, &scratch);
-		int q = diag_merge(ctx->d, &scratch);
-		diag_done(&scratch);
-		if (r == -ENOMEM || q < 0)
-			return -ENOMEM;
+	size_t n_files = strv_length(sp->e.relation_files), i = 0;
+	size_t *index = calloc(n_files ? n_files : 1, sizeof *index);
+	const relation_set **parts = calloc(n_files ? n_files : 1, sizeof *parts); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
+	if (!index || !parts) {
+		r = -ENOMEM;
+		goto fail;
 	}
+	for (char **p = sp->e.relation_files; p && *p && i < n_files; p++, i++) {
+		r = config_catalogue_get(ctx, *p, &index[i]);
+		if (r < 0)
+			goto fail;
+	}
+	/* Pointers only now that c->catalogues has stopped growing; the view
+	 * keeps the sets' items, which never move. */
+	for (i = 0; i < n_files; i++)
+		parts[i] = &ctx->c->catalogues[index[i]].set;
+	r = employee_relations_view(&sp->e, parts, n_files);
+fail:
+	free(index);
+	free(parts);
+	if (r < 0)
+		return r;
 	r = relations_check_unique(&sp->e.relations, at.file, at.line, ctx->d);
 	return r == -ENOMEM ? r : 0;
 }
@@ -1496,6 +1579,12 @@ config *config_free(config *c)
 	for (size_t i = 0; i < c->n_employees; i++)
 		employee_done(&c->employees[i]);
 	free(c->employees);
+	/* After the employees: their relation sets are views of these. */
+	for (size_t i = 0; i < c->n_catalogues; i++) {
+		free(c->catalogues[i].path);
+		relation_set_done(&c->catalogues[i].set);
+	}
+	free(c->catalogues);
 	free(c);
 	return NULL;
 }

@@ -1,8 +1,12 @@
 /* relations.c — restricted-relation catalogues: reading relations/NAME.json
  * (jansson) and *.csv (RFC 4180), validating every field, normalising domains,
  * and the duplicate-id check over one employee's clause. No logging: every
- * problem goes to the caller's diag_list as "file:line: ...". */
+ * problem goes to the caller's diag_list as "file:line: ...". A loaded set
+ * keeps all its strings in one arena of large blocks, so loading makes few
+ * allocations and relation_set_done is a handful of free() calls. */
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -41,20 +45,162 @@ static const struct {
 
 #define RELATION_MAX_ID_BYTES 128u
 
+/* --- arena and store ------------------------------------------------------- */
+
+/* Blocks are this large unless one request needs more: 100,000 relations
+ * take some 70 blocks instead of half a million small allocations. */
+#define ARENA_BLOCK_BYTES ((size_t)256 * 1024)
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	alignas(max_align_t) char data[];
+} arena_block;
+
+/* Its blocks hold every string and strv of one set's relations, and are
+ * freed together, never one allocation at a time. */
+typedef struct relation_arena {
+	arena_block *head; /* the block being filled; older ones follow */
+} relation_arena;
+
+static void arena_done(relation_arena *a)
+{
+	for (arena_block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = NULL;
+}
+
+/* size bytes aligned to align (a power of two). NULL on ENOMEM. */
+static void *arena_alloc(relation_arena *a, size_t size, size_t align)
+{
+	arena_block *b = a->head;
+
+	if (b) {
+		size_t off = (b->used + align - 1) & ~(align - 1);
+		if (off <= b->size && size <= b->size - off) {
+			b->used = off + size;
+			return b->data + off;
+		}
+	}
+	size_t bsize = size > ARENA_BLOCK_BYTES ? size : ARENA_BLOCK_BYTES;
+	b = malloc(offsetof(arena_block, data) + bsize);
+	if (!b)
+		return NULL;
+	/* data is max_align_t aligned, so offset 0 suits any align. */
+	b->next = a->head;
+	b->size = bsize;
+	b->used = size;
+	a->head = b;
+	return b->data;
+}
+
+static char *arena_strdup(relation_arena *ap, const char *s)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	p = arena_alloc(ap, len + 1, 1);
+	if (p)
+		memcpy(p, s, len + 1);
+	return p;
+}
+
+/* A copy of strv l in the arena (NULL stays NULL). -ENOMEM, else 0. */
+static int arena_strv(relation_arena *ap, char *const *l, char ***ret)
+{
+	size_t n = strv_length(l);
+	char **v;
+
+	*ret = NULL;
+	if (!l)
+		return 0;
+	v = arena_alloc(ap, (n + 1) * sizeof *v, alignof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = arena_strdup(ap, l[i]);
+		if (!v[i])
+			return -ENOMEM;
+	}
+	v[n] = NULL;
+	*ret = v;
+	return 0;
+}
+
+/* What a loaded relation_set owns, in one allocation with its items: the
+ * set's `items` is &store->items[0], so relation_set_done finds the arena
+ * without a field in the public struct (whose { items, n } initialisers the
+ * matcher's tests use). */
+typedef struct set_store {
+	relation_arena arena; /* the strings and strvs of items[0..n) */
+	size_t cap;           /* items allocated */
+	relation items[];
+} set_store;
+
+static set_store *set_store_of(const relation_set *set)
+{
+	return (set_store *)(void *)((char *)set->items - offsetof(set_store, items));
+}
+
+/* Room for one more relation in set, moving the store (and set->items) if
+ * it must grow. 0 or -ENOMEM. */
+static int set_store_reserve(relation_set *set)
+{
+	set_store *st = set_store_of(set);
+
+	if (set->n < st->cap)
+		return 0;
+	size_t cap = st->cap ? st->cap * 2 : 64;
+	if (cap > (SIZE_MAX - sizeof *st) / sizeof(relation))
+		return -ENOMEM;
+	set_store *n = realloc(st, sizeof *st + cap * sizeof(relation));
+	if (!n)
+		return -ENOMEM; /* st and set unchanged */
+	n->cap = cap;
+	/* set->items is the store's interior: relation_set_done frees n. */
+	set->items = n->items;
+	/* cppcheck-suppress memleak */
+	return 0;
+}
+
+/* set's store, created (empty) on first use. NULL on ENOMEM. */
+static set_store *set_store_get(relation_set *set)
+{
+	set_store *st;
+
+	if (set->items)
+		return set_store_of(set);
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	set->items = st->items;
+	return st;
+}
+
 /* One catalogue being read: where messages go and what was read so far.
  * New relations collect in `items` and join the caller's set in one step. */
 typedef struct loader {
 	const char *path;
+	relation_set *set; /* receives the relations, its arena their strings */
+	char *source;      /* path, copied once into the arena; NULL until needed */
 	char *const *free_mail;
+	const char **free_mail_sorted; /* owned array, borrowed strings: bsearch */
+	size_t n_free_mail;
 	diag_list *d;
 	size_t base;     /* relations already in the set */
-	relation *items; /* this file's relations */
-	size_t n, cap;
+	size_t n;        /* this file's, appended to the set after base */
 	bool failed;     /* at least one error reported */
 	bool full;       /* CW_MAX_RELATIONS reached and reported */
 } loader;
 
-/* A relation while its fields arrive, with what the checks need on the side. */
+/* A relation while its fields arrive, with what the checks need on the side.
+ * Its strings are malloc'd and owned by the draft (relation_done frees them)
+ * until draft_finish copies them into the arena. */
 typedef struct draft {
 	relation r;
 	bool have_type;
@@ -75,6 +221,7 @@ const char *relation_type_to_string(relation_type t)
 	return NULL;
 }
 
+/* Frees a draft's malloc'd strings (never a relation of a loaded set). */
 static void relation_done(relation *r)
 {
 	free(r->id);
@@ -84,7 +231,7 @@ static void relation_done(relation *r)
 	free(r->company);
 	strv_free(r->emails);
 	free(r->linkedin);
-	free(r->source);
+	/* source is the loader's, in the arena */
 	*r = (relation){ 0 };
 }
 
@@ -92,9 +239,11 @@ void relation_set_done(relation_set *set)
 {
 	if (!set)
 		return;
-	for (size_t i = 0; i < set->n; i++)
-		relation_done(&set->items[i]);
-	free(set->items);
+	if (set->items) {
+		set_store *st = set_store_of(set);
+		arena_done(&st->arena);
+		free(st);
+	}
 	*set = (relation_set){ 0 };
 }
 
@@ -119,6 +268,14 @@ static int field_lookup(const char *name)
 {
 	for (int i = 0; i < _FIELD_MAX; i++)
 		if (strcasecmp(relation_fields[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int field_lookup_exact(const char *name)
+{
+	for (int i = 0; i < _FIELD_MAX; i++)
+		if (streq(relation_fields[i].name, name))
 			return i;
 	return -1;
 }
@@ -171,12 +328,37 @@ static bool domain_is_valid(const char *s)
 	return dot && prev != '.' && prev != '-';
 }
 
+static int strp_compare(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The free-mail list sorted once per file, so each domain costs a few
+ * comparisons instead of one per listed provider. 0 or -ENOMEM. */
+static int loader_sort_free_mail(loader *l)
+{
+	size_t n = strv_length(l->free_mail);
+
+	if (n == 0)
+		return 0;
+	l->free_mail_sorted = calloc(n, sizeof *l->free_mail_sorted); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
+	if (!l->free_mail_sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		l->free_mail_sorted[i] = l->free_mail[i];
+	qsort(l->free_mail_sorted, n, sizeof *l->free_mail_sorted, strp_compare); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
+	l->n_free_mail = n;
+	return 0;
+}
+
 /* A domain is free mail when it or a parent of it is listed:
  * "mail.gmail.com" says no more about an employer than "gmail.com". */
-static bool domain_is_free_mail(const char *dom, char *const *free_mail)
+static bool domain_is_free_mail(const loader *l, const char *dom)
 {
+	if (l->n_free_mail == 0)
+		return false;
 	for (const char *p = dom; p && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
-		if (strv_contains(free_mail, p))
+		if (bsearch(&p, l->free_mail_sorted, l->n_free_mail, sizeof *l->free_mail_sorted, strp_compare)) /* NOLINT(bugprone-sizeof-expression): an array of pointers */
 			return true;
 	return false;
 }
@@ -212,7 +394,7 @@ static int draft_add_domain(loader *l, draft *dr, const char *value)
 			*q = (char)(*q - 'A' + 'a');
 	if (!domain_is_valid(p))
 		return draft_error(l, dr, "invalid domain \"%s\"", value);
-	if (domain_is_free_mail(p, l->free_mail)) {
+	if (domain_is_free_mail(l, p)) {
 		/* Kept, it would tie every contact at that mail provider to the
 		 * relation; dropped with a warning, the catalogue still loads. */
 		char label[RELATION_MAX_ID_BYTES + 64];
@@ -316,23 +498,34 @@ static int draft_finish(loader *l, draft *dr)
 		l->failed = true;
 		goto fail;
 	}
-	dr->r.source = strdup(l->path);
-	if (!dr->r.source) {
+	if (set_store_reserve(l->set) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		relation *n = reallocarray(l->items, cap, sizeof *n);
-		if (!n) {
+	/* Only now: the arena's list moves with the store. */
+	relation_arena *ap = &set_store_of(l->set)->arena;
+	if (!l->source) {
+		l->source = arena_strdup(ap, l->path);
+		if (!l->source) {
 			r = -ENOMEM;
 			goto fail;
 		}
-		l->items = n;
-		l->cap = cap;
 	}
-	l->items[l->n++] = dr->r;
-	dr->r = (relation){ 0 };
+	/* The draft's strings move into the arena; what a failure leaves
+	 * there is freed with the set. */
+	relation *dst = &l->set->items[l->set->n];
+	*dst = (relation){ .type = dr->r.type, .source = l->source };
+	if (!(dst->id = arena_strdup(ap, dr->r.id)) || !(dst->name = arena_strdup(ap, dr->r.name)) ||
+	    (dr->r.company && !(dst->company = arena_strdup(ap, dr->r.company))) ||
+	    (dr->r.linkedin && !(dst->linkedin = arena_strdup(ap, dr->r.linkedin))) ||
+	    arena_strv(ap, dr->r.aliases, &dst->aliases) < 0 || arena_strv(ap, dr->r.domains, &dst->domains) < 0 ||
+	    arena_strv(ap, dr->r.emails, &dst->emails) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	l->set->n++;
+	l->n++;
+	relation_done(&dr->r);
 	return 0;
 fail:
 	relation_done(&dr->r);
@@ -341,38 +534,74 @@ fail:
 
 /* --- JSON ------------------------------------------------------------------ */
 
-/* The line where each element of the relations array starts. jansson gives
- * positions only for syntax errors; the text is valid JSON by now, so a
- * scanner that tracks strings and nesting is enough. Unknown: 0. */
-static unsigned *json_element_lines(const char *buf, size_t len, bool top_object, size_t n)
-{
-	unsigned *lines = calloc(n ? n : 1, sizeof *lines);
-	unsigned line = 1;
-	int depth = 0, target = top_object ? -1 : 1;
-	bool want_array = false, expect = false;
-	size_t idx = 0;
+/* Where each element of the relations array lies in the text, found by a
+ * scanner that tracks strings and nesting (jansson gives positions only for
+ * syntax errors). It trusts nothing: the caller proves the shape with
+ * jansson before relying on it. */
+typedef struct json_span {
+	size_t start, end; /* [start, end): the element, maybe trailing blanks */
+	unsigned line;     /* where it starts */
+} json_span;
 
-	if (!lines)
-		return NULL;
-	for (size_t i = 0; i < len && idx < n; i++) {
+/* Deeper than this, the text is left to the whole-file parse, whose depth
+ * limit (jansson's) then applies exactly as before. */
+#define JSON_SPAN_MAX_DEPTH 256
+
+/* 0 and the spans, or 1 and the spans when the text nests deeper than the
+ * element-wise parse may go; -EBADMSG when the text is not an array, nor an object
+ * whose "relations" is an array, as far as the scanner can tell (the caller
+ * then parses it whole and reports why); -ENOMEM. */
+static int json_element_spans(const char *buf, size_t len, json_span **ret, size_t *ret_n)
+{
+	_cleanup_free_ json_span *spans = NULL;
+	size_t n = 0, cap = 0, i = 0;
+	unsigned line = 1;
+	int depth = 0, target = -1;
+	bool want_array = false, in_element = false, expect = false, deep = false;
+
+	while (i < len && is_space(buf[i]))
+		line += buf[i++] == '\n';
+	if (i >= len || (buf[i] != '[' && buf[i] != '{'))
+		return -EBADMSG;
+	if (buf[i] == '[')
+		target = 1;
+	for (; i < len; i++) {
 		char c = buf[i];
 
 		if (c == '\n')
 			line++;
 		if (is_space(c))
 			continue;
+		if (want_array && c != ':') {
+			/* "relations": must be followed by an array here. */
+			if (c != '[' || depth != 1)
+				return -EBADMSG;
+			want_array = false;
+			target = 2;
+		}
 		if (expect && depth == target && c != ']') {
-			lines[idx++] = line;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				json_span *ns = reallocarray(spans, ncap, sizeof *ns);
+				if (!ns)
+					return -ENOMEM;
+				spans = ns;
+				cap = ncap;
+			}
+			spans[n++] = (json_span){ .start = i, .line = line };
+			in_element = true;
 			expect = false;
 		}
 		if (c == '"') {
 			size_t start = i + 1;
-			for (i++; i < len && buf[i] != '"'; i++)
+			for (i++; i < len && buf[i] != '"'; i++) {
 				if (buf[i] == '\\')
 					i++;
+				else if (buf[i] == '\n')
+					line++; /* invalid JSON; jansson will say so */
+			}
 			/* The top object's key "relations" (a key: a colon follows). */
-			if (top_object && target < 0 && depth == 1 && i - start == 9 &&
-			    memcmp(buf + start, "relations", 9) == 0) {
+			if (target < 0 && depth == 1 && i - start == 9 && memcmp(buf + start, "relations", 9) == 0) {
 				size_t j = i + 1;
 				while (j < len && is_space(buf[j]))
 					j++;
@@ -382,21 +611,75 @@ static unsigned *json_element_lines(const char *buf, size_t len, bool top_object
 			continue;
 		}
 		if (c == '[' || c == '{') {
-			depth++;
-			if (c == '[' && depth == target) {
+			if (++depth > JSON_SPAN_MAX_DEPTH)
+				deep = true;
+			if (c == '[' && depth == target && n == 0 && !in_element)
 				expect = true;
-			} else if (c == '[' && want_array && depth == 2) {
-				target = 2;
-				want_array = false;
-				expect = true;
-			}
 		} else if (c == ']' || c == '}') {
+			if (depth == target) {
+				/* "[}" or "[1,}": an element must not be empty. */
+				if (in_element && i == spans[n - 1].start)
+					return -EBADMSG;
+				if (in_element)
+					spans[n - 1].end = i;
+				/* The array is over; the rest is the skeleton's. */
+				break;
+			}
 			depth--;
 		} else if (c == ',' && depth == target) {
+			if (!in_element || i == spans[n - 1].start)
+				return -EBADMSG;
+			spans[n - 1].end = i;
+			in_element = false;
 			expect = true;
 		}
 	}
-	return lines;
+	if (target < 0) {
+		/* No "relations" array: nothing to split. */
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	if (i >= len || expect || (in_element && spans[n - 1].end == 0))
+		return -EBADMSG;
+	*ret = TAKE_PTR(spans);
+	*ret_n = n;
+	return deep ? 1 : 0;
+}
+
+/* The text with every element replaced by a 0, parsed: if it is valid and
+ * each element parses on its own, the whole file is valid JSON, with the
+ * same top level. Parsing this way, element by element, never holds more
+ * than one relation's tree: the whole-file tree of a large catalogue is ten
+ * times its text, and freeing it costs as much again. The skeleton keeps no
+ * line breaks: when it fails, the whole-file parse reports where.
+ * NULL when not valid (or ENOMEM); the caller parses the whole file then. */
+static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans, size_t n)
+{
+	/* Each span is at least one byte (json_element_spans sees to it) and
+	 * becomes one, so the skeleton fits in len bytes. */
+	char *skel = malloc(len ? len : 1);
+	size_t at = 0, k = 0;
+	json_error_t err;
+	json_t *root;
+
+	if (!skel)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (spans[i].start < at || spans[i].end <= spans[i].start || spans[i].end > len) {
+			free(skel);
+			return NULL;
+		}
+		memcpy(skel + k, buf + at, spans[i].start - at);
+		k += spans[i].start - at;
+		skel[k++] = '0';
+		at = spans[i].end;
+	}
+	memcpy(skel + k, buf + at, len - at);
+	k += len - at;
+	root = json_loadb(skel, k, JSON_REJECT_DUPLICATES, &err);
+	free(skel);
+	return root;
 }
 
 static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
@@ -441,9 +724,9 @@ static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned lin
 			goto fail;
 	}
 	json_object_foreach(obj, key, v) {
-		int f = field_lookup(key);
 		/* JSON field names are exact; CSV headers are not (spreadsheets). */
-		if (f < 0 || !streq(relation_fields[f].name, key)) {
+		int f = field_lookup_exact(key);
+		if (f < 0) {
 			r = draft_error(l, &dr, "unknown field \"%s\"", key);
 			if (r < 0)
 				goto fail;
@@ -461,18 +744,26 @@ fail:
 	return r;
 }
 
-static int json_load(loader *l, const char *buf, size_t len)
+/* Drops what a failed fast pass added to d's messages since n_errors /
+ * n_warnings, so that the whole-file pass reports alone. */
+static void diag_truncate(diag_list *d, size_t n_errors, size_t n_warnings)
 {
-	json_error_t err;
-	json_t *root, *array;
-	_cleanup_free_ unsigned *lines = NULL;
-	int r = 0;
-
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-	if (!root) {
-		l->failed = true;
-		return diag_error(l->d, l->path, err.line > 0 ? (unsigned)err.line : 0, "invalid JSON: %s", err.text);
+	for (size_t i = n_errors; d->errors && d->errors[i]; i++) {
+		free(d->errors[i]);
+		d->errors[i] = NULL;
 	}
+	for (size_t i = n_warnings; d->warnings && d->warnings[i]; i++) {
+		free(d->warnings[i]);
+		d->warnings[i] = NULL;
+	}
+}
+
+/* The top level: an object with only "relations" (an array), or an array.
+ * 1 and *ret_array, or 0 when an error was reported, or -ENOMEM. */
+static int json_top_level(loader *l, json_t *root, json_t **ret_array)
+{
+	int r;
+
 	if (json_is_object(root)) {
 		const char *key;
 		json_t *v;
@@ -481,35 +772,110 @@ static int json_load(loader *l, const char *buf, size_t len)
 				l->failed = true;
 				r = diag_error(l->d, l->path, 0, "unknown top-level field \"%s\"", key);
 				if (r < 0)
-					goto out;
+					return r;
 			}
 		}
-		array = json_object_get(root, "relations");
-		if (!json_is_array(array)) {
+		*ret_array = json_object_get(root, "relations");
+		if (!json_is_array(*ret_array)) {
 			l->failed = true;
 			r = diag_error(l->d, l->path, 0, "expected \"relations\": an array of relations");
-			goto out;
+			return r < 0 ? r : 0;
 		}
-	} else if (json_is_array(root)) {
-		array = root;
-	} else {
+		/* Unknown fields are errors; the relations are still checked. */
+		return 1;
+	}
+	if (json_is_array(root)) {
+		*ret_array = root;
+		return 1;
+	}
+	l->failed = true;
+	r = diag_error(l->d, l->path, 0, "expected an object with \"relations\", or an array");
+	return r < 0 ? r : 0;
+}
+
+/* The whole file as one tree: the fallback that reports syntax errors with
+ * jansson's line, and the path for anything the fast pass does not take. */
+static int json_load_whole(loader *l, const char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *root, *array = NULL;
+	_cleanup_free_ json_span *spans = NULL;
+	size_t n_spans = 0;
+	int r;
+
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (!root) {
 		l->failed = true;
-		r = diag_error(l->d, l->path, 0, "expected an object with \"relations\", or an array");
-		goto out;
+		return diag_error(l->d, l->path, err.line > 0 ? (unsigned)err.line : 0, "invalid JSON: %s", err.text);
 	}
-	lines = json_element_lines(buf, len, json_is_object(root), json_array_size(array));
-	if (!lines) {
-		r = -ENOMEM;
+	r = json_top_level(l, root, &array);
+	if (r <= 0)
 		goto out;
-	}
+	/* Lines, where the scanner can tell; else 0. */
+	r = json_element_spans(buf, len, &spans, &n_spans);
+	if (r == -ENOMEM)
+		goto out;
+	if (n_spans != json_array_size(array))
+		n_spans = 0;
+	r = 0;
 	for (size_t i = 0; i < json_array_size(array) && !l->full; i++) {
-		r = json_load_relation(l, json_array_get(array, i), i + 1, lines[i]);
+		r = json_load_relation(l, json_array_get(array, i), i + 1, n_spans ? spans[i].line : 0);
 		if (r < 0)
 			goto out;
 	}
 out:
-	json_decref(root); /* NOLINT(clang-analyzer-unix.Malloc): lines is freed by _cleanup_free_ */
+	json_decref(root);
 	return r;
+}
+
+static int json_load(loader *l, const char *buf, size_t len)
+{
+	_cleanup_free_ json_span *spans = NULL;
+	size_t n_spans = 0, n_errors = strv_length(l->d->errors), n_warnings = strv_length(l->d->warnings);
+	size_t n0 = l->n, set_n0 = l->set->n;
+	bool failed0 = l->failed, full0 = l->full;
+	json_t *skel, *array = NULL;
+	int r;
+
+	r = json_element_spans(buf, len, &spans, &n_spans);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0 || n_spans == 0)
+		return json_load_whole(l, buf, len);
+	skel = json_skeleton(buf, len, spans, n_spans);
+	if (!skel)
+		return json_load_whole(l, buf, len);
+	/* The shapes must agree before anything is reported. */
+	array = json_is_object(skel) ? json_object_get(skel, "relations") : skel;
+	if (!json_is_array(array) || json_array_size(array) != n_spans) {
+		json_decref(skel);
+		return json_load_whole(l, buf, len);
+	}
+	r = json_top_level(l, skel, &array);
+	json_decref(skel);
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < n_spans && !l->full; i++) {
+		json_error_t err;
+		json_t *e = json_loadb(buf + spans[i].start, spans[i].end - spans[i].start,
+				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+		if (!e) {
+			/* A syntax error inside an element: undo this pass (its
+			 * relations' strings stay in the arena until the set is
+			 * freed) and let the whole-file parse say where. */
+			l->n = n0;
+			l->set->n = set_n0;
+			l->failed = failed0;
+			l->full = full0;
+			diag_truncate(l->d, n_errors, n_warnings);
+			return json_load_whole(l, buf, len);
+		}
+		r = json_load_relation(l, e, i + 1, spans[i].line);
+		json_decref(e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* --- CSV ------------------------------------------------------------------- */
@@ -721,7 +1087,7 @@ static int csv_load(loader *l, const char *buf, size_t len)
 	}
 	n_columns = strv_length(fields);
 	for (size_t i = 0; i < n_columns; i++) {
-		_cleanup_free_ char *name = strndup_trim(fields[i], strlen(fields[i]));
+		char *name = strndup_trim(fields[i], strlen(fields[i]));
 		if (!name) {
 			r = -ENOMEM;
 			goto out;
@@ -732,10 +1098,12 @@ static int csv_load(loader *l, const char *buf, size_t len)
 			l->failed = true;
 			r = diag_error(l->d, l->path, line, f < 0 ? "unknown column \"%s\"" : "duplicate column \"%s\"",
 				       name);
+			free(name);
 			if (r < 0)
 				goto out;
 			continue;
 		}
+		free(name);
 		seen[f] = true;
 		columns[i] = f;
 	}
@@ -795,7 +1163,7 @@ static bool looks_like_json(const char *buf, size_t len)
 int relations_load_file(relation_set *set, const char *path, char *const *free_mail, diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
-	loader l = { .path = path, .free_mail = free_mail, .d = d, .base = set->n };
+	loader l = { .path = path, .set = set, .free_mail = free_mail, .d = d, .base = set->n };
 	size_t len = 0;
 	int r;
 
@@ -814,28 +1182,20 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 			diag_error(d, path, 0, "%s", strerror(-r));
 		return r;
 	}
+	if (!set_store_get(set) || loader_sort_free_mail(&l) < 0)
+		return -ENOMEM;
 	if (path_has_suffix(path, ".json") || (!path_has_suffix(path, ".csv") && looks_like_json(buf, len)))
 		r = json_load(&l, buf, len);
 	else
 		r = csv_load(&l, buf, len);
 	if (r < 0)
-		goto out;
-	if (l.n > 0) {
-		relation *n = reallocarray(set->items, set->n + l.n, sizeof *n);
-		if (!n) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memcpy(n + set->n, l.items, l.n * sizeof *n);
-		set->items = n;
-		set->n += l.n;
-		l.n = 0;
-	}
-	r = l.failed ? -EINVAL : 0;
-out:
-	for (size_t i = 0; i < l.n; i++)
-		relation_done(&l.items[i]);
-	free(l.items);
+		/* This file's relations are dropped again (as the set was before
+		 * it); their strings stay in the set's arena until
+		 * relation_set_done. */
+		set->n = l.base;
+	else
+		r = l.failed ? -EINVAL : 0;
+	free(l.free_mail_sorted);
 	return r;
 }
 

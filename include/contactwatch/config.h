@@ -43,6 +43,12 @@ typedef struct source_config {
 	unsigned conf_line;
 } source_config;
 
+/* One catalogue file, read once per config however many employees name it. */
+typedef struct catalogue {
+	char *path;          /* absolute */
+	relation_set set;    /* owns the relations and their strings */
+} catalogue;
+
 typedef struct employee {
 	char *id;
 	char *name;
@@ -59,7 +65,13 @@ typedef struct employee {
 	double company_threshold;
 	source_config *sources;
 	size_t n_sources;
+	/* A view of the catalogues in relation_files, in that order: the
+	 * strings belong to config.catalogues, and so does `items` when one
+	 * file is named; with several, items is a malloc'd array of shallow
+	 * copies that the employee owns (relations_own_items). Never passed to
+	 * relation_set_done. */
 	relation_set relations;
+	bool relations_own_items;
 	char *conf_file;
 } employee;
 
@@ -84,6 +96,9 @@ typedef struct config {
 	size_t n_channels;
 	employee *employees;  /* sorted by id */
 	size_t n_employees;
+	catalogue *catalogues; /* every file the employees name, once; owned,
+				* freed after the employees that view them */
+	size_t n_catalogues;
 } config;
 
 /* Loads path, then conf.d/NAME.conf beside it in lexical order, then every

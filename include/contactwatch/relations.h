@@ -19,9 +19,19 @@ typedef struct relation {
 	char *company;   /* persons: their employer, may be NULL */
 	char **emails;   /* strv, may be NULL */
 	char *linkedin;  /* as written, may be NULL */
-	char *source;    /* catalogue file it came from */
+	char *source;    /* catalogue file it came from; one copy per file, shared
+			  * by all of that file's relations */
 } relation;
 
+/* Ownership. A set filled by relations_load_file owns its relations and
+ * every string and string vector they point to (source included): they live
+ * in a few large blocks whose list sits in the same allocation as `items`,
+ * just before items[0], so never free() a relation's field, and never
+ * realloc() or free() `items` yourself: relation_set_done frees it all. Such a
+ * set may have items != NULL with n == 0. A set built any other way (by hand,
+ * as the matcher's tests do, or a view such as config.c's per-employee one)
+ * belongs to its builder and must not be passed to relation_set_done. The
+ * fields keep their layout, so { items, n } initialisers still work. */
 typedef struct relation_set {
 	relation *items;
 	size_t n;
@@ -33,8 +43,14 @@ const char *relation_type_to_string(relation_type t);
  * field names as columns and lists separated by '|') to set. Every problem
  * goes to d as "file:line: ..."; returns -EINVAL if any error was found (the
  * set then holds what could be read), -errno for I/O. Warnings (a free-mail
- * domain in a catalogue) do not fail. `free_mail` may be NULL. */
+ * domain in a catalogue) do not fail. `free_mail` may be NULL. set must
+ * be { 0 } or filled by earlier calls (see Ownership above); on -ENOMEM it
+ * keeps only what it had. JSON is parsed one relation at a time, so a large
+ * catalogue never exists as a whole jansson tree (unless it has an error,
+ * which the whole-file parse then reports with its line). */
 int relations_load_file(relation_set *set, const char *path, char *const *free_mail, diag_list *d);
 /* Reports ids that occur twice in set to d, naming `context` (the staff file). */
 int relations_check_unique(const relation_set *set, const char *context, unsigned line, diag_list *d);
+/* Frees a set that relations_load_file filled (or { 0 }; NULL is fine),
+ * strings and all, in a handful of free() calls, and zeroes it. */
 void relation_set_done(relation_set *set);

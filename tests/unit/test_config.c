@@ -294,6 +294,14 @@ static void test_valid_tree(void **state)
 	assert_string_equal(j->relations.items[2].id, "R100");
 	assert_string_equal(j->relations.items[2].name, "Vries, Kees de");
 	assert_int_equal(strv_length(j->relations.items[2].emails), 2);
+	/* Each catalogue once in the config, whoever names it; an employee
+	 * naming several gets their relations joined, the strings shared. */
+	assert_int_equal(c->n_catalogues, 2);
+	assert_ptr_equal(p->relations.items, c->catalogues[0].set.items);
+	assert_ptr_not_equal(j->relations.items, c->catalogues[0].set.items);
+	assert_ptr_equal(j->relations.items[0].name, c->catalogues[0].set.items[0].name);
+	assert_ptr_equal(j->relations.items[2].source, c->catalogues[1].set.items[0].source);
+	assert_string_equal(j->relations.items[2].source, at(f, "relations/people.csv"));
 
 	assert_int_equal(j->n_sources, 2);
 	assert_string_equal(j->sources[0].name, "linkedin");
@@ -617,6 +625,13 @@ static void test_catalogue_problems(void **state)
 	assert_string_equal(f->d.warnings[1], at(f, "relations/a.json:2: relation 2 (id R2): domain ourisp.example is a "
 						    "free-mail or ISP domain and identifies no employer; ignored"));
 	assert_int_equal(f->c->employees[1].window_end, day("2026-12-30"));
+	/* ...and is read once: both employees view the config's one copy. */
+	assert_int_equal(f->c->n_catalogues, 1);
+	assert_string_equal(f->c->catalogues[0].path, at(f, "relations/a.json"));
+	assert_int_equal(f->c->catalogues[0].set.n, 2);
+	assert_ptr_equal(f->c->employees[0].relations.items, f->c->catalogues[0].set.items);
+	assert_ptr_equal(f->c->employees[1].relations.items, f->c->catalogues[0].set.items);
+	assert_int_equal(f->c->employees[1].relations.n, 2);
 
 	/* A missing catalogue and a broken one are configuration errors. */
 	f->c = config_free(f->c);

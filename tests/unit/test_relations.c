@@ -194,6 +194,119 @@ static void test_json_syntax_error(void **state)
 	assert_int_equal(f->set.n, 0);
 }
 
+/* The element-by-element parse must say exactly what the whole-file parse
+ * says: an error inside a later element takes back what earlier ones
+ * reported, and odd shapes fall back to the whole file. */
+static void test_json_element_parse(void **state)
+{
+	fixture *f = *state;
+	char want[512];
+	const char *p = put(f, "late.json",
+			    "[\n{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\",\"website\":\"x\"},\n"
+			    "{\"id\":\"R2\",\"type\":\"company\",\"name\":\"B\",\"domains\":[\"gmail.com\"]},\n"
+			    "{\"id\":\"R3\",\"type\":\"company\",\"name\":\"C\",\"domains\":[1,]}\n]\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	assert_int_equal(strv_length(f->d.warnings), 0);
+	snprintf(want, sizeof want, "%s:4: invalid JSON: ", p);
+	assert_memory_equal(f->d.errors[0], want, strlen(want));
+	assert_int_equal(f->set.n, 0);
+
+	/* Trailing comma, empty element, a second "relations", a non-array. */
+	static const char *const bad[] = {
+		"[{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\"},]",
+		"[{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\"},,{}]",
+		"{\"relations\": [], \"relations\": [{}]}",
+		"[{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\"}",
+		"[{\"id\":\"R1\"}] x",
+		"[}",
+		"[{},}",
+		"{\"relations\": [,]}",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		diag_done(&f->d);
+		p = put(f, "bad.json", bad[i]);
+		assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+		assert_int_equal(diag_n_errors(&f->d), 1);
+		snprintf(want, sizeof want, "%s:1: invalid JSON: ", p);
+		assert_memory_equal(f->d.errors[0], want, strlen(want));
+	}
+	diag_done(&f->d);
+	p = put(f, "notarray.json", "{\"relations\": {\"id\": \"R1\"}}");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_diag(f->d.errors, 0, f->dir, "notarray.json: expected \"relations\": an array of relations");
+	assert_int_equal(f->set.n, 0);
+
+	/* Elements that are arrays or strings; brackets inside strings. */
+	diag_done(&f->d);
+	p = put(f, "shapes.json", "{\"relations\":\n[[1,[2]],\n\"x]\\\"\",\n{\"id\":\"R1\",\"type\":\"company\",\"name\":\"[A],{B}\"}]}");
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 2);
+	assert_diag(f->d.errors, 0, f->dir, "shapes.json:2: relation 1: expected an object");
+	assert_diag(f->d.errors, 1, f->dir, "shapes.json:3: relation 2: expected an object");
+	assert_int_equal(f->set.n, 1);
+	assert_string_equal(f->set.items[0].name, "[A],{B}");
+}
+
+/* Deep nesting goes to the whole-file parse, which still finds the line. */
+static void test_json_deep(void **state)
+{
+	fixture *f = *state;
+	char buf[4096];
+	size_t k = 0;
+
+	k += (size_t)snprintf(buf + k, sizeof buf - k, "[\n{\"id\":\"R1\",\"type\":\"company\",\"name\":\"A\"},\n"
+							  "{\"id\":\"R2\",\"type\":\"company\",\"name\":\"B\",\"aliases\":");
+	for (int i = 0; i < 300; i++)
+		buf[k++] = '[';
+	for (int i = 0; i < 300; i++)
+		buf[k++] = ']';
+	snprintf(buf + k, sizeof buf - k, "}\n]\n");
+	const char *p = put(f, "deep.json", buf);
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	assert_diag(f->d.errors, 0, f->dir, "deep.json:3: relation 2 (id R2): field \"aliases\" must be an array of strings");
+	assert_int_equal(f->set.n, 1);
+}
+
+/* Thousands of relations: lines stay right, one source string per file,
+ * every string owned by the set (ASan checks the free). */
+static void test_json_many(void **state)
+{
+	fixture *f = *state;
+	const size_t n = 5000;
+	size_t cap = n * 160 + 128, k = 0;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	k += (size_t)snprintf(buf + k, cap - k, "{\"relations\": [\n");
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)snprintf(buf + k, cap - k,
+				      "%s{\"id\": \"R%zu\", \"type\": \"company\", \"name\": \"Firm %zu\", "
+				      "\"aliases\": [\"F%zu\"], \"domains\": [\"firm%zu.nl\"]}\n",
+				      i ? "," : "", i, i, i, i);
+	/* One bad one at the end: line n + 1 (the array opens on line 1). */
+	snprintf(buf + k, cap - k, ",{\"id\": \"BAD\", \"type\": \"x\", \"name\": \"N\"}]}\n");
+	const char *p = put(f, "many.json", buf);
+	free(buf);
+
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	snprintf(f->path, sizeof f->path, "many.json:%zu: relation %zu (id BAD): type must be company or person, not \"x\"",
+		 n + 2, n + 1);
+	assert_diag(f->d.errors, 0, f->dir, f->path);
+	assert_int_equal(f->set.n, n);
+	assert_string_equal(f->set.items[n - 1].id, "R4999");
+	assert_string_equal(f->set.items[n - 1].aliases[0], "F4999");
+	assert_null(f->set.items[n - 1].aliases[1]);
+	assert_string_equal(f->set.items[n - 1].domains[0], "firm4999.nl");
+	assert_null(f->set.items[n - 1].emails);
+	for (size_t i = 1; i < n; i++)
+		assert_ptr_equal(f->set.items[i].source, f->set.items[0].source);
+	assert_int_equal(relations_check_unique(&f->set, "E1.conf", 3, &f->d), 0);
+}
+
 static void test_csv(void **state)
 {
 	fixture *f = *state;
@@ -298,6 +411,10 @@ static void test_duplicates(void **state)
 	assert_int_equal(relations_load_file(&f->set, a, NULL, &f->d), 0);
 	assert_int_equal(relations_load_file(&f->set, b, NULL, &f->d), 0);
 	assert_int_equal(f->set.n, 4);
+	/* One source string per file, shared by its relations. */
+	assert_ptr_equal(f->set.items[0].source, f->set.items[1].source);
+	assert_ptr_equal(f->set.items[2].source, f->set.items[3].source);
+	assert_string_equal(f->set.items[2].source, b);
 	assert_int_equal(relations_check_unique(&f->set, "/etc/contactwatch/staff.d/E1.conf", 12, &f->d), -EINVAL);
 	assert_int_equal(diag_n_errors(&f->d), 1);
 	snprintf(want, sizeof want, "/etc/contactwatch/staff.d/E1.conf:12: duplicate relation id R1 (in %s and %s)", a,
@@ -337,6 +454,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_array_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_syntax_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_element_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_deep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_mail_warning, setup, teardown),
