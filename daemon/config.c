@@ -1319,7 +1319,8 @@ static int employee_relations_view(employee *e, const relation_set *const *parts
 	size_t total = 0;
 
 	if (n == 1) {
-		e->relations = *parts[0];
+		/* A view: items borrowed, the store stays the catalogue's. */
+		e->relations = (relation_set){ .items = parts[0]->items, .n = parts[0]->n };
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -132,10 +132,8 @@ static int arena_strv(relation_arena *ap, char *const *l, char ***ret)
 	return 0;
 }
 
-/* What a loaded relation_set owns, in one allocation with its items: the
- * set's `items` is &store->items[0], so relation_set_done finds the arena
- * without a field in the public struct (whose { items, n } initialisers the
- * matcher's tests use). */
+/* What a loaded relation_set owns (set->store), in one allocation with its
+ * items: set->items is &store->items[0]. */
 typedef struct set_store {
 	relation_arena arena; /* the strings and strvs of items[0..n) */
 	size_t cap;           /* items allocated */
@@ -144,7 +142,7 @@ typedef struct set_store {
 
 static set_store *set_store_of(const relation_set *set)
 {
-	return (set_store *)(void *)((char *)set->items - offsetof(set_store, items));
+	return set->store;
 }
 
 /* Room for one more relation in set, moving the store (and set->items) if
@@ -162,9 +160,8 @@ static int set_store_reserve(relation_set *set)
 	if (!n)
 		return -ENOMEM; /* st and set unchanged */
 	n->cap = cap;
-	/* set->items is the store's interior: relation_set_done frees n. */
+	set->store = n;
 	set->items = n->items;
-	/* cppcheck-suppress memleak */
 	return 0;
 }
 
@@ -173,11 +170,12 @@ static set_store *set_store_get(relation_set *set)
 {
 	set_store *st;
 
-	if (set->items)
+	if (set->store)
 		return set_store_of(set);
 	st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
+	set->store = st;
 	set->items = st->items;
 	return st;
 }
@@ -239,8 +237,8 @@ void relation_set_done(relation_set *set)
 {
 	if (!set)
 		return;
-	if (set->items) {
-		set_store *st = set_store_of(set);
+	set_store *st = set_store_of(set);
+	if (st) {
 		arena_done(&st->arena);
 		free(st);
 	}

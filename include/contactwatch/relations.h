@@ -23,18 +23,16 @@ typedef struct relation {
 			  * by all of that file's relations */
 } relation;
 
-/* Ownership. A set filled by relations_load_file owns its relations and
- * every string and string vector they point to (source included): they live
- * in a few large blocks whose list sits in the same allocation as `items`,
- * just before items[0], so never free() a relation's field, and never
- * realloc() or free() `items` yourself: relation_set_done frees it all. Such a
- * set may have items != NULL with n == 0. A set built any other way (by hand,
- * as the matcher's tests do, or a view such as config.c's per-employee one)
- * belongs to its builder and must not be passed to relation_set_done. The
- * fields keep their layout, so { items, n } initialisers still work. */
+/* A set filled by relations_load_file owns `store` (its relations' strings
+ * and string vectors in one arena, and the items array): relation_set_done
+ * frees it all; never realloc() or free() `items` yourself. A set built any
+ * other way (by hand, as the matcher's tests do, or a view such as config.c's
+ * per-employee one) has store NULL, belongs to its builder, and
+ * relation_set_done only clears it. */
 typedef struct relation_set {
 	relation *items;
 	size_t n;
+	void *store;  /* owned; NULL for hand-built sets and views */
 } relation_set;
 
 const char *relation_type_to_string(relation_type t);

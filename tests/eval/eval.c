@@ -116,7 +116,7 @@ static int run_case(char *cols[COL_N], char *const *free_mail, bool *review, boo
 		.emails = split_list(cols[COL_REMAILS]),
 		.linkedin = dup_or_null(cols[COL_RLINKEDIN]),
 	};
-	relation_set set = { &rel, 1 };
+	relation_set set = { .items = &rel, .n = 1 };
 	contact c = {
 		.first = dup_or_null(cols[COL_CFIRST]),
 		.last = dup_or_null(cols[COL_CLAST]),

@@ -173,7 +173,7 @@ static void run_case_file(const char *path, size_t min_cases)
 			.emails = split_list(cols[COL_REMAILS]),
 			.linkedin = dup_or_null(cols[COL_RLINKEDIN]),
 		};
-		relation_set set = { &rel, 1 };
+		relation_set set = { .items = &rel, .n = 1 };
 		contact c = {
 			.first = dup_or_null(cols[COL_CFIRST]),
 			.last = dup_or_null(cols[COL_CLAST]),
@@ -275,7 +275,7 @@ static void test_several_relations(void **state)
 	rels[2] = make_company("R3", "Koninklijke KPN N.V.", "KPN", "kpn.com");
 	rels[3] = make_company("R4", "Gmail Bouw", NULL, "gmail.com"); /* catalogue mistake */
 	rels[4] = make_person("R5", "Pieter van der Molen", "Verburg", NULL, NULL);
-	relation_set set = { rels, ELEMENTSOF(rels) };
+	relation_set set = { .items = rels, .n = ELEMENTSOF(rels) };
 	char **free_mail = free_mail_list();
 	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92, .free_mail = free_mail };
 	match_index *idx = NULL;
@@ -359,7 +359,7 @@ static void test_thresholds(void **state)
 {
 	(void)state;
 	relation rel = make_person("R1", "Sjoerd van der Molen", "Veldhof", NULL, NULL);
-	relation_set set = { &rel, 1 };
+	relation_set set = { .items = &rel, .n = 1 };
 	contact c = { .first = strdup("S."), .last = strdup("van der Molen"), .company = strdup("Veldhof") };
 	match_list out = {0};
 	match_index *idx = NULL;
@@ -434,7 +434,7 @@ static void test_blocking(void **state)
 	rels[3] = make_person("R3", "Karin Hoogenboom", "Veldhof", NULL, NULL);
 	rels[4] = make_company("R4", "ING Groep N.V.", "ING", NULL);
 	rels[5] = make_company("R5", "Müller GmbH & Co. KG", NULL, NULL);
-	relation_set set = { rels, ELEMENTSOF(rels) };
+	relation_set set = { .items = rels, .n = ELEMENTSOF(rels) };
 	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92 };
 	match_index *idx = NULL;
 	assert_int_equal(match_index_new(&set, &opt, &idx), 0);
