@@ -42,7 +42,7 @@ const char *relation_type_to_string(relation_type t);
  * goes to d as "file:line: ..."; returns -EINVAL if any error was found (the
  * set then holds what could be read), -errno for I/O. Warnings (a free-mail
  * domain in a catalogue) do not fail. `free_mail` may be NULL. set must
- * be { 0 } or filled by earlier calls (see Ownership above); on -ENOMEM it
+ * be { 0 } or filled by earlier calls (see relation_set above); on -ENOMEM it
  * keeps only what it had. JSON is parsed one relation at a time, so a large
  * catalogue never exists as a whole jansson tree (unless it has an error,
  * which the whole-file parse then reports with its line). */
