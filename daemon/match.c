@@ -671,23 +671,62 @@ static void candidates_add_entry(candidates *cs, const map_entry *e)
 		cs->ids[cs->n++] = e->ids[i];
 }
 
-typedef struct deletion_get {
-	const map *map;
-	candidates *cs;
-	map_kind kind;
-} deletion_get;
-
-static int deletion_get_cb(const char *variant, void *userdata)
+/* The contact side of the symmetric-delete search: word and, when it is
+ * long enough, its one-letter deletions, looked up under kind. Relation
+ * keys are words of >= TYPO_MIN_RELATION letters and their deletions, so
+ * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
+ * length can only meet them as it is, and its own deletions (one shorter)
+ * meet nothing, so they are not generated. The FNV state after each prefix
+ * is kept, so a deletion hashes only the letters after the gap. */
+static void lookup_deletions(const map *m, map_kind kind, const char *word, candidates *cs)
 {
-	deletion_get *d = userdata;
-	candidates_add_entry(d->cs, map_get(d->map, d->kind, variant));
-	return 0;
+	uint64_t pre[TYPO_MAX_WORD];
+	char buf[TYPO_MAX_WORD];
+	size_t n = strlen(word);
+	if (m->cap == 0 || n < TYPO_MIN_CONTACT || n >= sizeof buf)
+		return;
+	candidates_add_entry(cs, map_get(m, kind, word));
+	if (n < TYPO_MIN_RELATION)
+		return;
+	uint64_t h = map_hash(kind, "");
+	for (size_t i = 0; i < n; i++) {
+		pre[i] = h;
+		h ^= (unsigned char)word[i];
+		h *= 1099511628211ull;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* Deleting either of two equal neighbours gives the same key. */
+		if (i > 0 && word[i] == word[i - 1])
+			continue;
+		uint64_t hd = pre[i];
+		for (size_t j = i + 1; j < n; j++) {
+			hd ^= (unsigned char)word[j];
+			hd *= 1099511628211ull;
+		}
+		memcpy(buf, word, i);
+		memcpy(buf + i, word + i + 1, n - i);
+		const map_entry *e = map_slot(m, kind, buf, hd);
+		candidates_add_entry(cs, e->key ? e : NULL);
+	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
+ * sort (Ciura's gaps, then plain insertion) with the comparison inline;
+ * qsort's callback per comparison cost more than the scoring of a typical
+ * contact once a common surname filled the list. */
+static void sort_u32(uint32_t *v, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
+	static const size_t gaps[] = { 132, 57, 23, 10, 4, 1 };
+	for (size_t g = 0; g < ELEMENTSOF(gaps); g++) {
+		size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			for (; j >= gap && v[j - gap] > x; j -= gap)
+				v[j] = v[j - gap];
+			v[j] = x;
+		}
+	}
 }
 
 /* Near misses of one contact word: vocabulary words sharing at least half
@@ -711,19 +750,36 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 	}
 	if (considered < 2 || nh == 0)
 		return;
-	qsort(hits, nh, sizeof *hits, cmp_u32);
-	for (size_t i = 0; i < nh; ) {
-		size_t j = i;
-		while (j < nh && hits[j] == hits[i])
-			j++;
-		const map_entry *e = &idx->map.slots[hits[i]];
-		if ((j - i) * 2 >= considered && j - i >= 2) {
+	/* How many of the word's grams each vocabulary word shares: counted in
+	 * a small open-addressing table (twice QGRAM_MAX_HITS slots, so it
+	 * never fills) rather than by sorting the hits; words are then taken
+	 * in order of first appearance, each once. */
+	uint32_t tkey[2 * QGRAM_MAX_HITS], tcnt[2 * QGRAM_MAX_HITS];
+	memset(tkey, 0xff, sizeof tkey);
+	const size_t tmask = ELEMENTSOF(tkey) - 1;
+	for (size_t i = 0; i < nh; i++) {
+		size_t t = (size_t)(hits[i] * 2654435761u) & tmask;
+		while (tkey[t] != UINT32_MAX && tkey[t] != hits[i])
+			t = (t + 1) & tmask;
+		if (tkey[t] == UINT32_MAX) {
+			tkey[t] = hits[i];
+			tcnt[t] = 0;
+		}
+		tcnt[t]++;
+		hits[i] = (uint32_t)t; /* from here on: the table slot */
+	}
+	for (size_t i = 0; i < nh; i++) {
+		size_t t = hits[i], count = tcnt[t];
+		if (count == 0)
+			continue; /* seen already */
+		tcnt[t] = 0;
+		const map_entry *e = &idx->map.slots[tkey[t]];
+		if (count * 2 >= considered && count >= 2) {
 			size_t el = strlen(e->key);
 			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(e->key, w) &&
 			    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
 				candidates_add_entry(cs, e);
 		}
-		i = j;
 	}
 }
 
@@ -742,10 +798,7 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		if (strlen(t) >= TYPO_MIN_CONTACT) {
-			deletion_get d = { m, cs, MAP_DELETION };
-			for_each_deletion(t, deletion_get_cb, &d);
-		}
+		lookup_deletions(m, MAP_DELETION, t, cs);
 		qgram_search(idx, t, cs);
 	}
 }
@@ -770,17 +823,15 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 			const char *main = p->person.form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
 			candidates_add_entry(cs, e);
-			if (!e && strlen(main) >= TYPO_MIN_CONTACT) {
-				deletion_get d = { m, cs, MAP_SURNAME_DELETION };
-				for_each_deletion(main, deletion_get_cb, &d);
-			}
+			if (!e)
+				lookup_deletions(m, MAP_SURNAME_DELETION, main, cs);
 		}
 	if (p->has_company)
 		gather_company(idx, &p->company, cs);
 	if (p->has_company_de)
 		gather_company(idx, &p->company_de, cs);
 	if (cs->n > 1) {
-		qsort(cs->ids, cs->n, sizeof *cs->ids, cmp_u32);
+		sort_u32(cs->ids, cs->n);
 		size_t k = 1;
 		for (size_t i = 1; i < cs->n; i++)
 			if (cs->ids[i] != cs->ids[k - 1])

@@ -29,16 +29,32 @@ static bool has_prefix_ci(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static int cmp_word(const void *key, const void *elem)
+/* strcmp's order, inlined: most probes differ in the first byte, and a
+ * library call per probe cost more than the comparison itself. */
+static inline int word_cmp(const char *a, const char *b)
 {
-	return strcmp(key, *(const char *const *)elem);
+	while (*a && *a == *b)
+		a++, b++;
+	return (int)(unsigned char)*a - (int)(unsigned char)*b;
 }
 
-/* Tables below are sorted (LC_ALL=C) so lookups can bsearch: they are
- * consulted for every word of every contact, a million contacts per scan. */
+/* Tables below are sorted (LC_ALL=C) so lookups can binary-search: they are
+ * consulted for every word of every contact, a million contacts per scan,
+ * so the search is inline (no bsearch callback per probe). */
 static bool word_in(const char *w, const char *const *table, size_t n)
 {
-	return bsearch(w, table, n, sizeof(char *), cmp_word) != NULL;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = word_cmp(w, table[mid]);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 /* "ij" and "y" are interchanged in Dutch names (Hoogendijk/Hoogendyk,
@@ -382,16 +398,28 @@ static const char *const trade_words[] = {
 /* "&" is a separator already; these are its spelled-out forms. */
 static const char *const connector_words[] = { "and", "en", "und" };
 
+/* Longer than the longest word in the four tables below
+ * ("installatietechniek"): such a word is in none of them. */
+#define WORD_TABLE_MAX 19
+
 names_word_class names_company_word_class(const char *word)
 {
+	/* Most words of a contact are distinctive, and long ones cannot be
+	 * in a table: one bounded length scan saves the four searches. */
+	size_t len = strnlen(word, WORD_TABLE_MAX + 1);
+	if (len > WORD_TABLE_MAX)
+		return NAMES_WORD_DISTINCTIVE;
+	/* A lone letter is an initial or a stray, not an identity (and no
+	 * table holds one). */
+	if (len == 1)
+		return NAMES_WORD_TRADE;
 	if (word_in(word, connector_words, ELEMENTSOF(connector_words)))
 		return NAMES_WORD_CONNECTOR;
 	if (word_in(word, legal_forms, ELEMENTSOF(legal_forms)))
 		return NAMES_WORD_LEGAL_FORM;
 	if (word_in(word, low_identity_words, ELEMENTSOF(low_identity_words)))
 		return NAMES_WORD_LOW_IDENTITY;
-	/* A lone letter is an initial or a stray, not an identity. */
-	if (word_in(word, trade_words, ELEMENTSOF(trade_words)) || strlen(word) == 1)
+	if (word_in(word, trade_words, ELEMENTSOF(trade_words)))
 		return NAMES_WORD_TRADE;
 	return NAMES_WORD_DISTINCTIVE;
 }
@@ -501,19 +529,35 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	if (r < 0)
 		return r;
 
+	/* Each word is classified once (the class is needed three times
+	 * below); names of more words than the stack array holds are rare
+	 * and get a heap array. */
+	names_word_class cls_stack[32], *cls = cls_stack;
+	_cleanup_free_ names_word_class *cls_heap = NULL;
+	size_t nw = strv_length(words);
+	if (nw > ELEMENTSOF(cls_stack)) {
+		cls = cls_heap = calloc(nw, sizeof *cls_heap);
+		if (!cls) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	/* Drop connectors, then strip legal forms at the ends (never all
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
-	for (size_t i = 0; words && words[i]; i++) {
-		if (names_company_word_class(words[i]) == NAMES_WORD_CONNECTOR)
+	for (size_t i = 0; i < nw; i++) {
+		names_word_class k = names_company_word_class(words[i]);
+		if (k == NAMES_WORD_CONNECTOR)
 			free(words[i]);
-		else
+		else {
+			cls[n] = k;
 			words[n++] = words[i];
+		}
 	}
 	if (words)
 		words[n] = NULL;
 	size_t lo = 0, hi = n;
-	while (hi > lo + 1 && names_company_word_class(words[hi - 1]) == NAMES_WORD_LEGAL_FORM)
+	while (hi > lo + 1 && cls[hi - 1] == NAMES_WORD_LEGAL_FORM)
 		hi--;
 	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
@@ -526,7 +570,7 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * *is* those words and stays whole. */
 	size_t kept = 0;
 	for (size_t i = lo; i < hi; i++)
-		if (names_company_word_class(words[i]) != NAMES_WORD_LOW_IDENTITY)
+		if (cls[i] != NAMES_WORD_LOW_IDENTITY)
 			kept++;
 	bool drop_low = kept > 0;
 
@@ -536,17 +580,16 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		goto fail;
 	}
 	for (size_t i = lo; i < hi; i++) {
-		names_word_class cls = names_company_word_class(words[i]);
-		/* Classified before IJ -> y, so the tables keep their spelling. */
+		/* Classified (above) before IJ -> y, so the tables keep their spelling. */
 		ij_to_y(words[i]);
-		if (drop_low && cls == NAMES_WORD_LOW_IDENTITY)
+		if (drop_low && cls[i] == NAMES_WORD_LOW_IDENTITY)
 			continue;
 		r = strv_push(&c.tokens, words[i]);
 		if (r < 0)
 			goto fail;
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
-		c.trade[c.n_tokens] = cls != NAMES_WORD_DISTINCTIVE && cls != NAMES_WORD_LEGAL_FORM;
+		c.trade[c.n_tokens] = cls[i] != NAMES_WORD_DISTINCTIVE && cls[i] != NAMES_WORD_LEGAL_FORM;
 		if (!c.trade[c.n_tokens])
 			c.n_distinctive++;
 		c.n_tokens++;
@@ -715,15 +758,18 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
  * candidate list without the quadratic matching. */
 static double jaro_winkler_at_least(const char *a, const char *b, double min)
 {
-	unsigned char count[256];
+	/* Counted per byte & 31: bytes sharing a bucket can only raise the
+	 * bound (never reject a pair that could pass), and the folded letters
+	 * a..z each have a bucket of their own. 32 counters clear cheaply. */
+	unsigned char count[32];
 	size_t la = strlen(a), lb = strlen(b), m = 0;
 	memset(count, 0, sizeof count);
 	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-		if (count[*p] < UCHAR_MAX)
-			count[*p]++;
+		if (count[*p & 31] < UCHAR_MAX)
+			count[*p & 31]++;
 	for (const unsigned char *p = (const unsigned char *)b; *p; p++)
-		if (count[*p] > 0) {
-			count[*p]--;
+		if (count[*p & 31] > 0) {
+			count[*p & 31]--;
 			m++;
 		}
 	if (la == 0 || lb == 0)
@@ -770,26 +816,38 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * gets here. */
 	if (c->n_tokens != r->n_tokens)
 		return 0.0;
+	/* Two passes: the cheap word tests for every position first (most
+	 * candidate pairs end there), Jaro-Winkler only after all passed, and
+	 * the first pair below NAMES_JW_NEAR ends it (worst only falls). */
 	size_t diff = 0, at = 0;
-	double worst = 1.0;
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		if (streq(c->tokens[i], r->tokens[i]))
 			continue;
 		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
 			return 0.0;
 		/* Words more than two letters apart in length are different
-		 * words (one edit changes the length by one), and this test is
-		 * cheap: most candidate pairs end here, before Jaro-Winkler. */
+		 * words (one edit changes the length by one). */
 		size_t lc = strlen(c->tokens[i]), lr = strlen(r->tokens[i]);
 		if ((lc > lr ? lc - lr : lr - lc) > 2)
 			return 0.0;
-		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
-		worst = jw < worst ? jw : worst;
 		diff++;
 		at = i;
 	}
-	if (diff == 0 || worst < NAMES_JW_NEAR)
+	if (diff == 0)
 		return 0.0;
+	double worst = 1.0;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (diff == 1)
+			i = at; /* the only differing word, known from the first pass */
+		else if (streq(c->tokens[i], r->tokens[i]))
+			continue;
+		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
+		if (jw < NAMES_JW_NEAR)
+			return 0.0;
+		worst = jw < worst ? jw : worst;
+		if (diff == 1)
+			break;
+	}
 	/* Scored by the similarity of the differing words (Jaro-Winkler on a
 	 * whole multi-word key lets letters match across words, which says
 	 * nothing). One typo, in a word long enough that one edit cannot turn
@@ -1097,7 +1155,13 @@ static int person_fold_both(const char *s, char **plain, char **german)
 	int r = text_fold(s, plain);
 	if (r < 0)
 		return r;
-	r = text_fold_german(s, german);
+	/* Transliteration only rewrites non-ASCII letters (names_has_transliteration):
+	 * for an ASCII name the German form is the plain one, copied, not folded again. */
+	if (!names_has_transliteration(s)) {
+		*german = strdup(*plain);
+		r = *german ? 0 : -ENOMEM;
+	} else
+		r = text_fold_german(s, german);
 	if (r < 0) {
 		*plain = mfree(*plain);
 		return r;
@@ -1165,21 +1229,26 @@ int names_person_parse_split(const char *first, const char *last, names_person *
 	if (isempty(first) && strchr(last, ','))
 		return names_person_parse(last, ret);
 
-	size_t len = strlen(strempty(first)) + 1 + strlen(last) + 1;
-	_cleanup_free_ char *whole = malloc(len);
-	if (!whole)
-		return -ENOMEM;
-	snprintf(whole, len, "%s%s%s", strempty(first), isempty(first) ? "" : " ", last);
-
 	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
-	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): whole is freed by _cleanup_free_ */
-	r = person_fold_both(whole, &p.display, &fg);
-	free(fg);
-	fg = NULL;
-	if (r >= 0 && !isempty(first))
+	r = 0;
+	if (!isempty(first))
 		r = person_fold_both(first, &fp, &fg);
 	if (r >= 0)
 		r = person_fold_both(last, &lp, &lg);
+	/* The display form is the fold of "first last". Folding works code
+	 * point by code point, trims the ends and makes each whitespace run
+	 * one space (and IJ -> y never spans a space), so it is the two folds
+	 * joined by a space: no third fold. */
+	if (r >= 0) {
+		size_t lf = fp ? strlen(fp) : 0, ll = strlen(lp);
+		p.display = malloc(lf + 1 + ll + 1);
+		if (!p.display)
+			r = -ENOMEM;
+		else if (lf > 0 && ll > 0)
+			snprintf(p.display, lf + 1 + ll + 1, "%s %s", fp, lp);
+		else
+			snprintf(p.display, lf + 1 + ll + 1, "%s", lf > 0 ? fp : lp);
+	}
 	if (r >= 0)
 		r = person_parse_split_form(fp, lp, &p.form[0]);
 	if (r >= 0)
