@@ -530,34 +530,28 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		return r;
 
 	/* Each word is classified once (the class is needed three times
-	 * below); names of more words than the stack array holds are rare
-	 * and get a heap array. */
-	names_word_class cls_stack[32], *cls = cls_stack;
-	_cleanup_free_ names_word_class *cls_heap = NULL;
+	 * below) into a stack array; words past its end, in names longer than
+	 * any real one, are classified again where needed (CLASS_AT). */
+	names_word_class cls[32];
 	size_t nw = strv_length(words);
-	if (nw > ELEMENTSOF(cls_stack)) {
-		cls = cls_heap = calloc(nw, sizeof *cls_heap);
-		if (!cls) {
-			r = -ENOMEM;
-			goto fail;
-		}
-	}
+#define CLASS_AT(i) ((i) < ELEMENTSOF(cls) ? cls[i] : names_company_word_class(words[i]))
 	/* Drop connectors, then strip legal forms at the ends (never all
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
-	for (size_t i = 0; i < nw; i++) {
+	for (size_t i = 0; words && i < nw; i++) {
 		names_word_class k = names_company_word_class(words[i]);
 		if (k == NAMES_WORD_CONNECTOR)
 			free(words[i]);
 		else {
-			cls[n] = k;
+			if (n < ELEMENTSOF(cls))
+				cls[n] = k;
 			words[n++] = words[i];
 		}
 	}
 	if (words)
 		words[n] = NULL;
 	size_t lo = 0, hi = n;
-	while (hi > lo + 1 && cls[hi - 1] == NAMES_WORD_LEGAL_FORM)
+	while (hi > lo + 1 && CLASS_AT(hi - 1) == NAMES_WORD_LEGAL_FORM)
 		hi--;
 	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
@@ -570,7 +564,7 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * *is* those words and stays whole. */
 	size_t kept = 0;
 	for (size_t i = lo; i < hi; i++)
-		if (cls[i] != NAMES_WORD_LOW_IDENTITY)
+		if (CLASS_AT(i) != NAMES_WORD_LOW_IDENTITY)
 			kept++;
 	bool drop_low = kept > 0;
 
@@ -580,16 +574,17 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		goto fail;
 	}
 	for (size_t i = lo; i < hi; i++) {
-		/* Classified (above) before IJ -> y, so the tables keep their spelling. */
+		/* Classified before IJ -> y, so the tables keep their spelling. */
+		names_word_class k = CLASS_AT(i);
 		ij_to_y(words[i]);
-		if (drop_low && cls[i] == NAMES_WORD_LOW_IDENTITY)
+		if (drop_low && k == NAMES_WORD_LOW_IDENTITY)
 			continue;
 		r = strv_push(&c.tokens, words[i]);
 		if (r < 0)
 			goto fail;
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
-		c.trade[c.n_tokens] = cls[i] != NAMES_WORD_DISTINCTIVE && cls[i] != NAMES_WORD_LEGAL_FORM;
+		c.trade[c.n_tokens] = k != NAMES_WORD_DISTINCTIVE && k != NAMES_WORD_LEGAL_FORM;
 		if (!c.trade[c.n_tokens])
 			c.n_distinctive++;
 		c.n_tokens++;
@@ -608,6 +603,7 @@ fail:
 	names_company_done(&c);
 	return r;
 }
+#undef CLASS_AT
 
 int names_company_parse(const char *raw, names_company *ret)
 {
