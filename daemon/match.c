@@ -178,27 +178,112 @@ static void map_done(map *m)
 	*m = (map) {0};
 }
 
-/* Calls the deletion variants of word (each with one byte left out) plus the
- * word itself: the symmetric-delete trick finds every pair at edit distance
- * 1 (substitution, insertion, deletion, transposition) with exact lookups. */
-typedef int (*deletion_fn)(const char *variant, void *userdata);
+/* ---- one-edit typos: the symmetric-delete trick, keyed by hash only -------
+ * A word and its variants with one byte left out meet every word at edit
+ * distance 1 (substitution, insertion, deletion, transposition) by exact
+ * lookups. There are about as many variants as letters, so they dominate
+ * the index: they are stored as 32-bit fingerprints of their hash next to
+ * the relation id (8 bytes a variant), never as strings. That is safe
+ * because a variant only makes a relation a candidate; the scoring
+ * (names_company_compare, names_person_compare) then decides on the real
+ * words, so a fingerprint collision (about 2^-32 a probe) costs one
+ * needless comparison, never a match. */
 
-static int for_each_deletion(const char *word, deletion_fn fn, void *userdata)
+/* The FNV-1a hashes (as map_hash(kind, variant)) of word and of its
+ * distinct one-deletion variants, into out (room for TYPO_MAX_WORD + 1):
+ * the state after each prefix is kept, so a variant hashes only the
+ * letters after its gap. With variants false, only the word itself. */
+static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool variants, uint64_t *out)
 {
-	char buf[TYPO_MAX_WORD];
-	size_t n = strlen(word);
-	if (n >= sizeof buf)
-		return 0;
-	int r = fn(word, userdata);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		memcpy(buf, word, i);
-		memcpy(buf + i, word + i + 1, n - i);
+	uint64_t pre[TYPO_MAX_WORD];
+	uint64_t h = map_hash(kind, "");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		pre[i] = h;
+		h ^= (unsigned char)word[i];
+		h *= 1099511628211ull;
+	}
+	out[k++] = h;
+	for (size_t i = 0; variants && i < n; i++) {
 		/* Deleting either of two equal neighbours gives the same key. */
 		if (i > 0 && word[i] == word[i - 1])
 			continue;
-		r = fn(buf, userdata);
+		uint64_t hd = pre[i];
+		for (size_t j = i + 1; j < n; j++) {
+			hd ^= (unsigned char)word[j];
+			hd *= 1099511628211ull;
+		}
+		out[k++] = hd;
 	}
-	return r;
+	return k;
+}
+
+/* A multimap fingerprint -> relation ids, open addressing: each slot is
+ * fingerprint << 32 | id (0: empty; a fingerprint is never 0). The slot
+ * index comes from the fingerprint (Fibonacci hashing, top bits), so the
+ * table can grow without the full hashes. */
+typedef struct delmap {
+	uint64_t *slots;
+	size_t cap;       /* power of two, 0 when empty */
+	unsigned shift;   /* 64 - log2(cap) */
+	size_t n;
+} delmap;
+
+static uint32_t delmap_fingerprint(uint64_t h)
+{
+	uint32_t fp = (uint32_t)(h >> 32) ^ (uint32_t)h;
+	return fp ? fp : 1;
+}
+
+static size_t delmap_index(const delmap *d, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * 0x9E3779B97F4A7C15ull) >> d->shift);
+}
+
+static void delmap_put(delmap *d, uint64_t v)
+{
+	size_t mask = d->cap - 1;
+	for (size_t i = delmap_index(d, (uint32_t)(v >> 32));; i = (i + 1) & mask) {
+		if (d->slots[i] == v)
+			return; /* the same relation through another variant */
+		if (!d->slots[i]) {
+			d->slots[i] = v;
+			d->n++;
+			return;
+		}
+	}
+}
+
+static int delmap_add(delmap *d, uint64_t h, uint32_t id)
+{
+	/* Load factor <= 3/4: probe runs stay short with 8-byte slots. */
+	if ((d->n + 1) * 4 > d->cap * 3) {
+		delmap old = *d;
+		size_t ncap = old.cap ? old.cap * 2 : 1024;
+		unsigned bits = 0;
+		while (((size_t)1 << bits) < ncap)
+			bits++;
+		d->slots = calloc(ncap, sizeof *d->slots);
+		if (!d->slots) {
+			*d = old;
+			return -ENOMEM;
+		}
+		d->cap = ncap;
+		d->shift = 64 - bits;
+		d->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slots[i])
+				delmap_put(d, old.slots[i]);
+		free(old.slots);
+	}
+	delmap_put(d, (uint64_t)delmap_fingerprint(h) << 32 | id);
+	return 0;
+}
+
+static void delmap_done(delmap *d)
+{
+	free(d->slots);
+	*d = (delmap) {0};
 }
 
 /* ---- trigram index over the vocabulary of distinctive company words ------
@@ -275,6 +360,7 @@ struct match_index {
 	char **free_mail;         /* own copy: the index outlives the options */
 	relation_prep *prep;
 	map map;
+	delmap typos;             /* MAP_DELETION, MAP_SURNAME_DELETION variants */
 	qgram_index qgrams;
 };
 
@@ -303,21 +389,26 @@ match_index *match_index_free(match_index *idx)
 	free(idx->prep);
 	strv_free(idx->free_mail);
 	map_done(&idx->map);
+	delmap_done(&idx->typos);
 	qgram_done(&idx->qgrams);
 	free(idx);
 	return NULL;
 }
 
-typedef struct deletion_add {
-	map *map;
-	uint32_t id;
-	map_kind kind;
-} deletion_add;
-
-static int deletion_add_cb(const char *variant, void *userdata)
+/* A relation word of >= TYPO_MIN_RELATION letters and its variants. */
+static int index_deletions(match_index *idx, map_kind kind, const char *word, uint32_t id)
 {
-	deletion_add *d = userdata;
-	return map_add(d->map, d->kind, variant, d->id);
+	uint64_t h[TYPO_MAX_WORD + 1];
+	size_t n = strlen(word);
+	if (n < TYPO_MIN_RELATION || n >= TYPO_MAX_WORD)
+		return 0;
+	size_t k = deletion_hashes(kind, word, n, true, h);
+	for (size_t i = 0; i < k; i++) {
+		int r = delmap_add(&idx->typos, h[i], id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int index_company_form(match_index *idx, relation_prep *p, uint32_t id, const char *raw, bool german)
@@ -353,10 +444,8 @@ static int index_company_form(match_index *idx, relation_prep *p, uint32_t id, c
 		/* With two distinctive words, a typo in one still leaves the
 		 * other to find the relation by; only a lone distinctive word
 		 * needs the deletion keys (it keeps the index small). */
-		if (r >= 0 && c.n_distinctive == 1 && strlen(c.tokens[i]) >= TYPO_MIN_RELATION) {
-			deletion_add d = { &idx->map, id, MAP_DELETION };
-			r = for_each_deletion(c.tokens[i], deletion_add_cb, &d);
-		}
+		if (r >= 0 && c.n_distinctive == 1)
+			r = index_deletions(idx, MAP_DELETION, c.tokens[i], id);
 	}
 	return r;
 }
@@ -392,10 +481,8 @@ static int index_person_name(match_index *idx, relation_prep *p, uint32_t id, co
 			const char *main = np.form[f].surnames[i].main;
 			r = map_add(&idx->map, MAP_SURNAME, main, id);
 			/* NAMES_PERSON_TYPO: "Hogenboom" reaches "Hoogenboom". */
-			if (r >= 0 && strlen(main) >= TYPO_MIN_RELATION) {
-				deletion_add d = { &idx->map, id, MAP_SURNAME_DELETION };
-				r = for_each_deletion(main, deletion_add_cb, &d);
-			}
+			if (r >= 0)
+				r = index_deletions(idx, MAP_SURNAME_DELETION, main, id);
 			if (r < 0)
 				return r;
 		}
@@ -672,41 +759,24 @@ static void candidates_add_entry(candidates *cs, const map_entry *e)
 }
 
 /* The contact side of the symmetric-delete search: word and, when it is
- * long enough, its one-letter deletions, looked up under kind. Relation
- * keys are words of >= TYPO_MIN_RELATION letters and their deletions, so
+ * long enough, its one-letter variants, looked up under kind. Relation
+ * keys are words of >= TYPO_MIN_RELATION letters and their variants, so
  * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
- * length can only meet them as it is, and its own deletions (one shorter)
- * meet nothing, so they are not generated. The FNV state after each prefix
- * is kept, so a deletion hashes only the letters after the gap. */
-static void lookup_deletions(const map *m, map_kind kind, const char *word, candidates *cs)
+ * length can only meet them as it is, and its own variants (one shorter)
+ * meet nothing, so they are not generated. */
+static void lookup_deletions(const delmap *d, map_kind kind, const char *word, candidates *cs)
 {
-	uint64_t pre[TYPO_MAX_WORD];
-	char buf[TYPO_MAX_WORD];
+	uint64_t h[TYPO_MAX_WORD + 1];
 	size_t n = strlen(word);
-	if (m->cap == 0 || n < TYPO_MIN_CONTACT || n >= sizeof buf)
+	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
 		return;
-	candidates_add_entry(cs, map_get(m, kind, word));
-	if (n < TYPO_MIN_RELATION)
-		return;
-	uint64_t h = map_hash(kind, "");
-	for (size_t i = 0; i < n; i++) {
-		pre[i] = h;
-		h ^= (unsigned char)word[i];
-		h *= 1099511628211ull;
-	}
-	for (size_t i = 0; i < n; i++) {
-		/* Deleting either of two equal neighbours gives the same key. */
-		if (i > 0 && word[i] == word[i - 1])
-			continue;
-		uint64_t hd = pre[i];
-		for (size_t j = i + 1; j < n; j++) {
-			hd ^= (unsigned char)word[j];
-			hd *= 1099511628211ull;
-		}
-		memcpy(buf, word, i);
-		memcpy(buf + i, word + i + 1, n - i);
-		const map_entry *e = map_slot(m, kind, buf, hd);
-		candidates_add_entry(cs, e->key ? e : NULL);
+	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
+	size_t mask = d->cap - 1;
+	for (size_t v = 0; v < k; v++) {
+		uint32_t fp = delmap_fingerprint(h[v]);
+		for (size_t i = delmap_index(d, fp); d->slots[i]; i = (i + 1) & mask)
+			if ((uint32_t)(d->slots[i] >> 32) == fp && cs->n < ELEMENTSOF(cs->ids))
+				cs->ids[cs->n++] = (uint32_t)d->slots[i];
 	}
 }
 
@@ -798,7 +868,7 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		lookup_deletions(m, MAP_DELETION, t, cs);
+		lookup_deletions(&idx->typos, MAP_DELETION, t, cs);
 		qgram_search(idx, t, cs);
 	}
 }
@@ -824,7 +894,7 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
 			candidates_add_entry(cs, e);
 			if (!e)
-				lookup_deletions(m, MAP_SURNAME_DELETION, main, cs);
+				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, cs);
 		}
 	if (p->has_company)
 		gather_company(idx, &p->company, cs);
