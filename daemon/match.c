@@ -73,18 +73,32 @@ typedef enum map_kind {
 	MAP_SURNAME_DELETION, /* a main surname of >= 8 letters, or it less one letter */
 } map_kind;
 
+/* Layout: no allocation per key. Key strings live in one arena (entries
+ * hold offsets, so the arena may move while it grows); relation ids are
+ * appended as (key ordinal, id) pairs while the index is built and laid out
+ * once, by a counting sort, as one flat array (CSR: each entry holds the
+ * start and length of its run). A key costs its slot (24 bytes), its
+ * letters and 4 bytes an id; freeing the map is four free() calls. */
 typedef struct map_entry {
-	char *key;    /* NULL: empty slot */
 	uint64_t hash;
-	uint32_t *ids;
-	uint32_t n, cap;
-	map_kind kind;
+	uint32_t key;   /* offset + 1 into map.arena; 0: empty slot */
+	uint32_t at;    /* while building: the key's ordinal; after map_finish: start in map.ids */
+	uint32_t n;     /* number of ids (set by map_finish) */
+	uint32_t kind;  /* map_kind */
 } map_entry;
 
 typedef struct map {
 	map_entry *slots;
-	size_t cap;   /* power of two */
-	size_t n;
+	size_t cap;       /* power of two */
+	size_t n;         /* keys */
+	char *arena;      /* the keys, NUL-terminated, back to back */
+	size_t arena_len, arena_cap;
+	uint32_t *ids;    /* after map_finish: every entry's ids, run after run */
+	/* While building only: */
+	uint64_t *pairs;  /* ordinal << 32 | id, in insertion order */
+	size_t n_pairs, cap_pairs;
+	uint32_t *last;   /* per ordinal: the last id added (a repeat is always the last) */
+	size_t cap_last;
 } map;
 
 static uint64_t map_hash(map_kind kind, const char *s)
@@ -99,12 +113,17 @@ static uint64_t map_hash(map_kind kind, const char *s)
 	return h;
 }
 
+static const char *map_key(const map *m, const map_entry *e)
+{
+	return m->arena + e->key - 1;
+}
+
 static map_entry *map_slot(const map *m, map_kind kind, const char *s, uint64_t h)
 {
 	size_t mask = m->cap - 1;
 	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
 		map_entry *e = &m->slots[i];
-		if (!e->key || (e->hash == h && e->kind == kind && streq(e->key, s)))
+		if (!e->key || (e->hash == h && e->kind == kind && streq(map_key(m, e), s)))
 			return e;
 	}
 }
@@ -115,13 +134,32 @@ static int map_grow(map *m)
 	map_entry *ns = calloc(ncap, sizeof *ns);
 	if (!ns)
 		return -ENOMEM;
-	map old = *m;
+	map_entry *old = m->slots;
+	size_t ocap = m->cap;
 	m->slots = ns;
 	m->cap = ncap;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.slots[i].key)
-			*map_slot(m, old.slots[i].kind, old.slots[i].key, old.slots[i].hash) = old.slots[i];
-	free(old.slots);
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].key)
+			*map_slot(m, old[i].kind, map_key(m, &old[i]), old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Doubles *buf (of *cap elements of size) until it holds need. */
+static int grow_array(void *buf, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return -ENOMEM;
+	void *nb = realloc(*(void **)buf, ncap * size);
+	if (!nb)
+		return -ENOMEM;
+	*(void **)buf = nb;
+	*cap = ncap;
 	return 0;
 }
 
@@ -138,25 +176,65 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 	uint64_t h = map_hash(kind, s);
 	map_entry *e = map_slot(m, kind, s, h);
 	if (!e->key) {
-		e->key = strdup(s);
-		if (!e->key)
-			return -ENOMEM;
+		size_t len = strlen(s) + 1;
+		if (m->arena_len + len >= UINT32_MAX || m->n >= UINT32_MAX)
+			return -E2BIG;
+		int r = grow_array(&m->arena, &m->arena_cap, m->arena_len + len, 1);
+		if (r >= 0)
+			r = grow_array(&m->last, &m->cap_last, m->n + 1, sizeof *m->last);
+		if (r < 0)
+			return r;
+		memcpy(m->arena + m->arena_len, s, len);
+		e->key = (uint32_t)m->arena_len + 1;
+		m->arena_len += len;
 		e->hash = h;
 		e->kind = kind;
-		m->n++;
+		e->at = (uint32_t)m->n;
+		m->last[m->n++] = UINT32_MAX;
 	}
 	/* Ids arrive relation by relation, so a repeat is always the last one. */
-	if (e->n > 0 && e->ids[e->n - 1] == id)
+	if (m->last[e->at] == id)
 		return 0;
-	if (e->n == e->cap) {
-		uint32_t ncap = e->cap ? e->cap * 2 : 2;
-		uint32_t *ni = realloc(e->ids, ncap * sizeof *ni);
-		if (!ni)
-			return -ENOMEM;
-		e->ids = ni;
-		e->cap = ncap;
+	int r = grow_array(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
+	if (r < 0)
+		return r;
+	m->last[e->at] = id;
+	m->pairs[m->n_pairs++] = (uint64_t)e->at << 32 | id;
+	return 0;
+}
+
+/* Lays the ids out (a stable counting sort by key ordinal, so each key
+ * keeps its ids in insertion order) and drops the build-time arrays. */
+static int map_finish(map *m)
+{
+	uint32_t *start = calloc(m->n + 1, sizeof *start);
+	uint32_t *ids = malloc((m->n_pairs ? m->n_pairs : 1) * sizeof *ids);
+	if (!start || !ids) {
+		free(start);
+		free(ids);
+		return -ENOMEM;
 	}
-	e->ids[e->n++] = id;
+	for (size_t i = 0; i < m->n_pairs; i++)
+		start[(m->pairs[i] >> 32) + 1]++;
+	for (size_t k = 0; k < m->n; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < m->cap; i++) {
+		map_entry *e = &m->slots[i];
+		if (e->key) {
+			uint32_t k = e->at;
+			e->at = start[k];
+			e->n = start[k + 1] - start[k];
+		}
+	}
+	for (size_t i = 0; i < m->n_pairs; i++)
+		ids[start[m->pairs[i] >> 32]++] = (uint32_t)m->pairs[i];
+	free(start);
+	free(m->pairs);
+	free(m->last);
+	m->pairs = NULL;
+	m->last = NULL;
+	m->n_pairs = m->cap_pairs = m->cap_last = 0;
+	m->ids = ids;
 	return 0;
 }
 
@@ -170,11 +248,11 @@ static const map_entry *map_get(const map *m, map_kind kind, const char *s)
 
 static void map_done(map *m)
 {
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->slots[i].key);
-		free(m->slots[i].ids);
-	}
 	free(m->slots);
+	free(m->arena);
+	free(m->ids);
+	free(m->pairs);
+	free(m->last);
 	*m = (map) {0};
 }
 
@@ -612,11 +690,11 @@ static int qgram_build(match_index *idx)
 
 	for (size_t s = 0; s < m->cap; s++) {
 		const map_entry *e = &m->slots[s];
-		size_t len = e->key ? strlen(e->key) : 0;
+		size_t len = e->key ? strlen(map_key(m, e)) : 0;
 		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
 			continue;
 		uint32_t g[QGRAM_MAX_WORD];
-		size_t ng = qgram_of(e->key, len, g);
+		size_t ng = qgram_of(map_key(m, e), len, g);
 		if (n + ng > cap) {
 			size_t ncap = cap ? cap * 2 : 4096;
 			while (ncap < n + ng)
@@ -702,7 +780,9 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 		if (r < 0)
 			goto fail;
 	}
-	r = qgram_build(idx);
+	r = map_finish(&idx->map);
+	if (r >= 0)
+		r = qgram_build(idx);
 	if (r < 0)
 		goto fail;
 	*ret = idx;
@@ -790,10 +870,10 @@ typedef struct candidates {
 	size_t n;
 } candidates;
 
-static void candidates_add_entry(candidates *cs, const map_entry *e)
+static void candidates_add_entry(candidates *cs, const map *m, const map_entry *e)
 {
 	for (size_t i = 0; e && i < e->n && cs->n < ELEMENTSOF(cs->ids); i++)
-		cs->ids[cs->n++] = e->ids[i];
+		cs->ids[cs->n++] = m->ids[e->at + i];
 }
 
 /* The contact side of the symmetric-delete search: word and, when it is
@@ -883,10 +963,11 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 		tcnt[t] = 0;
 		const map_entry *e = &idx->map.slots[tkey[t]];
 		if (count * 2 >= considered && count >= 2) {
-			size_t el = strlen(e->key);
-			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(e->key, w) &&
-			    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
-				candidates_add_entry(cs, e);
+			const char *key = map_key(&idx->map, e);
+			size_t el = strlen(key);
+			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(key, w) &&
+			    names_jaro_winkler(w, key) >= NAMES_JW_NEAR)
+				candidates_add_entry(cs, &idx->map, e);
 		}
 	}
 }
@@ -894,12 +975,12 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	candidates_add_entry(cs, map_get(m, MAP_KEY, c->key));
-	candidates_add_entry(cs, map_get(m, MAP_KEY, c->full_key));
+	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->key));
+	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->full_key));
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		const char *t = c->tokens[i];
 		const map_entry *e = map_get(m, MAP_TOKEN, t);
-		candidates_add_entry(cs, e);
+		candidates_add_entry(cs, m, e);
 		/* A word in the trade table is spelt right, and no relation has a
 		 * trade word as its distinctive one: no typo search. (A misspelt
 		 * trade word is not in the table and is searched; the comparison
@@ -917,20 +998,20 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 {
 	const map *m = &idx->map;
 	for (char **u = p->urls; u && *u; u++)
-		candidates_add_entry(cs, map_get(m, MAP_URL, *u));
+		candidates_add_entry(cs, m, map_get(m, MAP_URL, *u));
 	for (char **e = p->emails; e && *e; e++)
-		candidates_add_entry(cs, map_get(m, MAP_EMAIL, *e));
+		candidates_add_entry(cs, m, map_get(m, MAP_EMAIL, *e));
 	/* mail.hoogendijk.nl, then hoogendijk.nl: walking up at dots is what
 	 * makes "within" exact (never nothoogendijk.nl, never
 	 * hoogendijk.nl.example.com, whose parents are example.com and com). */
 	for (char **d = p->domains; d && *d; d++)
 		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
-			candidates_add_entry(cs, map_get(m, MAP_DOMAIN, s));
+			candidates_add_entry(cs, m, map_get(m, MAP_DOMAIN, s));
 	for (size_t f = 0; p->has_person && f < 2; f++)
 		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
 			const char *main = p->person.form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
-			candidates_add_entry(cs, e);
+			candidates_add_entry(cs, m, e);
 			if (!e)
 				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, cs);
 		}
