@@ -433,15 +433,35 @@ names_word_class names_company_word_class(const char *word)
 	return NAMES_WORD_DISTINCTIVE;
 }
 
+/* The words of one company name while it is parsed: pointers into one
+ * character buffer, both sized from the folded name up front (a word is
+ * at least one byte and, but for the last, followed by a separator or a
+ * dot, so there are at most len / 2 + 1 words and len + words bytes with
+ * the NULs): one allocation per name instead of one per word. */
+typedef struct wordlist {
+	char **w;
+	size_t n;
+	char *buf;
+	size_t len;
+} wordlist;
+
+static void wordlist_push(wordlist *wl, const char *s, size_t n)
+{
+	memcpy(wl->buf + wl->len, s, n);
+	wl->buf[wl->len + n] = '\0';
+	wl->w[wl->n++] = wl->buf + wl->len;
+	wl->len += n + 1;
+}
+
 /* Appends the words of one whitespace/punctuation-free chunk that may hold
  * dots. "b.v." / "a.s.r." / "comm.v." are abbreviations and become one
  * word ("bv", "asr", "commv"); "st.jansdal" or "abc.nl" are words run
  * together and are split at the dots. */
-static int company_push_chunk(char ***words, const char *chunk, size_t n)
+static void company_push_chunk(wordlist *words, const char *chunk, size_t n)
 {
 	char buf[NAMES_MAX_WORD];
 	if (n == 0)
-		return 0;
+		return;
 	if (n >= sizeof buf)
 		n = sizeof buf - 1; /* see NAMES_MAX_WORD */
 	size_t segs = 0, longest = 0, shortest = SIZE_MAX, cur = 0;
@@ -457,35 +477,28 @@ static int company_push_chunk(char ***words, const char *chunk, size_t n)
 			cur++;
 	}
 	if (segs == 0)
-		return 0;
+		return;
 	bool join = segs == 1 || (longest <= 4 && shortest == 1);
 	size_t o = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || chunk[i] == '.') {
 			if (!join && o > 0) {
-				buf[o] = '\0';
-				int r = strv_push(words, buf);
-				if (r < 0)
-					return r;
+				wordlist_push(words, buf, o);
 				o = 0;
 			}
 		} else
 			buf[o++] = chunk[i];
 	}
-	if (o > 0) {
-		buf[o] = '\0';
-		return strv_push(words, buf);
-	}
-	return 0;
+	if (o > 0)
+		wordlist_push(words, buf, o);
 }
 
 /* Splits a folded name into words: letters, digits and non-ASCII belong to
  * words, apostrophes are dropped inside words ("'t", "McDonald's"), dots
  * are resolved per chunk, everything else ('-', '&', ',', '/', '(') separates:
  * "ABN-AMRO" is "ABN AMRO". */
-static int company_split(const char *folded, char ***ret)
+static void company_split(const char *folded, wordlist *words)
 {
-	char **words = NULL;
 	char chunk[NAMES_MAX_WORD];
 	size_t n = 0;
 	for (const char *p = folded;; p++) {
@@ -498,34 +511,27 @@ static int company_split(const char *folded, char ***ret)
 				chunk[n++] = (char)ch;
 			continue;
 		}
-		int r = company_push_chunk(&words, chunk, n);
-		if (r < 0) {
-			strv_free(words);
-			return r;
-		}
+		company_push_chunk(words, chunk, n);
 		n = 0;
 		if (ch == '\0')
 			break;
 	}
-	*ret = words;
-	return 0;
 }
 
 void names_company_done(names_company *c)
 {
 	if (!c)
 		return;
-	free(c->full_key);
-	free(c->key);
-	strv_free(c->tokens);
-	free(c->trade);
+	/* tokens is the one allocation: it holds the token pointers, trade,
+	 * the token strings and both keys (company_parse). */
+	free(c->tokens);
 	*c = (names_company) {0};
 }
 
 static int company_parse(const char *raw, bool german, names_company *ret)
 {
 	_cleanup_free_ char *folded = NULL;
-	char **words = NULL;
+	_cleanup_free_ char **scratch = NULL;
 	names_company c = {0};
 	int r;
 
@@ -534,63 +540,81 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
 	if (r < 0)
 		return r;
-	r = company_split(folded, &words);
-	if (r < 0)
-		return r;
+	size_t flen = strlen(folded), maxw = flen / 2 + 1;
+	scratch = malloc(maxw * sizeof *scratch + flen + maxw + 1);
+	if (!scratch)
+		return -ENOMEM;
+	wordlist wl = { .w = scratch, .buf = (char *)(void *)(scratch + maxw) };
+	company_split(folded, &wl);
+	char **words = scratch;
 
 	/* Each word is classified once (the class is needed three times
 	 * below) into a stack array; words past its end, in names longer than
 	 * any real one, are classified again where needed (CLASS_AT). */
 	names_word_class cls[32];
-	size_t nw = strv_length(words);
 #define CLASS_AT(i) ((i) < ELEMENTSOF(cls) ? cls[i] : names_company_word_class(words[i]))
 	/* Drop connectors, then strip legal forms at the ends (never all
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
-	for (size_t i = 0; words && i < nw; i++) {
+	for (size_t i = 0; i < wl.n; i++) {
 		names_word_class k = names_company_word_class(words[i]);
 		if (k == NAMES_WORD_CONNECTOR)
-			free(words[i]);
-		else {
-			if (n < ELEMENTSOF(cls))
-				cls[n] = k;
-			words[n++] = words[i];
-		}
+			continue;
+		if (n < ELEMENTSOF(cls))
+			cls[n] = k;
+		words[n++] = words[i];
 	}
-	if (words)
-		words[n] = NULL;
 	size_t lo = 0, hi = n;
 	while (hi > lo + 1 && CLASS_AT(hi - 1) == NAMES_WORD_LEGAL_FORM)
 		hi--;
 	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
-	if (hi == lo) {
-		r = -EINVAL;
-		goto fail;
-	}
+	if (hi == lo)
+		return -EINVAL;
 
 	/* Low-identity words leave the key; if nothing else is left the name
 	 * *is* those words and stays whole. */
-	size_t kept = 0;
-	for (size_t i = lo; i < hi; i++)
+	size_t kept = 0, bytes = 0;
+	for (size_t i = lo; i < hi; i++) {
 		if (CLASS_AT(i) != NAMES_WORD_LOW_IDENTITY)
 			kept++;
+		bytes += strlen(words[i]) + 1;
+	}
 	bool drop_low = kept > 0;
 
-	c.trade = calloc(hi - lo, sizeof(bool));
-	if (!c.trade) {
-		r = -ENOMEM;
-		goto fail;
-	}
+	/* One block for the result: hi - lo + 1 token pointers, the trade
+	 * flags, then the token strings, full_key and key (each at most the
+	 * words' bytes, IJ -> y only shrinks them). */
+	size_t nw = hi - lo;
+	size_t ptrs = (nw + 1) * sizeof(char *);
+	char *block = malloc(ptrs + nw * sizeof(bool) + 3 * bytes);
+	if (!block)
+		return -ENOMEM;
+	c.tokens = (char **)(void *)block;
+	c.trade = (bool *)(void *)(block + ptrs);
+	char *out = block + ptrs + nw * sizeof(bool);
+	char *full = out + bytes, *key = full + bytes;
+	c.full_key = full;
+	c.key = key;
+	*full = *key = '\0';
 	for (size_t i = lo; i < hi; i++) {
 		/* Classified before IJ -> y, so the tables keep their spelling. */
 		names_word_class k = CLASS_AT(i);
 		ij_to_y(words[i]);
+		size_t l = strlen(words[i]);
+		if (i > lo)
+			*full++ = ' ';
+		memcpy(full, words[i], l + 1);
+		full += l;
 		if (drop_low && k == NAMES_WORD_LOW_IDENTITY)
 			continue;
-		r = strv_push(&c.tokens, words[i]);
-		if (r < 0)
-			goto fail;
+		memcpy(out, words[i], l + 1);
+		c.tokens[c.n_tokens] = out;
+		out += l + 1;
+		if (c.n_tokens > 0)
+			*key++ = ' ';
+		memcpy(key, words[i], l + 1);
+		key += l;
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
 		c.trade[c.n_tokens] = k != NAMES_WORD_DISTINCTIVE && k != NAMES_WORD_LEGAL_FORM;
@@ -598,19 +622,9 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 			c.n_distinctive++;
 		c.n_tokens++;
 	}
-	c.full_key = join_words(words + lo, hi - lo);
-	c.key = join_words(c.tokens, c.n_tokens);
-	if (!c.full_key || !c.key) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	strv_free(words);
+	c.tokens[c.n_tokens] = NULL;
 	*ret = c;
 	return 0;
-fail:
-	strv_free(words);
-	names_company_done(&c);
-	return r;
 }
 #undef CLASS_AT
 

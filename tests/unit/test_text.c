@@ -93,7 +93,7 @@ static void test_fold_latin_fast_path(void **state)
 	(void)state;
 	for (unsigned cp = 0xC0; cp < 0x180; cp++) {
 		char in[8] = { (char)(0xC0 | (cp >> 6)), (char)(0x80 | (cp & 0x3F)), 0 };
-		char slow_in[8];
+		char slow_in[16];
 		snprintf(slow_in, sizeof slow_in, "%s\u20ac", in);
 		for (int german = 0; german < 2; german++) {
 			char *fast = NULL, *slow = NULL, want[16];
