@@ -589,7 +589,7 @@ static int index_person_name(match_index *idx, relation_prep *p, uint32_t id, co
 	p->persons[p->n_persons++] = np;
 	/* Both the plain and the German form ("muller", "mueller"), every
 	 * part of a double name. */
-	for (size_t f = 0; f < 2; f++)
+	for (size_t f = 0; f < (np.german_same ? 1u : 2u); f++)
 		for (size_t i = 0; i < np.form[f].n_surnames; i++) {
 			const char *main = np.form[f].surnames[i].main;
 			r = map_add(&idx->map, MAP_SURNAME, main, id);
@@ -966,7 +966,7 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 			const char *key = map_key(&idx->map, e);
 			size_t el = strlen(key);
 			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(key, w) &&
-			    names_jaro_winkler(w, key) >= NAMES_JW_NEAR)
+			    names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
 				candidates_add_entry(cs, &idx->map, e);
 		}
 	}
@@ -1007,7 +1007,7 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 	for (char **d = p->domains; d && *d; d++)
 		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
 			candidates_add_entry(cs, m, map_get(m, MAP_DOMAIN, s));
-	for (size_t f = 0; p->has_person && f < 2; f++)
+	for (size_t f = 0; p->has_person && f < (p->person.german_same ? 1u : 2u); f++)
 		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
 			const char *main = p->person.form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);

@@ -775,7 +775,7 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
  * two words share (as multisets) bound the Jaro matches m from above, and
  * JW <= 0.6 Jaro + 0.4: a pass over both words rules out most pairs of a
  * candidate list without the quadratic matching. */
-static double jaro_winkler_at_least(const char *a, const char *b, double min)
+double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 {
 	/* Counted per byte & 31: bytes sharing a bucket can only raise the
 	 * bound (never reject a pair that could pass), and the folded letters
@@ -860,7 +860,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 			i = at; /* the only differing word, known from the first pass */
 		else if (streq(c->tokens[i], r->tokens[i]))
 			continue;
-		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
+		double jw = names_jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
 		if (jw < NAMES_JW_NEAR)
 			return 0.0;
 		worst = jw < worst ? jw : worst;
@@ -920,6 +920,8 @@ void names_person_done(names_person *p)
 	if (!p)
 		return;
 	free(p->display);
+	if (p->german_same)
+		p->form[1] = (names_person_form) {0}; /* shares form[0]'s storage */
 	form_done(&p->form[0]);
 	form_done(&p->form[1]);
 	*p = (names_person) {0};
@@ -1210,8 +1212,12 @@ static int form_finish(names_person_form *f)
 
 static int person_finish(names_person *p, int r, names_person *ret)
 {
-	for (size_t i = 0; r >= 0 && i < 2; i++)
+	for (size_t i = 0; r >= 0 && i < (p->german_same ? 1u : 2u); i++)
 		r = form_finish(&p->form[i]);
+	/* Both folds were the same string: the German form is the plain one,
+	 * shared rather than parsed twice (names_person_done knows). */
+	if (p->german_same)
+		p->form[1] = p->form[0];
 	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
 		r = -EINVAL;
 	if (r < 0) {
@@ -1231,8 +1237,9 @@ int names_person_parse(const char *full, names_person *ret)
 	int r = person_fold_both(full, &p.display, &german);
 	if (r < 0)
 		return r;
+	p.german_same = streq(p.display, german);
 	r = person_parse_form(p.display, &p.form[0]);
-	if (r >= 0)
+	if (r >= 0 && !p.german_same)
 		r = person_parse_form(german, &p.form[1]);
 	free(german);
 	return person_finish(&p, r, ret);
@@ -1268,9 +1275,11 @@ int names_person_parse_split(const char *first, const char *last, names_person *
 		else
 			snprintf(p.display, lf + 1 + ll + 1, "%s", lf > 0 ? fp : lp);
 	}
-	if (r >= 0)
+	if (r >= 0) {
+		p.german_same = streq(strempty(fp), strempty(fg)) && streq(lp, lg);
 		r = person_parse_split_form(fp, lp, &p.form[0]);
-	if (r >= 0)
+	}
+	if (r >= 0 && !p.german_same)
 		r = person_parse_split_form(fg, lg, &p.form[1]);
 	free(fp);
 	free(fg);
@@ -1347,15 +1356,17 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 	/* Plain and German forms are tried crosswise and independently for
 	 * the given and the surname: "Jurgen Mueller" is "Jürgen Müller"
 	 * through plain "jurgen" and German "mueller". */
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 2; j++) {
+	/* A form shared (german_same) is tried once. */
+	size_t na = a->german_same ? 1 : 2, nb = b->german_same ? 1 : 2;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
 			int s = surname_agree(&a->form[i], &b->form[j], &typo);
 			sur = s > sur ? s : sur;
 		}
 	if (sur == 0 && !typo)
 		return NAMES_PERSON_DISAGREE;
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 2; j++) {
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
 			int g = given_agree(&a->form[i], &b->form[j]);
 			giv = g > giv ? g : giv;
 		}
