@@ -587,12 +587,14 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * words' bytes, IJ -> y only shrinks them). */
 	size_t nw = hi - lo;
 	size_t ptrs = (nw + 1) * sizeof(char *);
-	char *block = malloc(ptrs + nw * sizeof(bool) + 3 * bytes);
+	char *block = malloc(ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
 	if (!block)
 		return -ENOMEM;
 	c.tokens = (char **)(void *)block;
-	c.trade = (bool *)(void *)(block + ptrs);
-	char *out = block + ptrs + nw * sizeof(bool);
+	c.letters = (uint8_t (*)[32])(void *)(block + ptrs);
+	c.lens = (uint8_t *)(block + ptrs + nw * 32);
+	c.trade = (bool *)(void *)(block + ptrs + nw * 33);
+	char *out = block + ptrs + nw * 33 + nw * sizeof(bool);
 	char *full = out + bytes, *key = full + bytes;
 	c.full_key = full;
 	c.key = key;
@@ -611,6 +613,12 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		memcpy(out, words[i], l + 1);
 		c.tokens[c.n_tokens] = out;
 		out += l + 1;
+		/* company_push_chunk caps a word below NAMES_MAX_WORD (128)
+		 * bytes, so neither the length nor a count overflows a byte. */
+		c.lens[c.n_tokens] = (uint8_t)l;
+		memset(c.letters[c.n_tokens], 0, 32);
+		for (size_t b = 0; b < l; b++)
+			c.letters[c.n_tokens][(unsigned char)words[i][b] & 31]++;
 		if (c.n_tokens > 0)
 			*key++ = ' ';
 		memcpy(key, words[i], l + 1);
@@ -806,6 +814,26 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 	return names_jaro_winkler(a, b);
 }
 
+/* names_jaro_winkler_at_least for token i of two parsed names, with the
+ * letter counts and lengths company_parse kept: the bound is a 32-byte
+ * minimum-sum, no pass over the words. */
+static double jaro_winkler_bounded(const names_company *c, const names_company *r, size_t i, double min)
+{
+	size_t la = c->lens[i], lb = r->lens[i], m = 0;
+	if (la == 0 || lb == 0)
+		return 0.0;
+	for (size_t k = 0; k < 32; k++)
+		m += c->letters[i][k] < r->letters[i][k] ? c->letters[i][k] : r->letters[i][k];
+	const char *a = c->tokens[i], *b = r->tokens[i];
+	size_t prefix = 0;
+	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+		prefix++;
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
 /* Whether a company token is short enough to be an acronym or a name one
  * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
 static bool token_is_short(const char *t)
@@ -853,7 +881,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 			return 0.0;
 		/* Words more than two letters apart in length are different
 		 * words (one edit changes the length by one). */
-		size_t lc = strlen(c->tokens[i]), lr = strlen(r->tokens[i]);
+		size_t lc = c->lens[i], lr = r->lens[i];
 		if ((lc > lr ? lc - lr : lr - lc) > 2)
 			return 0.0;
 		diff++;
@@ -867,7 +895,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 			i = at; /* the only differing word, known from the first pass */
 		else if (streq(c->tokens[i], r->tokens[i]))
 			continue;
-		double jw = names_jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
+		double jw = jaro_winkler_bounded(c, r, i, NAMES_JW_NEAR);
 		if (jw < NAMES_JW_NEAR)
 			return 0.0;
 		worst = jw < worst ? jw : worst;

@@ -47,6 +47,9 @@ typedef struct names_company {
 	char *key;         /* the comparison key: low-identity words gone too: "philips" */
 	char **tokens;     /* key split at spaces (strv) */
 	bool *trade;       /* per token: not distinctive */
+	uint8_t (*letters)[32]; /* per token: its bytes counted per (byte & 31), for
+				 * the Jaro-Winkler bound in names_company_compare */
+	uint8_t *lens;     /* per token: its length (words are < NAMES_MAX_WORD bytes) */
 	size_t n_tokens;
 	size_t n_distinctive;
 } names_company;
