@@ -73,18 +73,32 @@ typedef enum map_kind {
 	MAP_SURNAME_DELETION, /* a main surname of >= 8 letters, or it less one letter */
 } map_kind;
 
+/* Layout: no allocation per key. Key strings live in one arena (entries
+ * hold offsets, so the arena may move while it grows); relation ids are
+ * appended as (key ordinal, id) pairs while the index is built and laid out
+ * once, by a counting sort, as one flat array (CSR: each entry holds the
+ * start and length of its run). A key costs its slot (24 bytes), its
+ * letters and 4 bytes an id; freeing the map is four free() calls. */
 typedef struct map_entry {
-	char *key;    /* NULL: empty slot */
 	uint64_t hash;
-	uint32_t *ids;
-	uint32_t n, cap;
-	map_kind kind;
+	uint32_t key;   /* offset + 1 into map.arena; 0: empty slot */
+	uint32_t at;    /* while building: the key's ordinal; after map_finish: start in map.ids */
+	uint32_t n;     /* number of ids (set by map_finish) */
+	uint32_t kind;  /* map_kind */
 } map_entry;
 
 typedef struct map {
 	map_entry *slots;
-	size_t cap;   /* power of two */
-	size_t n;
+	size_t cap;       /* power of two */
+	size_t n;         /* keys */
+	char *arena;      /* the keys, NUL-terminated, back to back */
+	size_t arena_len, arena_cap;
+	uint32_t *ids;    /* after map_finish: every entry's ids, run after run */
+	/* While building only: */
+	uint64_t *pairs;  /* ordinal << 32 | id, in insertion order */
+	size_t n_pairs, cap_pairs;
+	uint32_t *last;   /* per ordinal: the last id added (a repeat is always the last) */
+	size_t cap_last;
 } map;
 
 static uint64_t map_hash(map_kind kind, const char *s)
@@ -99,12 +113,17 @@ static uint64_t map_hash(map_kind kind, const char *s)
 	return h;
 }
 
+static const char *map_key(const map *m, const map_entry *e)
+{
+	return m->arena + e->key - 1;
+}
+
 static map_entry *map_slot(const map *m, map_kind kind, const char *s, uint64_t h)
 {
 	size_t mask = m->cap - 1;
 	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
 		map_entry *e = &m->slots[i];
-		if (!e->key || (e->hash == h && e->kind == kind && streq(e->key, s)))
+		if (!e->key || (e->hash == h && e->kind == kind && streq(map_key(m, e), s)))
 			return e;
 	}
 }
@@ -115,13 +134,32 @@ static int map_grow(map *m)
 	map_entry *ns = calloc(ncap, sizeof *ns);
 	if (!ns)
 		return -ENOMEM;
-	map old = *m;
+	map_entry *old = m->slots;
+	size_t ocap = m->cap;
 	m->slots = ns;
 	m->cap = ncap;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.slots[i].key)
-			*map_slot(m, old.slots[i].kind, old.slots[i].key, old.slots[i].hash) = old.slots[i];
-	free(old.slots);
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].key)
+			*map_slot(m, old[i].kind, map_key(m, &old[i]), old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Doubles *buf (of *cap elements of size) until it holds need. */
+static int grow_array(void *buf, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return -ENOMEM;
+	void *nb = realloc(*(void **)buf, ncap * size);
+	if (!nb)
+		return -ENOMEM;
+	*(void **)buf = nb;
+	*cap = ncap;
 	return 0;
 }
 
@@ -138,25 +176,65 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 	uint64_t h = map_hash(kind, s);
 	map_entry *e = map_slot(m, kind, s, h);
 	if (!e->key) {
-		e->key = strdup(s);
-		if (!e->key)
-			return -ENOMEM;
+		size_t len = strlen(s) + 1;
+		if (m->arena_len + len >= UINT32_MAX || m->n >= UINT32_MAX)
+			return -E2BIG;
+		int r = grow_array(&m->arena, &m->arena_cap, m->arena_len + len, 1);
+		if (r >= 0)
+			r = grow_array(&m->last, &m->cap_last, m->n + 1, sizeof *m->last);
+		if (r < 0)
+			return r;
+		memcpy(m->arena + m->arena_len, s, len);
+		e->key = (uint32_t)m->arena_len + 1;
+		m->arena_len += len;
 		e->hash = h;
 		e->kind = kind;
-		m->n++;
+		e->at = (uint32_t)m->n;
+		m->last[m->n++] = UINT32_MAX;
 	}
 	/* Ids arrive relation by relation, so a repeat is always the last one. */
-	if (e->n > 0 && e->ids[e->n - 1] == id)
+	if (m->last[e->at] == id)
 		return 0;
-	if (e->n == e->cap) {
-		uint32_t ncap = e->cap ? e->cap * 2 : 2;
-		uint32_t *ni = realloc(e->ids, ncap * sizeof *ni);
-		if (!ni)
-			return -ENOMEM;
-		e->ids = ni;
-		e->cap = ncap;
+	int r = grow_array(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
+	if (r < 0)
+		return r;
+	m->last[e->at] = id;
+	m->pairs[m->n_pairs++] = (uint64_t)e->at << 32 | id;
+	return 0;
+}
+
+/* Lays the ids out (a stable counting sort by key ordinal, so each key
+ * keeps its ids in insertion order) and drops the build-time arrays. */
+static int map_finish(map *m)
+{
+	uint32_t *start = calloc(m->n + 1, sizeof *start);
+	uint32_t *ids = malloc((m->n_pairs ? m->n_pairs : 1) * sizeof *ids);
+	if (!start || !ids) {
+		free(start);
+		free(ids);
+		return -ENOMEM;
 	}
-	e->ids[e->n++] = id;
+	for (size_t i = 0; i < m->n_pairs; i++)
+		start[(m->pairs[i] >> 32) + 1]++;
+	for (size_t k = 0; k < m->n; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < m->cap; i++) {
+		map_entry *e = &m->slots[i];
+		if (e->key) {
+			uint32_t k = e->at;
+			e->at = start[k];
+			e->n = start[k + 1] - start[k];
+		}
+	}
+	for (size_t i = 0; i < m->n_pairs; i++)
+		ids[start[m->pairs[i] >> 32]++] = (uint32_t)m->pairs[i];
+	free(start);
+	free(m->pairs);
+	free(m->last);
+	m->pairs = NULL;
+	m->last = NULL;
+	m->n_pairs = m->cap_pairs = m->cap_last = 0;
+	m->ids = ids;
 	return 0;
 }
 
@@ -170,35 +248,120 @@ static const map_entry *map_get(const map *m, map_kind kind, const char *s)
 
 static void map_done(map *m)
 {
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->slots[i].key);
-		free(m->slots[i].ids);
-	}
 	free(m->slots);
+	free(m->arena);
+	free(m->ids);
+	free(m->pairs);
+	free(m->last);
 	*m = (map) {0};
 }
 
-/* Calls the deletion variants of word (each with one byte left out) plus the
- * word itself: the symmetric-delete trick finds every pair at edit distance
- * 1 (substitution, insertion, deletion, transposition) with exact lookups. */
-typedef int (*deletion_fn)(const char *variant, void *userdata);
+/* ---- one-edit typos: the symmetric-delete trick, keyed by hash only -------
+ * A word and its variants with one byte left out meet every word at edit
+ * distance 1 (substitution, insertion, deletion, transposition) by exact
+ * lookups. There are about as many variants as letters, so they dominate
+ * the index: they are stored as 32-bit fingerprints of their hash next to
+ * the relation id (8 bytes a variant), never as strings. That is safe
+ * because a variant only makes a relation a candidate; the scoring
+ * (names_company_compare, names_person_compare) then decides on the real
+ * words, so a fingerprint collision (about 2^-32 a probe) costs one
+ * needless comparison, never a match. */
 
-static int for_each_deletion(const char *word, deletion_fn fn, void *userdata)
+/* The FNV-1a hashes (as map_hash(kind, variant)) of word and of its
+ * distinct one-deletion variants, into out (room for TYPO_MAX_WORD + 1):
+ * the state after each prefix is kept, so a variant hashes only the
+ * letters after its gap. With variants false, only the word itself. */
+static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool variants, uint64_t *out)
 {
-	char buf[TYPO_MAX_WORD];
-	size_t n = strlen(word);
-	if (n >= sizeof buf)
-		return 0;
-	int r = fn(word, userdata);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		memcpy(buf, word, i);
-		memcpy(buf + i, word + i + 1, n - i);
+	uint64_t pre[TYPO_MAX_WORD];
+	uint64_t h = map_hash(kind, "");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		pre[i] = h;
+		h ^= (unsigned char)word[i];
+		h *= 1099511628211ull;
+	}
+	out[k++] = h;
+	for (size_t i = 0; variants && i < n; i++) {
 		/* Deleting either of two equal neighbours gives the same key. */
 		if (i > 0 && word[i] == word[i - 1])
 			continue;
-		r = fn(buf, userdata);
+		uint64_t hd = pre[i];
+		for (size_t j = i + 1; j < n; j++) {
+			hd ^= (unsigned char)word[j];
+			hd *= 1099511628211ull;
+		}
+		out[k++] = hd;
 	}
-	return r;
+	return k;
+}
+
+/* A multimap fingerprint -> relation ids, open addressing: each slot is
+ * fingerprint << 32 | id (0: empty; a fingerprint is never 0). The slot
+ * index comes from the fingerprint (Fibonacci hashing, top bits), so the
+ * table can grow without the full hashes. */
+typedef struct delmap {
+	uint64_t *slots;
+	size_t cap;       /* power of two, 0 when empty */
+	unsigned shift;   /* 64 - log2(cap) */
+	size_t n;
+} delmap;
+
+static uint32_t delmap_fingerprint(uint64_t h)
+{
+	uint32_t fp = (uint32_t)(h >> 32) ^ (uint32_t)h;
+	return fp ? fp : 1;
+}
+
+static size_t delmap_index(const delmap *d, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * 0x9E3779B97F4A7C15ull) >> d->shift);
+}
+
+static void delmap_put(delmap *d, uint64_t v)
+{
+	size_t mask = d->cap - 1;
+	for (size_t i = delmap_index(d, (uint32_t)(v >> 32));; i = (i + 1) & mask) {
+		if (d->slots[i] == v)
+			return; /* the same relation through another variant */
+		if (!d->slots[i]) {
+			d->slots[i] = v;
+			d->n++;
+			return;
+		}
+	}
+}
+
+static int delmap_add(delmap *d, uint64_t h, uint32_t id)
+{
+	/* Load factor <= 3/4: probe runs stay short with 8-byte slots. */
+	if ((d->n + 1) * 4 > d->cap * 3) {
+		delmap old = *d;
+		size_t ncap = old.cap ? old.cap * 2 : 1024;
+		unsigned bits = 0;
+		while (((size_t)1 << bits) < ncap)
+			bits++;
+		d->slots = calloc(ncap, sizeof *d->slots);
+		if (!d->slots) {
+			*d = old;
+			return -ENOMEM;
+		}
+		d->cap = ncap;
+		d->shift = 64 - bits;
+		d->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slots[i])
+				delmap_put(d, old.slots[i]);
+		free(old.slots);
+	}
+	delmap_put(d, (uint64_t)delmap_fingerprint(h) << 32 | id);
+	return 0;
+}
+
+static void delmap_done(delmap *d)
+{
+	free(d->slots);
+	*d = (delmap) {0};
 }
 
 /* ---- trigram index over the vocabulary of distinctive company words ------
@@ -237,10 +400,45 @@ static size_t qgram_slot(const qgram_index *q, uint32_t key)
 	return i;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sorts (gram << 32 | slot) pairs by gram, keeping the order of equal
+ * grams: the pairs arrive in ascending slot order, so the result is what
+ * sorting the whole 64-bit values gives. Grams are below 2^24 + 1 (three
+ * bytes, plus one): two stable counting passes of 13 bits each (LSD radix)
+ * instead of qsort's callback per comparison, which cost more than the
+ * rest of the index at 100k relations. *pairs may be replaced. */
+#define GRAM_RADIX_BITS 13
+static int sort_pairs_by_gram(uint64_t **pairs, size_t n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
+	uint64_t *src = *pairs, *dst = malloc(n * sizeof *dst);
+	size_t *count = calloc((size_t)1 << GRAM_RADIX_BITS, sizeof *count);
+	if (!dst || !count) {
+		free(dst);
+		free(count);
+		return -ENOMEM;
+	}
+	const size_t buckets = (size_t)1 << GRAM_RADIX_BITS;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		unsigned shift = 32 + pass * GRAM_RADIX_BITS;
+		memset(count, 0, buckets * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & (buckets - 1)]++;
+		size_t sum = 0;
+		for (size_t b = 0; b < buckets; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & (buckets - 1)]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	/* Two passes: the sorted pairs are back in the first buffer. */
+	free(dst);
+	free(count);
+	*pairs = src;
+	return 0;
 }
 
 static void qgram_done(qgram_index *q)
@@ -275,6 +473,7 @@ struct match_index {
 	char **free_mail;         /* own copy: the index outlives the options */
 	relation_prep *prep;
 	map map;
+	delmap typos;             /* MAP_DELETION, MAP_SURNAME_DELETION variants */
 	qgram_index qgrams;
 };
 
@@ -303,21 +502,26 @@ match_index *match_index_free(match_index *idx)
 	free(idx->prep);
 	strv_free(idx->free_mail);
 	map_done(&idx->map);
+	delmap_done(&idx->typos);
 	qgram_done(&idx->qgrams);
 	free(idx);
 	return NULL;
 }
 
-typedef struct deletion_add {
-	map *map;
-	uint32_t id;
-	map_kind kind;
-} deletion_add;
-
-static int deletion_add_cb(const char *variant, void *userdata)
+/* A relation word of >= TYPO_MIN_RELATION letters and its variants. */
+static int index_deletions(match_index *idx, map_kind kind, const char *word, uint32_t id)
 {
-	deletion_add *d = userdata;
-	return map_add(d->map, d->kind, variant, d->id);
+	uint64_t h[TYPO_MAX_WORD + 1];
+	size_t n = strlen(word);
+	if (n < TYPO_MIN_RELATION || n >= TYPO_MAX_WORD)
+		return 0;
+	size_t k = deletion_hashes(kind, word, n, true, h);
+	for (size_t i = 0; i < k; i++) {
+		int r = delmap_add(&idx->typos, h[i], id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int index_company_form(match_index *idx, relation_prep *p, uint32_t id, const char *raw, bool german)
@@ -353,10 +557,8 @@ static int index_company_form(match_index *idx, relation_prep *p, uint32_t id, c
 		/* With two distinctive words, a typo in one still leaves the
 		 * other to find the relation by; only a lone distinctive word
 		 * needs the deletion keys (it keeps the index small). */
-		if (r >= 0 && c.n_distinctive == 1 && strlen(c.tokens[i]) >= TYPO_MIN_RELATION) {
-			deletion_add d = { &idx->map, id, MAP_DELETION };
-			r = for_each_deletion(c.tokens[i], deletion_add_cb, &d);
-		}
+		if (r >= 0 && c.n_distinctive == 1)
+			r = index_deletions(idx, MAP_DELETION, c.tokens[i], id);
 	}
 	return r;
 }
@@ -387,15 +589,13 @@ static int index_person_name(match_index *idx, relation_prep *p, uint32_t id, co
 	p->persons[p->n_persons++] = np;
 	/* Both the plain and the German form ("muller", "mueller"), every
 	 * part of a double name. */
-	for (size_t f = 0; f < 2; f++)
+	for (size_t f = 0; f < (np.german_same ? 1u : 2u); f++)
 		for (size_t i = 0; i < np.form[f].n_surnames; i++) {
 			const char *main = np.form[f].surnames[i].main;
 			r = map_add(&idx->map, MAP_SURNAME, main, id);
 			/* NAMES_PERSON_TYPO: "Hogenboom" reaches "Hoogenboom". */
-			if (r >= 0 && strlen(main) >= TYPO_MIN_RELATION) {
-				deletion_add d = { &idx->map, id, MAP_SURNAME_DELETION };
-				r = for_each_deletion(main, deletion_add_cb, &d);
-			}
+			if (r >= 0)
+				r = index_deletions(idx, MAP_SURNAME_DELETION, main, id);
 			if (r < 0)
 				return r;
 		}
@@ -490,11 +690,11 @@ static int qgram_build(match_index *idx)
 
 	for (size_t s = 0; s < m->cap; s++) {
 		const map_entry *e = &m->slots[s];
-		size_t len = e->key ? strlen(e->key) : 0;
+		size_t len = e->key ? strlen(map_key(m, e)) : 0;
 		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
 			continue;
 		uint32_t g[QGRAM_MAX_WORD];
-		size_t ng = qgram_of(e->key, len, g);
+		size_t ng = qgram_of(map_key(m, e), len, g);
 		if (n + ng > cap) {
 			size_t ncap = cap ? cap * 2 : 4096;
 			while (ncap < n + ng)
@@ -510,7 +710,10 @@ static int qgram_build(match_index *idx)
 	}
 	if (n == 0)
 		return 0;
-	qsort(pairs, n, sizeof *pairs, cmp_u64);
+	r = sort_pairs_by_gram(&pairs, n);
+	if (r < 0)
+		goto fail;
+	r = -ENOMEM;
 	/* Drop repeats (a word with a trigram twice: "anan"), count grams. */
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -577,7 +780,9 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 		if (r < 0)
 			goto fail;
 	}
-	r = qgram_build(idx);
+	r = map_finish(&idx->map);
+	if (r >= 0)
+		r = qgram_build(idx);
 	if (r < 0)
 		goto fail;
 	*ret = idx;
@@ -665,29 +870,51 @@ typedef struct candidates {
 	size_t n;
 } candidates;
 
-static void candidates_add_entry(candidates *cs, const map_entry *e)
+static void candidates_add_entry(candidates *cs, const map *m, const map_entry *e)
 {
 	for (size_t i = 0; e && i < e->n && cs->n < ELEMENTSOF(cs->ids); i++)
-		cs->ids[cs->n++] = e->ids[i];
+		cs->ids[cs->n++] = m->ids[e->at + i];
 }
 
-typedef struct deletion_get {
-	const map *map;
-	candidates *cs;
-	map_kind kind;
-} deletion_get;
-
-static int deletion_get_cb(const char *variant, void *userdata)
+/* The contact side of the symmetric-delete search: word and, when it is
+ * long enough, its one-letter variants, looked up under kind. Relation
+ * keys are words of >= TYPO_MIN_RELATION letters and their variants, so
+ * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
+ * length can only meet them as it is, and its own variants (one shorter)
+ * meet nothing, so they are not generated. */
+static void lookup_deletions(const delmap *d, map_kind kind, const char *word, candidates *cs)
 {
-	deletion_get *d = userdata;
-	candidates_add_entry(d->cs, map_get(d->map, d->kind, variant));
-	return 0;
+	uint64_t h[TYPO_MAX_WORD + 1];
+	size_t n = strlen(word);
+	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
+		return;
+	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
+	size_t mask = d->cap - 1;
+	for (size_t v = 0; v < k; v++) {
+		uint32_t fp = delmap_fingerprint(h[v]);
+		for (size_t i = delmap_index(d, fp); d->slots[i]; i = (i + 1) & mask)
+			if ((uint32_t)(d->slots[i] >> 32) == fp && cs->n < ELEMENTSOF(cs->ids))
+				cs->ids[cs->n++] = (uint32_t)d->slots[i];
+	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
+ * sort (Ciura's gaps, then plain insertion) with the comparison inline;
+ * qsort's callback per comparison cost more than the scoring of a typical
+ * contact once a common surname filled the list. */
+static void sort_u32(uint32_t *v, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
+	static const size_t gaps[] = { 132, 57, 23, 10, 4, 1 };
+	for (size_t g = 0; g < ELEMENTSOF(gaps); g++) {
+		size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			for (; j >= gap && v[j - gap] > x; j -= gap)
+				v[j] = v[j - gap];
+			v[j] = x;
+		}
+	}
 }
 
 /* Near misses of one contact word: vocabulary words sharing at least half
@@ -711,41 +938,56 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 	}
 	if (considered < 2 || nh == 0)
 		return;
-	qsort(hits, nh, sizeof *hits, cmp_u32);
-	for (size_t i = 0; i < nh; ) {
-		size_t j = i;
-		while (j < nh && hits[j] == hits[i])
-			j++;
-		const map_entry *e = &idx->map.slots[hits[i]];
-		if ((j - i) * 2 >= considered && j - i >= 2) {
-			size_t el = strlen(e->key);
-			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(e->key, w) &&
-			    names_jaro_winkler(w, e->key) >= NAMES_JW_NEAR)
-				candidates_add_entry(cs, e);
+	/* How many of the word's grams each vocabulary word shares: counted in
+	 * a small open-addressing table (twice QGRAM_MAX_HITS slots, so it
+	 * never fills) rather than by sorting the hits; words are then taken
+	 * in order of first appearance, each once. */
+	uint32_t tkey[2 * QGRAM_MAX_HITS], tcnt[2 * QGRAM_MAX_HITS];
+	memset(tkey, 0xff, sizeof tkey);
+	const size_t tmask = ELEMENTSOF(tkey) - 1;
+	for (size_t i = 0; i < nh; i++) {
+		size_t t = (size_t)(hits[i] * 2654435761u) & tmask;
+		while (tkey[t] != UINT32_MAX && tkey[t] != hits[i])
+			t = (t + 1) & tmask;
+		if (tkey[t] == UINT32_MAX) {
+			tkey[t] = hits[i];
+			tcnt[t] = 0;
 		}
-		i = j;
+		tcnt[t]++;
+		hits[i] = (uint32_t)t; /* from here on: the table slot */
+	}
+	for (size_t i = 0; i < nh; i++) {
+		size_t t = hits[i], count = tcnt[t];
+		if (count == 0)
+			continue; /* seen already */
+		tcnt[t] = 0;
+		const map_entry *e = &idx->map.slots[tkey[t]];
+		if (count * 2 >= considered && count >= 2) {
+			const char *key = map_key(&idx->map, e);
+			size_t el = strlen(key);
+			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(key, w) &&
+			    names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
+				candidates_add_entry(cs, &idx->map, e);
+		}
 	}
 }
 
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	candidates_add_entry(cs, map_get(m, MAP_KEY, c->key));
-	candidates_add_entry(cs, map_get(m, MAP_KEY, c->full_key));
+	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->key));
+	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->full_key));
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		const char *t = c->tokens[i];
 		const map_entry *e = map_get(m, MAP_TOKEN, t);
-		candidates_add_entry(cs, e);
+		candidates_add_entry(cs, m, e);
 		/* A word in the trade table is spelt right, and no relation has a
 		 * trade word as its distinctive one: no typo search. (A misspelt
 		 * trade word is not in the table and is searched; the comparison
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		if (strlen(t) >= TYPO_MIN_CONTACT) {
-			deletion_get d = { m, cs, MAP_DELETION };
-			for_each_deletion(t, deletion_get_cb, &d);
-		}
+		lookup_deletions(&idx->typos, MAP_DELETION, t, cs);
 		qgram_search(idx, t, cs);
 	}
 }
@@ -756,31 +998,29 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 {
 	const map *m = &idx->map;
 	for (char **u = p->urls; u && *u; u++)
-		candidates_add_entry(cs, map_get(m, MAP_URL, *u));
+		candidates_add_entry(cs, m, map_get(m, MAP_URL, *u));
 	for (char **e = p->emails; e && *e; e++)
-		candidates_add_entry(cs, map_get(m, MAP_EMAIL, *e));
+		candidates_add_entry(cs, m, map_get(m, MAP_EMAIL, *e));
 	/* mail.hoogendijk.nl, then hoogendijk.nl: walking up at dots is what
 	 * makes "within" exact (never nothoogendijk.nl, never
 	 * hoogendijk.nl.example.com, whose parents are example.com and com). */
 	for (char **d = p->domains; d && *d; d++)
 		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
-			candidates_add_entry(cs, map_get(m, MAP_DOMAIN, s));
-	for (size_t f = 0; p->has_person && f < 2; f++)
+			candidates_add_entry(cs, m, map_get(m, MAP_DOMAIN, s));
+	for (size_t f = 0; p->has_person && f < (p->person.german_same ? 1u : 2u); f++)
 		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
 			const char *main = p->person.form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
-			candidates_add_entry(cs, e);
-			if (!e && strlen(main) >= TYPO_MIN_CONTACT) {
-				deletion_get d = { m, cs, MAP_SURNAME_DELETION };
-				for_each_deletion(main, deletion_get_cb, &d);
-			}
+			candidates_add_entry(cs, m, e);
+			if (!e)
+				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, cs);
 		}
 	if (p->has_company)
 		gather_company(idx, &p->company, cs);
 	if (p->has_company_de)
 		gather_company(idx, &p->company_de, cs);
 	if (cs->n > 1) {
-		qsort(cs->ids, cs->n, sizeof *cs->ids, cmp_u32);
+		sort_u32(cs->ids, cs->n);
 		size_t k = 1;
 		for (size_t i = 1; i < cs->n; i++)
 			if (cs->ids[i] != cs->ids[k - 1])

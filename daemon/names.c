@@ -24,21 +24,42 @@ static void ascii_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+static char ascii_tolower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static bool has_prefix_ci(const char *s, const char *prefix)
 {
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static int cmp_word(const void *key, const void *elem)
+/* strcmp's order, inlined: most probes differ in the first byte, and a
+ * library call per probe cost more than the comparison itself. */
+static inline int word_cmp(const char *a, const char *b)
 {
-	return strcmp(key, *(const char *const *)elem);
+	while (*a && *a == *b)
+		a++, b++;
+	return (int)(unsigned char)*a - (int)(unsigned char)*b;
 }
 
-/* Tables below are sorted (LC_ALL=C) so lookups can bsearch: they are
- * consulted for every word of every contact, a million contacts per scan. */
+/* Tables below are sorted (LC_ALL=C) so lookups can binary-search: they are
+ * consulted for every word of every contact, a million contacts per scan,
+ * so the search is inline (no bsearch callback per probe). */
 static bool word_in(const char *w, const char *const *table, size_t n)
 {
-	return bsearch(w, table, n, sizeof(char *), cmp_word) != NULL;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = word_cmp(w, table[mid]);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 /* "ij" and "y" are interchanged in Dutch names (Hoogendijk/Hoogendyk,
@@ -200,8 +221,12 @@ bool names_domain_is_free_mail(const char *domain, char *const *free_mail)
 		return false;
 	/* mail.hotmail.com is as uninformative as hotmail.com: walk the parents. */
 	for (const char *s = domain; s; ) {
+		/* The first letter rules out nearly every entry without a
+		 * library call: this runs for every address of every contact and
+		 * every catalogue domain, against some fifty entries. */
+		unsigned char first = (unsigned char)ascii_tolower(*s);
 		for (char *const *f = free_mail; *f; f++)
-			if (strcasecmp(s, *f) == 0)
+			if ((unsigned char)ascii_tolower(**f) == first && strcasecmp(s, *f) == 0)
 				return true;
 		s = strchr(s, '.');
 		if (s)
@@ -382,29 +407,61 @@ static const char *const trade_words[] = {
 /* "&" is a separator already; these are its spelled-out forms. */
 static const char *const connector_words[] = { "and", "en", "und" };
 
+/* Longer than the longest word in the four tables below
+ * ("installatietechniek"): such a word is in none of them. */
+#define WORD_TABLE_MAX 19
+
 names_word_class names_company_word_class(const char *word)
 {
+	/* Most words of a contact are distinctive, and long ones cannot be
+	 * in a table: one bounded length scan saves the four searches. */
+	size_t len = strnlen(word, WORD_TABLE_MAX + 1);
+	if (len > WORD_TABLE_MAX)
+		return NAMES_WORD_DISTINCTIVE;
+	/* A lone letter is an initial or a stray, not an identity (and no
+	 * table holds one). */
+	if (len == 1)
+		return NAMES_WORD_TRADE;
 	if (word_in(word, connector_words, ELEMENTSOF(connector_words)))
 		return NAMES_WORD_CONNECTOR;
 	if (word_in(word, legal_forms, ELEMENTSOF(legal_forms)))
 		return NAMES_WORD_LEGAL_FORM;
 	if (word_in(word, low_identity_words, ELEMENTSOF(low_identity_words)))
 		return NAMES_WORD_LOW_IDENTITY;
-	/* A lone letter is an initial or a stray, not an identity. */
-	if (word_in(word, trade_words, ELEMENTSOF(trade_words)) || strlen(word) == 1)
+	if (word_in(word, trade_words, ELEMENTSOF(trade_words)))
 		return NAMES_WORD_TRADE;
 	return NAMES_WORD_DISTINCTIVE;
+}
+
+/* The words of one company name while it is parsed: pointers into one
+ * character buffer, both sized from the folded name up front (a word is
+ * at least one byte and, but for the last, followed by a separator or a
+ * dot, so there are at most len / 2 + 1 words and len + words bytes with
+ * the NULs): one allocation per name instead of one per word. */
+typedef struct wordlist {
+	char **w;
+	size_t n;
+	char *buf;
+	size_t len;
+} wordlist;
+
+static void wordlist_push(wordlist *wl, const char *s, size_t n)
+{
+	memcpy(wl->buf + wl->len, s, n);
+	wl->buf[wl->len + n] = '\0';
+	wl->w[wl->n++] = wl->buf + wl->len;
+	wl->len += n + 1;
 }
 
 /* Appends the words of one whitespace/punctuation-free chunk that may hold
  * dots. "b.v." / "a.s.r." / "comm.v." are abbreviations and become one
  * word ("bv", "asr", "commv"); "st.jansdal" or "abc.nl" are words run
  * together and are split at the dots. */
-static int company_push_chunk(char ***words, const char *chunk, size_t n)
+static void company_push_chunk(wordlist *words, const char *chunk, size_t n)
 {
 	char buf[NAMES_MAX_WORD];
 	if (n == 0)
-		return 0;
+		return;
 	if (n >= sizeof buf)
 		n = sizeof buf - 1; /* see NAMES_MAX_WORD */
 	size_t segs = 0, longest = 0, shortest = SIZE_MAX, cur = 0;
@@ -420,35 +477,28 @@ static int company_push_chunk(char ***words, const char *chunk, size_t n)
 			cur++;
 	}
 	if (segs == 0)
-		return 0;
+		return;
 	bool join = segs == 1 || (longest <= 4 && shortest == 1);
 	size_t o = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || chunk[i] == '.') {
 			if (!join && o > 0) {
-				buf[o] = '\0';
-				int r = strv_push(words, buf);
-				if (r < 0)
-					return r;
+				wordlist_push(words, buf, o);
 				o = 0;
 			}
 		} else
 			buf[o++] = chunk[i];
 	}
-	if (o > 0) {
-		buf[o] = '\0';
-		return strv_push(words, buf);
-	}
-	return 0;
+	if (o > 0)
+		wordlist_push(words, buf, o);
 }
 
 /* Splits a folded name into words: letters, digits and non-ASCII belong to
  * words, apostrophes are dropped inside words ("'t", "McDonald's"), dots
  * are resolved per chunk, everything else ('-', '&', ',', '/', '(') separates:
  * "ABN-AMRO" is "ABN AMRO". */
-static int company_split(const char *folded, char ***ret)
+static void company_split(const char *folded, wordlist *words)
 {
-	char **words = NULL;
 	char chunk[NAMES_MAX_WORD];
 	size_t n = 0;
 	for (const char *p = folded;; p++) {
@@ -461,34 +511,27 @@ static int company_split(const char *folded, char ***ret)
 				chunk[n++] = (char)ch;
 			continue;
 		}
-		int r = company_push_chunk(&words, chunk, n);
-		if (r < 0) {
-			strv_free(words);
-			return r;
-		}
+		company_push_chunk(words, chunk, n);
 		n = 0;
 		if (ch == '\0')
 			break;
 	}
-	*ret = words;
-	return 0;
 }
 
 void names_company_done(names_company *c)
 {
 	if (!c)
 		return;
-	free(c->full_key);
-	free(c->key);
-	strv_free(c->tokens);
-	free(c->trade);
+	/* tokens is the one allocation: it holds the token pointers, trade,
+	 * the token strings and both keys (company_parse). */
+	free(c->tokens);
 	*c = (names_company) {0};
 }
 
 static int company_parse(const char *raw, bool german, names_company *ret)
 {
 	_cleanup_free_ char *folded = NULL;
-	char **words = NULL;
+	_cleanup_free_ char **scratch = NULL;
 	names_company c = {0};
 	int r;
 
@@ -497,74 +540,101 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
 	if (r < 0)
 		return r;
-	r = company_split(folded, &words);
-	if (r < 0)
-		return r;
+	size_t flen = strlen(folded), maxw = flen / 2 + 1;
+	scratch = malloc(maxw * sizeof *scratch + flen + maxw + 1);
+	if (!scratch)
+		return -ENOMEM;
+	wordlist wl = { .w = scratch, .buf = (char *)(void *)(scratch + maxw) };
+	company_split(folded, &wl);
+	char **words = scratch;
 
+	/* Each word is classified once (the class is needed three times
+	 * below) into a stack array; words past its end, in names longer than
+	 * any real one, are classified again where needed (CLASS_AT). */
+	names_word_class cls[32];
+#define CLASS_AT(i) ((i) < ELEMENTSOF(cls) ? cls[i] : names_company_word_class(words[i]))
 	/* Drop connectors, then strip legal forms at the ends (never all
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
-	for (size_t i = 0; words && words[i]; i++) {
-		if (names_company_word_class(words[i]) == NAMES_WORD_CONNECTOR)
-			free(words[i]);
-		else
-			words[n++] = words[i];
+	for (size_t i = 0; i < wl.n; i++) {
+		names_word_class k = names_company_word_class(words[i]);
+		if (k == NAMES_WORD_CONNECTOR)
+			continue;
+		if (n < ELEMENTSOF(cls))
+			cls[n] = k;
+		words[n++] = words[i];
 	}
-	if (words)
-		words[n] = NULL;
 	size_t lo = 0, hi = n;
-	while (hi > lo + 1 && names_company_word_class(words[hi - 1]) == NAMES_WORD_LEGAL_FORM)
+	while (hi > lo + 1 && CLASS_AT(hi - 1) == NAMES_WORD_LEGAL_FORM)
 		hi--;
 	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
-	if (hi == lo) {
-		r = -EINVAL;
-		goto fail;
-	}
+	if (hi == lo)
+		return -EINVAL;
 
 	/* Low-identity words leave the key; if nothing else is left the name
 	 * *is* those words and stays whole. */
-	size_t kept = 0;
-	for (size_t i = lo; i < hi; i++)
-		if (names_company_word_class(words[i]) != NAMES_WORD_LOW_IDENTITY)
+	size_t kept = 0, bytes = 0;
+	for (size_t i = lo; i < hi; i++) {
+		if (CLASS_AT(i) != NAMES_WORD_LOW_IDENTITY)
 			kept++;
+		bytes += strlen(words[i]) + 1;
+	}
 	bool drop_low = kept > 0;
 
-	c.trade = calloc(hi - lo, sizeof(bool));
-	if (!c.trade) {
-		r = -ENOMEM;
-		goto fail;
-	}
+	/* One block for the result: hi - lo + 1 token pointers, the trade
+	 * flags, then the token strings, full_key and key (each at most the
+	 * words' bytes, IJ -> y only shrinks them). */
+	size_t nw = hi - lo;
+	size_t ptrs = (nw + 1) * sizeof(char *);
+	char *block = malloc(ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
+	if (!block)
+		return -ENOMEM;
+	c.tokens = (char **)(void *)block;
+	c.letters = (uint8_t (*)[32])(void *)(block + ptrs);
+	c.lens = (uint8_t *)(block + ptrs + nw * 32);
+	c.trade = (bool *)(void *)(block + ptrs + nw * 33);
+	char *out = block + ptrs + nw * 33 + nw * sizeof(bool);
+	char *full = out + bytes, *key = full + bytes;
+	c.full_key = full;
+	c.key = key;
+	*full = *key = '\0';
 	for (size_t i = lo; i < hi; i++) {
-		names_word_class cls = names_company_word_class(words[i]);
 		/* Classified before IJ -> y, so the tables keep their spelling. */
+		names_word_class k = CLASS_AT(i);
 		ij_to_y(words[i]);
-		if (drop_low && cls == NAMES_WORD_LOW_IDENTITY)
+		size_t l = strlen(words[i]);
+		if (i > lo)
+			*full++ = ' ';
+		memcpy(full, words[i], l + 1);
+		full += l;
+		if (drop_low && k == NAMES_WORD_LOW_IDENTITY)
 			continue;
-		r = strv_push(&c.tokens, words[i]);
-		if (r < 0)
-			goto fail;
+		memcpy(out, words[i], l + 1);
+		c.tokens[c.n_tokens] = out;
+		out += l + 1;
+		/* company_push_chunk caps a word below NAMES_MAX_WORD (128)
+		 * bytes, so neither the length nor a count overflows a byte. */
+		c.lens[c.n_tokens] = (uint8_t)l;
+		memset(c.letters[c.n_tokens], 0, 32);
+		for (size_t b = 0; b < l; b++)
+			c.letters[c.n_tokens][(unsigned char)words[i][b] & 31]++;
+		if (c.n_tokens > 0)
+			*key++ = ' ';
+		memcpy(key, words[i], l + 1);
+		key += l;
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
-		c.trade[c.n_tokens] = cls != NAMES_WORD_DISTINCTIVE && cls != NAMES_WORD_LEGAL_FORM;
+		c.trade[c.n_tokens] = k != NAMES_WORD_DISTINCTIVE && k != NAMES_WORD_LEGAL_FORM;
 		if (!c.trade[c.n_tokens])
 			c.n_distinctive++;
 		c.n_tokens++;
 	}
-	c.full_key = join_words(words + lo, hi - lo);
-	c.key = join_words(c.tokens, c.n_tokens);
-	if (!c.full_key || !c.key) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	strv_free(words);
+	c.tokens[c.n_tokens] = NULL;
 	*ret = c;
 	return 0;
-fail:
-	strv_free(words);
-	names_company_done(&c);
-	return r;
 }
+#undef CLASS_AT
 
 int names_company_parse(const char *raw, names_company *ret)
 {
@@ -710,26 +780,56 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 }
 
 /* names_jaro_winkler(a, b) when it can reach min, else 0. The letters the
- * two words share (as multisets) bound the Jaro matches m from above, and
- * JW <= 0.6 Jaro + 0.4: a pass over both words rules out most pairs of a
- * candidate list without the quadratic matching. */
-static double jaro_winkler_at_least(const char *a, const char *b, double min)
+ * two words share (as multisets) bound the Jaro matches m from above, so
+ * Jaro <= (m/la + m/lb + 1) / 3; Winkler's bonus grows with Jaro and with
+ * the common prefix p (<= 4), which is cheap to count exactly, so JW <=
+ * bound + p * 0.1 * (1 - bound). Most pairs of a candidate list end here,
+ * without the quadratic matching. Branch-free counting: this runs for
+ * every near-miss pair, and data-dependent branches cost more than the
+ * arithmetic. */
+double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 {
-	unsigned char count[256];
-	size_t la = strlen(a), lb = strlen(b), m = 0;
-	memset(count, 0, sizeof count);
-	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-		if (count[*p] < UCHAR_MAX)
-			count[*p]++;
-	for (const unsigned char *p = (const unsigned char *)b; *p; p++)
-		if (count[*p] > 0) {
-			count[*p]--;
-			m++;
-		}
+	size_t la = strlen(a), lb = strlen(b);
 	if (la == 0 || lb == 0)
 		return 0.0;
+	if (la > UINT16_MAX || lb > UINT16_MAX)
+		return names_jaro_winkler(a, b);
+	/* Counted per byte & 31: bytes sharing a bucket can only raise the
+	 * bound (never reject a pair that could pass), and the folded letters
+	 * a..z each have a bucket of their own. */
+	uint16_t ca[32] = {0}, cb[32] = {0};
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		ca[*p & 31]++;
+	for (const unsigned char *p = (const unsigned char *)b; *p; p++)
+		cb[*p & 31]++;
+	size_t m = 0;
+	for (size_t k = 0; k < 32; k++)
+		m += ca[k] < cb[k] ? ca[k] : cb[k];
+	size_t prefix = 0;
+	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+		prefix++;
 	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	if (0.6 * jaro_max + 0.4 < min)
+	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
+/* names_jaro_winkler_at_least for token i of two parsed names, with the
+ * letter counts and lengths company_parse kept: the bound is a 32-byte
+ * minimum-sum, no pass over the words. */
+static double jaro_winkler_bounded(const names_company *c, const names_company *r, size_t i, double min)
+{
+	size_t la = c->lens[i], lb = r->lens[i], m = 0;
+	if (la == 0 || lb == 0)
+		return 0.0;
+	for (size_t k = 0; k < 32; k++)
+		m += c->letters[i][k] < r->letters[i][k] ? c->letters[i][k] : r->letters[i][k];
+	const char *a = c->tokens[i], *b = r->tokens[i];
+	size_t prefix = 0;
+	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+		prefix++;
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
 		return 0.0;
 	return names_jaro_winkler(a, b);
 }
@@ -770,26 +870,38 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * gets here. */
 	if (c->n_tokens != r->n_tokens)
 		return 0.0;
+	/* Two passes: the cheap word tests for every position first (most
+	 * candidate pairs end there), Jaro-Winkler only after all passed, and
+	 * the first pair below NAMES_JW_NEAR ends it (worst only falls). */
 	size_t diff = 0, at = 0;
-	double worst = 1.0;
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		if (streq(c->tokens[i], r->tokens[i]))
 			continue;
 		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
 			return 0.0;
 		/* Words more than two letters apart in length are different
-		 * words (one edit changes the length by one), and this test is
-		 * cheap: most candidate pairs end here, before Jaro-Winkler. */
-		size_t lc = strlen(c->tokens[i]), lr = strlen(r->tokens[i]);
+		 * words (one edit changes the length by one). */
+		size_t lc = c->lens[i], lr = r->lens[i];
 		if ((lc > lr ? lc - lr : lr - lc) > 2)
 			return 0.0;
-		double jw = jaro_winkler_at_least(c->tokens[i], r->tokens[i], NAMES_JW_NEAR);
-		worst = jw < worst ? jw : worst;
 		diff++;
 		at = i;
 	}
-	if (diff == 0 || worst < NAMES_JW_NEAR)
+	if (diff == 0)
 		return 0.0;
+	double worst = 1.0;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (diff == 1)
+			i = at; /* the only differing word, known from the first pass */
+		else if (streq(c->tokens[i], r->tokens[i]))
+			continue;
+		double jw = jaro_winkler_bounded(c, r, i, NAMES_JW_NEAR);
+		if (jw < NAMES_JW_NEAR)
+			return 0.0;
+		worst = jw < worst ? jw : worst;
+		if (diff == 1)
+			break;
+	}
 	/* Scored by the similarity of the differing words (Jaro-Winkler on a
 	 * whole multi-word key lets letters match across words, which says
 	 * nothing). One typo, in a word long enough that one edit cannot turn
@@ -843,6 +955,8 @@ void names_person_done(names_person *p)
 	if (!p)
 		return;
 	free(p->display);
+	if (p->german_same)
+		p->form[1] = (names_person_form) {0}; /* shares form[0]'s storage */
 	form_done(&p->form[0]);
 	form_done(&p->form[1]);
 	*p = (names_person) {0};
@@ -1097,7 +1211,13 @@ static int person_fold_both(const char *s, char **plain, char **german)
 	int r = text_fold(s, plain);
 	if (r < 0)
 		return r;
-	r = text_fold_german(s, german);
+	/* Transliteration only rewrites non-ASCII letters (names_has_transliteration):
+	 * for an ASCII name the German form is the plain one, copied, not folded again. */
+	if (!names_has_transliteration(s)) {
+		*german = strdup(*plain);
+		r = *german ? 0 : -ENOMEM;
+	} else
+		r = text_fold_german(s, german);
 	if (r < 0) {
 		*plain = mfree(*plain);
 		return r;
@@ -1127,8 +1247,12 @@ static int form_finish(names_person_form *f)
 
 static int person_finish(names_person *p, int r, names_person *ret)
 {
-	for (size_t i = 0; r >= 0 && i < 2; i++)
+	for (size_t i = 0; r >= 0 && i < (p->german_same ? 1u : 2u); i++)
 		r = form_finish(&p->form[i]);
+	/* Both folds were the same string: the German form is the plain one,
+	 * shared rather than parsed twice (names_person_done knows). */
+	if (p->german_same)
+		p->form[1] = p->form[0];
 	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
 		r = -EINVAL;
 	if (r < 0) {
@@ -1148,8 +1272,9 @@ int names_person_parse(const char *full, names_person *ret)
 	int r = person_fold_both(full, &p.display, &german);
 	if (r < 0)
 		return r;
+	p.german_same = streq(p.display, german);
 	r = person_parse_form(p.display, &p.form[0]);
-	if (r >= 0)
+	if (r >= 0 && !p.german_same)
 		r = person_parse_form(german, &p.form[1]);
 	free(german);
 	return person_finish(&p, r, ret);
@@ -1165,24 +1290,31 @@ int names_person_parse_split(const char *first, const char *last, names_person *
 	if (isempty(first) && strchr(last, ','))
 		return names_person_parse(last, ret);
 
-	size_t len = strlen(strempty(first)) + 1 + strlen(last) + 1;
-	_cleanup_free_ char *whole = malloc(len);
-	if (!whole)
-		return -ENOMEM;
-	snprintf(whole, len, "%s%s%s", strempty(first), isempty(first) ? "" : " ", last);
-
 	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
-	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): whole is freed by _cleanup_free_ */
-	r = person_fold_both(whole, &p.display, &fg);
-	free(fg);
-	fg = NULL;
-	if (r >= 0 && !isempty(first))
+	r = 0;
+	if (!isempty(first))
 		r = person_fold_both(first, &fp, &fg);
 	if (r >= 0)
 		r = person_fold_both(last, &lp, &lg);
-	if (r >= 0)
+	/* The display form is the fold of "first last". Folding works code
+	 * point by code point, trims the ends and makes each whitespace run
+	 * one space (and IJ -> y never spans a space), so it is the two folds
+	 * joined by a space: no third fold. */
+	if (r >= 0) {
+		size_t lf = fp ? strlen(fp) : 0, ll = strlen(lp);
+		p.display = malloc(lf + 1 + ll + 1);
+		if (!p.display)
+			r = -ENOMEM;
+		else if (lf > 0 && ll > 0)
+			snprintf(p.display, lf + 1 + ll + 1, "%s %s", fp, lp);
+		else
+			snprintf(p.display, lf + 1 + ll + 1, "%s", lf > 0 ? fp : lp);
+	}
+	if (r >= 0) {
+		p.german_same = streq(strempty(fp), strempty(fg)) && streq(lp, lg);
 		r = person_parse_split_form(fp, lp, &p.form[0]);
-	if (r >= 0)
+	}
+	if (r >= 0 && !p.german_same)
 		r = person_parse_split_form(fg, lg, &p.form[1]);
 	free(fp);
 	free(fg);
@@ -1259,15 +1391,17 @@ names_person_agreement names_person_compare(const names_person *a, const names_p
 	/* Plain and German forms are tried crosswise and independently for
 	 * the given and the surname: "Jurgen Mueller" is "Jürgen Müller"
 	 * through plain "jurgen" and German "mueller". */
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 2; j++) {
+	/* A form shared (german_same) is tried once. */
+	size_t na = a->german_same ? 1 : 2, nb = b->german_same ? 1 : 2;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
 			int s = surname_agree(&a->form[i], &b->form[j], &typo);
 			sur = s > sur ? s : sur;
 		}
 	if (sur == 0 && !typo)
 		return NAMES_PERSON_DISAGREE;
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 2; j++) {
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
 			int g = given_agree(&a->form[i], &b->form[j]);
 			giv = g > giv ? g : giv;
 		}

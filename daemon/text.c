@@ -100,10 +100,118 @@ static bool fold_ascii(const char *s, char **ret, int *r)
 	return true;
 }
 
+/* What the full fold (below) makes of U+00C0..U+017F (Latin-1 Supplement
+ * letters and Latin Extended-A), one code point alone: NFKD + case folding
+ * + marks stripped + fold_extra_letter, always ASCII letters. "" marks the
+ * few it does not turn into ASCII letters (×, ÷, ħ, ĸ, ŀ, ŉ, ŋ, ŧ ...):
+ * those go the slow way. Generated from the slow path; test_text checks
+ * every entry against it. These are single code points whose NFKD has no
+ * combining mark left after stripping and that do not combine with their
+ * neighbours (no mark can follow: a mark is outside this range and sends
+ * the whole string the slow way), so folding them one by one is exact. */
+static const char fold_latin_table[0x180 - 0xC0][3] = {
+	/* U+00C0 */
+	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00D0 */
+	"d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
+	/* U+00E0 */
+	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00F0 */
+	"d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+	/* U+0100 */
+	"a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+	/* U+0110 */
+	"d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+	/* U+0120 */
+	"g", "g", "g", "g", "h", "h", "", "", "i", "i", "i", "i", "i", "i", "i", "i",
+	/* U+0130 */
+	"i", "i", "ij", "ij", "j", "j", "k", "k", "", "l", "l", "l", "l", "l", "l", "",
+	/* U+0140 */
+	"", "l", "l", "n", "n", "n", "n", "n", "n", "", "", "", "o", "o", "o", "o",
+	/* U+0150 */
+	"o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+	/* U+0160 */
+	"s", "s", "t", "t", "t", "t", "", "", "u", "u", "u", "u", "u", "u", "u", "u",
+	/* U+0170 */
+	"u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
+};
+
+/* The German form differs only for a/o/u with a diaeresis, which NFKD
+ * writes as the letter + U+0308: ä ö ü Ä Ö Ü. */
+static const char *fold_latin_german(uint32_t cp)
+{
+	switch (cp) {
+	case 0xC4: case 0xE4: return "ae";
+	case 0xD6: case 0xF6: return "oe";
+	case 0xDC: case 0xFC: return "ue";
+	default: return NULL;
+	}
+}
+
+/* ASCII plus U+00C0..U+017F (most European names: "Müller", "Łukasz",
+ * "Gonçalves") without utf8proc: the ASCII rule of fold_ascii, and each
+ * two-byte letter from fold_latin_table. Returns false, with nothing
+ * allocated, when s holds anything else (other scripts, symbols, marks,
+ * U+0080..U+00BF such as the no-break space, invalid UTF-8), for the full
+ * fold to handle. */
+static bool fold_latin(const char *s, bool german, char **ret, int *r)
+{
+	const unsigned char *p;
+	size_t len = 0;
+	for (p = (const unsigned char *)s; *p; p++, len++) {
+		if (*p < 0x80)
+			continue;
+		if (*p < 0xC3 || *p > 0xC5 || (p[1] & 0xC0) != 0x80)
+			return false;
+		uint32_t cp = ((uint32_t)(*p & 0x1F) << 6) | (p[1] & 0x3F);
+		if (!fold_latin_table[cp - 0xC0][0])
+			return false;
+		p++, len++;
+	}
+	/* Every two-byte letter folds to at most two bytes: len + NUL suffices. */
+	char *out = malloc(len + 1);
+	if (!out) {
+		*r = -ENOMEM;
+		return true;
+	}
+	size_t o = 0;
+	bool pending_space = false;
+	for (p = (const unsigned char *)s; *p; p++) {
+		unsigned char ch = *p;
+		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
+			pending_space = o > 0;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (pending_space) {
+			out[o++] = ' ';
+			pending_space = false;
+		}
+		if (ch < 0x80) {
+			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+			continue;
+		}
+		uint32_t cp = ((uint32_t)(ch & 0x1F) << 6) | (p[1] & 0x3F);
+		const char *f = german ? fold_latin_german(cp) : NULL;
+		if (!f)
+			f = fold_latin_table[cp - 0xC0];
+		for (; *f; f++)
+			out[o++] = *f;
+		p++;
+	}
+	out[o] = '\0';
+	*ret = out;
+	*r = 0;
+	return true;
+}
+
 static int fold_impl(const char *s, bool german, char **ret)
 {
 	int ar;
 	if (fold_ascii(s, ret, &ar))
+		return ar;
+	if (fold_latin(s, german, ret, &ar))
 		return ar;
 
 	utf8proc_uint8_t *mapped = NULL;

@@ -47,6 +47,9 @@ typedef struct names_company {
 	char *key;         /* the comparison key: low-identity words gone too: "philips" */
 	char **tokens;     /* key split at spaces (strv) */
 	bool *trade;       /* per token: not distinctive */
+	uint8_t (*letters)[32]; /* per token: its bytes counted per (byte & 31), for
+				 * the Jaro-Winkler bound in names_company_compare */
+	uint8_t *lens;     /* per token: its length (words are < NAMES_MAX_WORD bytes) */
 	size_t n_tokens;
 	size_t n_distinctive;
 } names_company;
@@ -68,6 +71,9 @@ bool names_has_transliteration(const char *raw);
 #define NAMES_JW_NEAR 0.88
 /* Jaro-Winkler similarity of two (folded) strings, 0..1 (1: equal). */
 double names_jaro_winkler(const char *a, const char *b);
+/* names_jaro_winkler(a, b) when it can reach min, else 0 (a cheap bound
+ * from the letters the two share rules most pairs out first). */
+double names_jaro_winkler_at_least(const char *a, const char *b, double min);
 void names_company_done(names_company *c);
 /* How well a contact's company name agrees with a relation's name (or alias):
  * 1.0 same full key; 0.98 same key (low-identity words differ); 0.94 the
@@ -102,6 +108,7 @@ typedef struct names_person_form {
 typedef struct names_person {
 	char *display;               /* the folded full name, for evidence */
 	names_person_form form[2];   /* [0] plain fold, [1] German transliteration */
+	bool german_same;            /* both folds alike: form[1] shares form[0]'s storage */
 } names_person;
 
 typedef enum names_person_agreement {
