@@ -89,9 +89,10 @@ $(BUILDDIR)/contactwatchctl: $(CTL_OBJS) $(LIBCW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Every unit test links the golden-file helpers (tests/unit/golden.c); the
-# linker keeps them only where a test uses them.
-$(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(BUILDDIR)/tests/unit/golden.o $(LIBCW)
+# Every unit test links the golden-file and labelled-case helpers
+# (tests/unit/golden.c, cases.c).
+$(BUILDDIR)/tests/test_%: $(BUILDDIR)/tests/unit/test_%.o $(BUILDDIR)/tests/unit/golden.o \
+		$(BUILDDIR)/tests/unit/cases.o $(LIBCW)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -104,10 +105,10 @@ $(BUILDDIR)/tests/test_fuzz_%: tests/fuzz/fuzz_ingest.c $(LIBCW)
 
 # The matcher's precision/recall/F1 over the labelled sets (tests/eval/),
 # TAP like the unit tests; no cmocka: it is a measurement with floors.
-$(BUILDDIR)/tests/test_eval: tests/eval/eval.c $(LIBCW)
+$(BUILDDIR)/tests/test_eval: tests/eval/eval.c $(BUILDDIR)/tests/unit/cases.o $(LIBCW)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCW) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/tests/unit/cases.o $(LIBCW) $(LDLIBS)
 
 test-bins: all $(UNIT_BINS)
 

@@ -12,79 +12,7 @@
 
 #include "contactwatch/match.h"
 #include "contactwatch/names.h"
-
-enum {
-	COL_ID, COL_EXPECT, COL_FEATURE, COL_RTYPE, COL_RNAME, COL_RALIASES, COL_RDOMAINS,
-	COL_RCOMPANY, COL_REMAILS, COL_RLINKEDIN, COL_CFIRST, COL_CLAST, COL_CCOMPANY,
-	COL_CEMAIL, COL_CURL, COL_NOTE, COL_N,
-};
-
-#define EVAL_MAX_FIELD 4096
-
-/* RFC 4180 as the case files use it: quoted fields with "" escapes, LF/CRLF.
- * Returns the number of columns read, 0 at the end. */
-static int csv_read_record(FILE *f, char *cols[COL_N])
-{
-	char buf[EVAL_MAX_FIELD];
-	size_t n = 0, col = 0;
-	bool quoted = false, any = false;
-	int ch;
-	for (size_t i = 0; i < COL_N; i++)
-		cols[i] = NULL;
-	while ((ch = fgetc(f)) != EOF) {
-		any = true;
-		if (quoted) {
-			if (ch == '"') {
-				int nx = fgetc(f);
-				if (nx == '"' && n < sizeof buf - 1)
-					buf[n++] = '"';
-				else if (nx != '"') {
-					quoted = false;
-					if (nx != EOF)
-						ungetc(nx, f);
-				}
-			} else if (n < sizeof buf - 1)
-				buf[n++] = (char)ch;
-			continue;
-		}
-		if (ch == '"' && n == 0) {
-			quoted = true;
-		} else if (ch == ',' || ch == '\n') {
-			buf[n] = '\0';
-			if (col < COL_N)
-				cols[col++] = strdup(buf);
-			n = 0;
-			if (ch == '\n')
-				return (int)col;
-		} else if (ch != '\r' && n < sizeof buf - 1)
-			buf[n++] = (char)ch;
-	}
-	if (!any)
-		return 0;
-	buf[n] = '\0';
-	if (col < COL_N)
-		cols[col++] = strdup(buf);
-	return (int)col;
-}
-
-static char **split_list(const char *s)
-{
-	char **l = NULL;
-	_cleanup_free_ char *copy = isempty(s) ? NULL : strdup(s);
-	for (char *p = copy, *next; p; p = next) {
-		next = strchr(p, '|');
-		if (next)
-			*next++ = '\0';
-		if (*p && strv_push(&l, p) < 0)
-			abort();
-	}
-	return l;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return isempty(s) ? NULL : strdup(s);
-}
+#include "cases.h"
 
 typedef struct tally {
 	size_t tp, fp, fn, tn, review;
@@ -104,55 +32,27 @@ static void tap(bool ok, const char *a, const char *b)
 
 /* Runs one case; returns 1 for a predicted match, 0 for none (or review);
  * *feature_ok says whether the expected feature is among the evidence. */
-static int run_case(char *cols[COL_N], char *const *free_mail, bool *review, bool *feature_ok)
+static int run_case(char *cols[CASE_N], char *const *free_mail, bool *review, bool *feature_ok)
 {
-	relation rel = {
-		.id = cols[COL_ID],
-		.type = streq(cols[COL_RTYPE], "person") ? RELATION_PERSON : RELATION_COMPANY,
-		.name = cols[COL_RNAME],
-		.aliases = split_list(cols[COL_RALIASES]),
-		.domains = split_list(cols[COL_RDOMAINS]),
-		.company = dup_or_null(cols[COL_RCOMPANY]),
-		.emails = split_list(cols[COL_REMAILS]),
-		.linkedin = dup_or_null(cols[COL_RLINKEDIN]),
-	};
-	relation_set set = { .items = &rel, .n = 1 };
-	contact c = {
-		.first = dup_or_null(cols[COL_CFIRST]),
-		.last = dup_or_null(cols[COL_CLAST]),
-		.company = dup_or_null(cols[COL_CCOMPANY]),
-		.emails = split_list(cols[COL_CEMAIL]),
-		.urls = split_list(cols[COL_CURL]),
-		.record = 1,
-	};
+	case_pair cp;
+	cases_pair_init(&cp, cols, 1);
+	relation_set set = { .items = &cp.rel, .n = 1 };
 	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92, .free_mail = free_mail };
 	match_index *idx = NULL;
 	match_list out = {0};
 	int got = -1;
 
-	if (asprintf(&c.name, "%s%s%s", cols[COL_CFIRST], *cols[COL_CFIRST] ? " " : "", cols[COL_CLAST]) < 0)
-		c.name = NULL;
-	if (match_index_new(&set, &opt, &idx) >= 0 && match_contact(idx, &c, &out) >= 0) {
+	if (match_index_new(&set, &opt, &idx) >= 0 && match_contact(idx, &cp.c, &out) >= 0) {
 		*review = out.n == 1 && out.items[0].review;
 		got = out.n == 1 && !out.items[0].review;
-		*feature_ok = isempty(cols[COL_FEATURE]);
+		*feature_ok = isempty(cols[CASE_FEATURE]);
 		for (size_t i = 0; got && i < out.items[0].n_evidence; i++)
-			if (streq(out.items[0].evidence[i].feature, cols[COL_FEATURE]))
+			if (streq(out.items[0].evidence[i].feature, cols[CASE_FEATURE]))
 				*feature_ok = true;
 	}
 	match_list_done(&out);
 	match_index_free(idx);
-	strv_free(rel.aliases);
-	strv_free(rel.domains);
-	free(rel.company);
-	strv_free(rel.emails);
-	free(rel.linkedin);
-	free(c.first);
-	free(c.last);
-	free(c.name);
-	free(c.company);
-	strv_free(c.emails);
-	strv_free(c.urls);
+	cases_pair_done(&cp);
 	return got;
 }
 
@@ -161,18 +61,18 @@ static int run_case(char *cols[COL_N], char *const *free_mail, bool *review, boo
 static int run_set(const char *path, bool per_case, char *const *free_mail, tally *t)
 {
 	FILE *f = fopen(path, "re");
-	char *cols[COL_N];
+	char *cols[CASE_N];
 	int nc;
 
 	if (!f)
 		return -errno;
-	nc = csv_read_record(f, cols); /* header */
-	for (size_t i = 0; i < COL_N; i++)
+	nc = cases_read_row(f, cols); /* header */
+	for (size_t i = 0; i < CASE_N; i++)
 		free(cols[i]);
-	while (nc > 0 && (nc = csv_read_record(f, cols)) > 0) {
+	while (nc > 0 && (nc = cases_read_row(f, cols)) > 0) {
 		bool review = false, feature_ok = false;
-		int got = nc == COL_N ? run_case(cols, free_mail, &review, &feature_ok) : -1;
-		bool want = nc == COL_N && streq(cols[COL_EXPECT], "match");
+		int got = nc == CASE_N ? run_case(cols, free_mail, &review, &feature_ok) : -1;
+		bool want = nc == CASE_N && streq(cols[CASE_EXPECT], "match");
 		if (got < 0)
 			tap(false, path, "unreadable case or matcher error");
 		else {
@@ -183,13 +83,13 @@ static int run_set(const char *path, bool per_case, char *const *free_mail, tall
 			t->review += review;
 			bool ok = (got == 1) == want && (!got || feature_ok);
 			if (per_case)
-				tap(ok, path, cols[COL_ID]);
+				tap(ok, path, cols[CASE_ID]);
 			if (!ok)
-				fprintf(stderr, "# %s %s: expected %s%s, got %s%s (%s)\n", path, cols[COL_ID],
-					cols[COL_EXPECT], want && !feature_ok && got ? " (feature)" : "",
-					got ? "match" : "no_match", review ? " [review]" : "", cols[COL_NOTE]);
+				fprintf(stderr, "# %s %s: expected %s%s, got %s%s (%s)\n", path, cols[CASE_ID],
+					cols[CASE_EXPECT], want && !feature_ok && got ? " (feature)" : "",
+					got ? "match" : "no_match", review ? " [review]" : "", cols[CASE_NOTE]);
 		}
-		for (size_t i = 0; i < COL_N; i++)
+		for (size_t i = 0; i < CASE_N; i++)
 			free(cols[i]);
 	}
 	fclose(f);
