@@ -1,6 +1,7 @@
 /* golden.c — the golden-file machinery every format test shares, so that
  * all formats are held to the same normalised record (golden.h). */
 #include <errno.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,4 +202,17 @@ void golden_check_callback_stops(const char *path)
 	free(golden_collect_close(&col));
 	assert_int_equal(r, -ECANCELED);
 	assert_int_equal(res.records, 2);
+}
+
+static int golden_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int golden_rmtree(const char *dir)
+{
+	return nftw(dir, golden_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -53,3 +53,7 @@ typedef struct golden_bad {
 void golden_check_bad(const golden_bad *cases, size_t n);
 /* A callback returning -ECANCELED at record 2 of path stops the run there. */
 void golden_check_callback_stops(const char *path);
+
+/* Removes a test's temporary directory tree: depth first, never following
+ * links, so only what the test made under its mkdtemp directory goes. */
+int golden_rmtree(const char *dir);

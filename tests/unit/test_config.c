@@ -3,7 +3,6 @@
  * and CSV catalogues) and one tree per error, each error asserted as the
  * exact "file:line: message" an admin would see. */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +15,7 @@
 #include "contactwatch/config.h"
 #include "contactwatch/names.h"
 #include "contactwatch/date.h"
+#include "golden.h"
 #include <ini.h>
 
 typedef struct fixture {
@@ -41,20 +41,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	fixture *f = *state;
 	diag_done(&f->d);
 	f->c = config_free(f->c);
-	int r = nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int r = golden_rmtree(f->dir);
 	free(f);
 	return r;
 }

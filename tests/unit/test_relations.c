@@ -7,12 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "contactwatch/relations.h"
+#include "golden.h"
 
 typedef struct fixture {
 	char dir[64];
@@ -35,21 +35,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	fixture *f = *state;
 	diag_done(&f->d);
 	relation_set_done(&f->set);
-	/* Depth first, not following links: only our own mkdtemp directory. */
-	int r = nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int r = golden_rmtree(f->dir);
 	free(f);
 	return r;
 }
