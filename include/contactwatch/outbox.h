@@ -1,0 +1,26 @@
+/* outbox.h — the delivery engine of contactwatchd: takes the due rows of the
+ * durable outbox (store.h, store_delivery_*), delivers local channels
+ * (journal, file) at once and remote ones (webhook, smtp) through
+ * transfer.h, and records each outcome (retry.h) in the same database, so a
+ * restart or reload never loses or repeats a delivery. One timer wakes it at
+ * the earliest next attempt. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "contactwatch/config.h"
+#include "contactwatch/store.h"
+
+typedef struct outbox outbox;
+
+/* cfg and st are borrowed (outbox_set_config when the config is reloaded). */
+int outbox_new(sd_event *event, const config *cfg, store *st, outbox **ret);
+/* Abandons in-flight transfers (they stay queued) and frees. NULL-safe. */
+outbox *outbox_free(outbox *o);
+void outbox_set_config(outbox *o, const config *cfg);
+/* Starts every due delivery now (ignore_backoff: every queued one, for
+ * --once) and re-arms the timer. Returns the number started or -errno
+ * (state database error, logged). */
+int outbox_kick(outbox *o, bool ignore_backoff);
+/* Deliveries started and not finished yet. */
+size_t outbox_in_flight(const outbox *o);
