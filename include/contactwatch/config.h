@@ -29,6 +29,13 @@ typedef struct channel_config {
 	char **to;           /* smtp: strv, from a comma-separated To= */
 	char *username_credential, *password_credential, *secret_credential;
 	char *format;        /* webhook: generic | slack | teams */
+	char *ca_file;       /* webhook, smtp: CAFile=, an extra CA bundle (absolute), or NULL */
+	bool pseudonymize;   /* Pseudonymize=: the employee's name replaced by their Id in bodies */
+	bool digest;         /* smtp: Digest=, one mail per scan per employee */
+	uint64_t timeout_usec;         /* Timeout=, one attempt's total time (default 30s) */
+	uint64_t retry_delay_usec;     /* RetryDelay=, the first retry's delay (default 1min) */
+	uint64_t retry_max_delay_usec; /* RetryMaxDelay=, the cap of the doubling (default 1h) */
+	uint64_t give_up_usec;         /* GiveUpAfter=, age at which a queued delivery fails (default 3d) */
 	char *conf_file;
 	unsigned conf_line;  /* where the section starts */
 } channel_config;

@@ -156,3 +156,62 @@ int store_seen_contains(store *s, const store_baseline *b, const uint8_t hmac[st
  * ret_added (may be NULL): how many were new. -EROFS read-only. */
 int store_seen_add(store *s, const store_baseline *b, const uint8_t (*hmacs)[STORE_SEEN_HMAC_SIZE], size_t n,
 		   int64_t first_seen, size_t *ret_added);
+
+/* ---- the outbox: one delivery row per alert and channel ------------------
+ * Added in the same transaction as the alert (store_alert_insert then
+ * store_delivery_add for each channel whose MinSeverity= admits it), so an
+ * alert never exists without its deliveries and a crash never loses one.
+ * state: queued (waiting, maybe after failed attempts) | delivered | failed
+ * (permanently: a 4xx answer, or past GiveUpAfter=). */
+typedef struct store_delivery {
+	int64_t id;
+	int64_t alert_id;
+	const char *channel;        /* [channel:NAME] */
+	const char *employee;       /* the alert's employee id (digests group by it) */
+	const char *idem_key;       /* "<alert key>-<channel>": the same across restarts and retries */
+	const char *state;
+	unsigned attempts;          /* finished attempts that failed */
+	int64_t next_attempt_at;    /* unix seconds */
+	int64_t created_at;
+	int64_t delivered_at;       /* 0 unless delivered */
+	const char *last_error;     /* NULL when none */
+} store_delivery;
+
+/* -EEXIST when the alert already has a row for this channel, -ENOENT for an
+ * alert that does not exist. Due at once (next_attempt_at = now). */
+int store_delivery_add(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now,
+		       int64_t *ret_id);
+typedef int (*store_delivery_fn)(const store_delivery *d, void *userdata);
+/* Queued rows due at now (next_attempt_at <= now; now < 0: every queued
+ * row), oldest first; channel NULL: every channel. */
+int store_deliveries_due(store *s, const char *channel, int64_t now, store_delivery_fn cb, void *userdata);
+/* The earliest next_attempt_at among queued rows: 1 and *ret, 0 when none. */
+int store_delivery_next_due(store *s, int64_t *ret);
+/* -ENOENT when there is no such row. */
+int store_delivery_get(store *s, int64_t id, store_delivery_fn cb, void *userdata);
+/* Outcomes; each -ENOENT for no such row, and only a queued row changes
+ * (-ESTALE otherwise: somebody else finished it). */
+int store_delivery_mark_delivered(store *s, int64_t id, int64_t now);
+/* attempts + 1, next_attempt_at, last_error. */
+int store_delivery_mark_retry(store *s, int64_t id, int64_t next_attempt_at, const char *error);
+/* attempts + 1 (when counted), state failed, last_error. */
+int store_delivery_mark_failed(store *s, int64_t id, bool count_attempt, const char *error);
+/* `contactwatchctl redeliver`: queue again, due now, attempts 0, last_error
+ * kept until the next attempt. alert_id > 0: every row of that alert
+ * (-ENOENT for no such alert); alert_id <= 0: every failed row. The
+ * idem_key does not change (receivers that already have it may drop it).
+ * ret_n (may be NULL): rows requeued. */
+int store_delivery_requeue(store *s, int64_t alert_id, int64_t now, size_t *ret_n);
+
+typedef struct store_channel_counts {
+	const char *channel;
+	uint64_t queued;            /* never attempted yet */
+	uint64_t retrying;          /* queued after failed attempts */
+	uint64_t failed;            /* permanently */
+	uint64_t delivered;
+	int64_t oldest_queued;      /* created_at of the oldest queued row, 0 when none */
+	const char *last_error;     /* of the most recently failed attempt, NULL when none */
+} store_channel_counts;
+typedef int (*store_channel_counts_fn)(const store_channel_counts *c, void *userdata);
+/* One row per channel name that has deliveries, by name. */
+int store_delivery_counts_foreach(store *s, store_channel_counts_fn cb, void *userdata);
