@@ -138,7 +138,7 @@ bench: deps
 # Debian packages the build, the tests and the demo need; quiet and quick
 # when all are present (dpkg-query only), apt-get only for what is missing.
 DEB_PKGS := gcc make pkg-config libsystemd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libinih-dev libutf8proc-dev libssl-dev libcmocka-dev python3 sqlite3 cppcheck clang-tidy
+	libinih-dev libutf8proc-dev libssl-dev libcmocka-dev python3 python3-aiosmtpd openssl sqlite3 cppcheck clang-tidy
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
