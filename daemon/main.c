@@ -1,6 +1,7 @@
 /* main.c — contactwatchd: options, start-up and exit codes. Everything that
  * can be wrong with the configuration is reported (all of it, file:line)
  * before READY=1; after that a bad export is recorded and skipped. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -205,6 +206,13 @@ int main(int argc, char *argv[])
 		return CW_EXIT_OK;
 	}
 	log_set_max_level(d.cfg->log_level);
+	/* Once per process, before anything could start a thread: it sets up
+	 * OpenSSL for every later handle (transfer.c, the remote channels). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
+		config_free(d.cfg);
+		return CW_EXIT_CONFIG;
+	}
 	for (size_t i = 0; i < d.cfg->n_employees; i++)
 		for (size_t j = 0; j < d.cfg->employees[i].n_sources; j++)
 			if (d.cfg->employees[i].sources[j].url)
@@ -213,6 +221,7 @@ int main(int argc, char *argv[])
 
 	if (daemon_open_state(&d) < 0) {
 		daemon_ctx_done(&d);
+		curl_global_cleanup();
 		return CW_EXIT_STATE;
 	}
 	if (arg_once) {
@@ -223,5 +232,6 @@ int main(int argc, char *argv[])
 		code = loop_run(&d);
 	}
 	daemon_ctx_done(&d);
+	curl_global_cleanup();
 	return code;
 }

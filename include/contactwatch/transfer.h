@@ -22,6 +22,9 @@ int transfer_engine_new(sd_event *event, transfer_engine **ret);
  * userdata is passed to abort_fn when set, so the owner can free it) and
  * frees the engine. NULL-safe; returns NULL. */
 transfer_engine *transfer_engine_free(transfer_engine *t, void (*abort_fn)(void *userdata));
-/* Starts easy (the engine owns it from here until done is called). */
+/* Starts easy (the engine owns it from here until done is called; on
+ * failure the caller keeps it). The engine uses CURLOPT_PRIVATE: callers
+ * keep their context in userdata. done is never called from in here, only
+ * from the event loop, and it must not free the engine. */
 int transfer_start(transfer_engine *t, CURL *easy, transfer_done_fn done, void *userdata);
 size_t transfer_in_flight(const transfer_engine *t);
