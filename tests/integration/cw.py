@@ -43,6 +43,7 @@ class Tree:
         self.archive = os.path.join(tmp, "alerts.jsonl")
         self.transcript = []
         self.procs = []
+        self.stops = []
 
     # --- building the tree -------------------------------------------------
     def write(self, rel, text, mode="w"):
@@ -123,13 +124,22 @@ class Tree:
         with open(self.archive) as f:
             return [json.loads(l) for l in f if l.strip()]
 
+    def serve(self, receiver):
+        """Starts a receiver (receivers.py) and stops it with the tree."""
+        receiver.start()
+        self.stops.append(receiver.stop)
+        return receiver
+
     def cleanup(self):
+        stops, self.stops = self.stops, []
         procs, self.procs = self.procs, []
         for p, log in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 p.wait()
             log.close()
+        for stop in stops:
+            stop()
         if not procs:
             return
         try:
