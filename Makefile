@@ -34,9 +34,9 @@ endif
 HARDEN    := -fstack-protector-strong -fPIE
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE
 CFLAGS    ?=
-CFLAGS    += -std=gnu11 $(OPT) $(HARDEN) $(WARN) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+CFLAGS    += -std=gnu11 -pthread $(OPT) $(HARDEN) $(WARN) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDFLAGS   += -pie -Wl,-z,relro,-z,now $(LDSAN)
-LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
@@ -45,14 +45,14 @@ LIB_SRCS := \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
-	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
+	daemon/match.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c \
 	daemon/transfer.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	ingest_vcard match clause store alert secret transfer
+	ingest_vcard match pipeline clause store alert secret transfer
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so

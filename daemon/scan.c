@@ -14,19 +14,51 @@
 #include "contactwatch/date.h"
 #include "contactwatch/deliver.h"
 #include "contactwatch/hash.h"
+#include "contactwatch/pipeline.h"
 #include "contactwatch/log.h"
 #include "contactwatch/scan.h"
 #include "contactwatch/secret.h"
 #include "contactwatch/source.h"
 
+static bool strv_equal(char *const *a, char *const *b)
+{
+	for (; a && b && *a && *b; a++, b++)
+		if (!streq(*a, *b))
+			return false;
+	return (!a || !*a) && (!b || !*b);
+}
+
+/* An index built earlier for an employee whose clause names the same
+ * catalogue files with the same thresholds: the index then holds exactly
+ * what this employee's would (the catalogues are loaded once per config,
+ * so the relations are the same objects, or shallow copies of them), and
+ * one copy serves both. Twenty departing employees of one sales team
+ * screened against one 100,000-relation catalogue cost one index, not 20. */
+static match_index *scan_index_find_shared(const config *cfg, const scan_indexes *x, size_t upto,
+					   const match_options *opt)
+{
+	const employee *e = &cfg->employees[upto];
+	for (size_t j = 0; j < upto; j++) {
+		const employee *o = &cfg->employees[j];
+		if (x->items[j] && !x->borrowed[j] && strv_equal(o->relation_files, e->relation_files) &&
+		    employee_person_threshold(cfg, o) == opt->person_threshold &&
+		    employee_company_threshold(cfg, o) == opt->company_threshold)
+			return x->items[j];
+	}
+	return NULL;
+}
+
 int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
 {
-	scan_indexes x = { .items = calloc(cfg->n_employees ? cfg->n_employees : 1, sizeof(match_index *)),
+	size_t n = cfg->n_employees ? cfg->n_employees : 1;
+	scan_indexes x = { .items = calloc(n, sizeof(match_index *)), .borrowed = calloc(n, sizeof(bool)),
 			   .n = cfg->n_employees };
 	int r;
 
-	if (!x.items)
+	if (!x.items || !x.borrowed) {
+		scan_indexes_done(&x);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < cfg->n_employees; i++) {
 		const employee *e = &cfg->employees[i];
 		const match_options opt = {
@@ -36,6 +68,11 @@ int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
 		};
 		if (!employee_in_window(e, today))
 			continue;
+		x.items[i] = scan_index_find_shared(cfg, &x, i, &opt);
+		if (x.items[i]) {
+			x.borrowed[i] = true;
+			continue;
+		}
 		r = match_index_new(&e->relations, &opt, &x.items[i]);
 		if (r < 0) {
 			scan_indexes_done(&x);
@@ -48,9 +85,11 @@ int scan_indexes_build(const config *cfg, int32_t today, scan_indexes *ret)
 
 void scan_indexes_done(scan_indexes *x)
 {
-	for (size_t i = 0; i < x->n; i++)
-		match_index_free(x->items[i]);
+	for (size_t i = 0; x->items && i < x->n; i++)
+		if (!x->borrowed[i])
+			match_index_free(x->items[i]);
 	x->items = mfree(x->items);
+	x->borrowed = mfree(x->borrowed);
 	x->n = 0;
 }
 
@@ -82,9 +121,11 @@ static void scan_baseline_done(scan_baseline *b)
 	b->buf_size = 0;
 }
 
-/* The keyed hash of c's identity, appended to b->items. Returns 1 with
- * the hash in ret, 0 when c has no identity to hash (invalid text), -errno. */
-static int scan_baseline_hash(scan_baseline *b, const contact *c, uint8_t ret[static STORE_SEEN_HMAC_SIZE])
+/* The keyed hash of c's identity, appended to b->items when append is
+ * set. Returns 1 with the hash in ret, 0 when c has no identity to hash
+ * (invalid text), -errno. */
+static int scan_baseline_hash(scan_baseline *b, const contact *c, bool append,
+			      uint8_t ret[static STORE_SEEN_HMAC_SIZE])
 {
 	_cleanup_free_ char *identity = NULL;
 	size_t ne, ns, nf, ni, need;
@@ -117,6 +158,8 @@ static int scan_baseline_hash(scan_baseline *b, const contact *c, uint8_t ret[st
 	r = hash_hmac_sha256(b->hmac, b->buf, need, ret);
 	if (r < 0)
 		return r;
+	if (!append)
+		return 1;
 	if (b->n == b->allocated) {
 		/* Doubling: 32 MB for a million contacts; glibc grows blocks this
 		 * large with mremap, so the old and new arrays never coexist. */
@@ -133,25 +176,25 @@ static int scan_baseline_hash(scan_baseline *b, const contact *c, uint8_t ret[st
 
 typedef struct collect_state {
 	const employee *employee;
-	const match_index *index;
 	hit_list *hits;
 	scan_baseline *baseline;   /* NULL: no baseline (check) */
+	pipeline *matcher;
 } collect_state;
 
+/* Ingest's callback, on the reading thread: what needs every record (the
+ * baseline's hash of each undated one) happens here; matching is queued. */
 static int collect_record(const contact *c, void *userdata)
 {
 	collect_state *st = userdata;
 	scan_baseline *b = st->baseline;
-	uint8_t hmac[STORE_SEEN_HMAC_SIZE];
-	bool hashed = false, seen_lookup = false, seen_before = false;
-	match_list ml = { 0 };
-	int r;
 
 	/* A pending invitation someone else sent is not yet a contact the
 	 * employee made; an outgoing one is, dated when it was sent. */
 	if (c->event == CONTACT_EVENT_INVITATION_INCOMING)
 		return 0;
 	if (b && c->connected_on == DATE_NONE) {
+		uint8_t hmac[STORE_SEEN_HMAC_SIZE];
+		int r;
 		if (!b->looked_up) {
 			/* ingest names the format before the first record. */
 			b->key.format = b->res->format;
@@ -160,32 +203,43 @@ static int collect_record(const contact *c, void *userdata)
 				return b->error = r;
 			b->looked_up = true;
 		}
-		r = scan_baseline_hash(b, c, hmac);
+		r = scan_baseline_hash(b, c, true, hmac);
 		if (r < 0)
 			return b->error = r;
-		hashed = r > 0;
 	}
-	r = match_contact(st->index, c, &ml);
+	return pipeline_push(st->matcher, c);
+}
 
-	for (size_t i = 0; r >= 0 && i < ml.n; i++) {
-		/* Looked up only for an undated match: a handful per file. */
-		if (hashed && b->have_baseline && !seen_lookup) {
+/* The pipeline's callback, back on the reading thread in record order, for
+ * a contact with matches: classify them and keep the hits. */
+static int collect_matches(const contact *c, match_list *ml, void *userdata)
+{
+	collect_state *st = userdata;
+	scan_baseline *b = st->baseline;
+	bool seen_before = false;
+	int r;
+
+	/* Only an undated match needs to know whether the baseline holds the
+	 * contact: a handful per file, so its hash is simply computed again. */
+	if (b && b->have_baseline && c->connected_on == DATE_NONE) {
+		uint8_t hmac[STORE_SEEN_HMAC_SIZE];
+		r = scan_baseline_hash(b, c, false, hmac);
+		if (r > 0)
 			r = store_seen_contains(b->store, &b->key, hmac, &seen_before);
-			if (r < 0) {
-				b->error = r;
-				break;
-			}
-			seen_lookup = true;
-		}
+		if (r < 0)
+			return b->error = r;
+	}
+	for (size_t i = 0; i < ml->n; i++) {
 		classification cls = clause_classify(st->employee->departure, st->employee->window_end,
 						     c->connected_on, b && b->have_baseline, seen_before);
 		/* Dated after the window: not a match, not stored (spec). */
 		if (cls == CLASS_NONE)
 			continue;
-		r = hit_list_add(st->hits, c, &ml.items[i], cls);
+		r = hit_list_add(st->hits, c, &ml->items[i], cls);
+		if (r < 0)
+			return r;
 	}
-	match_list_done(&ml);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 ingest_options scan_ingest_options(const config *cfg, const char *format, const char *columns)
@@ -206,9 +260,14 @@ ingest_options scan_ingest_options(const config *cfg, const char *format, const 
 static int scan_file_read(const employee *e, const match_index *idx, const char *path, const ingest_options *opt,
 			  ingest_result *res, hit_list *hits, scan_baseline *baseline)
 {
-	collect_state st = { .employee = e, .index = idx, .hits = hits, .baseline = baseline };
-	int r = ingest_file(path, opt, collect_record, &st, res);
-
+	collect_state st = { .employee = e, .hits = hits, .baseline = baseline };
+	int r = pipeline_new(idx, pipeline_default_workers(), collect_matches, &st, &st.matcher);
+	if (r < 0)
+		return r;
+	r = ingest_file(path, opt, collect_record, &st, res);
+	if (r >= 0)
+		r = pipeline_finish(st.matcher);
+	pipeline_free(st.matcher);
 	if (r < 0)
 		hit_list_done(hits);
 	return r;

@@ -14,6 +14,8 @@
  * relations are not even indexed). */
 typedef struct scan_indexes {
 	match_index **items;
+	bool *borrowed;    /* items[i] is another employee's index (same catalogues
+			    * and thresholds): shared, freed with its owner */
 	size_t n;
 } scan_indexes;
 

@@ -230,3 +230,55 @@ def test_daemon_start_with_broken_config_exits_3(t):
     p = t.start_daemon(None)
     assert p.wait(timeout=10) == 3
     assert "nonsense" in t.daemon_log()
+
+
+def test_employees_sharing_a_catalogue_each_get_their_own_alerts(t):
+    """Employees naming the same catalogue with the same thresholds share one
+    index; each still gets alerts under their own id, and one with its own
+    [clause] threshold gets its own index (and its own verdicts)."""
+    t.setup(employees={"E1042": ("2026-06-30", "12months"), "E1043": ("2026-06-30", "12months")})
+    t.staff("E1044", "2026-06-30", "12months", extra="CompanyThreshold=0.99\n")
+    export = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" \
+             "Kees,Bakker,,,Bouwbedrijf Jansen B.V.,Inkoper,02 Aug 2026\n" \
+             "Anna,Smit,,,Jansen Bouw Holding,Planner,03 Aug 2026\n"
+    for eid in ("E1042", "E1043", "E1044"):
+        t.inbox(eid, "Connections.csv", export)
+    r = t.daemon("--once")
+    assert r.rc == 0, r.err
+    alerts = t.ctl("--json", "alerts").json()
+    by = {}
+    for a in alerts:
+        by.setdefault(a["employee"]["id"], []).append((a["record"], a["relation"]["id"]))
+    assert sorted(by["E1042"]) == [(1, "R001"), (2, "R001")], alerts
+    assert sorted(by["E1043"]) == [(1, "R001"), (2, "R001")], alerts
+    # 0.99: the exact name (1.0) still matches; the alias with a low-identity
+    # word (0.98) falls into the review band, so E1044's index is its own.
+    assert sorted(by["E1044"]) == [(1, "R001"), (2, "R001")], alerts
+    second = {a["employee"]["id"]: a for a in alerts if a["record"] == 2}
+    assert second["E1044"].get("review") is True and second["E1044"]["severity"] == "low", second["E1044"]
+    assert not second["E1042"].get("review") and second["E1042"]["severity"] == "high", second["E1042"]
+    assert not second["E1043"].get("review") and second["E1043"]["severity"] == "high", second["E1043"]
+
+
+def test_large_export_matched_on_worker_threads_gives_every_alert_in_order(t):
+    """Exports longer than a batch are matched on worker threads: the alerts
+    must be the same ones, at the same records and lines, as for a short
+    export, however the records fall into batches."""
+    t.setup()
+    rows = ["First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
+    want = []
+    for i in range(1, 5001):
+        if i % 997 == 0:
+            rows.append(f"Kees,Bakker{i},,,Bouwbedrijf Jansen B.V.,Inkoper,02 Aug 2026")
+            want.append(i)
+        else:
+            rows.append(f"Piet,Visser{i},,,Hoekstra Bouw {i} B.V.,Planner,03 Aug 2026")
+    t.inbox("E1042", "Connections.csv", "\n".join(rows) + "\n")
+    r = t.daemon("--once")
+    assert r.rc == 0, r.err
+    alerts = t.ctl("--json", "alerts").json()
+    assert sorted(a["record"] for a in alerts) == want, [a["record"] for a in alerts]
+    assert all(a["line"] == a["record"] + 1 for a in alerts)
+    assert [a["id"] for a in alerts] == sorted(a["id"] for a in alerts)
+    # Stored in record order: ids ascend with the records.
+    assert [a["record"] for a in sorted(alerts, key=lambda a: a["id"])] == want
