@@ -46,7 +46,7 @@ LIB_SRCS := \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
 	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
-	daemon/deliver_journal.c daemon/deliver_file.c daemon/retry.c daemon/source.c daemon/scan.c
+	daemon/deliver_journal.c daemon/deliver_file.c daemon/retry.c daemon/deliver.c daemon/source.c daemon/scan.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
