@@ -541,7 +541,7 @@ static int deliveries_json(const config *cfg, store *st, json_t **ret)
 {
 	counts_walk w = { .cfg = cfg, .channels = json_object(), .now = (int64_t)time(NULL) };
 	json_t *out = json_object();
-	int r = 0;
+	int r;
 
 	if (!w.channels || !out) {
 		r = -ENOMEM;

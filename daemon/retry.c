@@ -119,10 +119,10 @@ static int64_t parse_imf_fixdate(const char *s, size_t n)
 	if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
 	    s[19] != ':' || s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0)
 		return -1;
-	for (unsigned i = 0; i < 7; i++)
+	for (size_t i = 0; i < 7; i++)
 		if (memcmp(s, days + 3 * i, 3) == 0)
 			named = true;
-	for (unsigned i = 0; i < 12; i++)
+	for (size_t i = 0; i < 12; i++)
 		if (memcmp(s + 8, months + 3 * i, 3) == 0)
 			month = (int)i + 1;
 	if (!named || month == 0 || !digits(s + 5, 2, &day) || !digits(s + 12, 4, &year) ||
@@ -133,7 +133,7 @@ static int64_t parse_imf_fixdate(const char *s, size_t n)
 		return -1;
 	/* The day name is not checked against the date: it is redundant,
 	 * and a server that gets it wrong still means the date. */
-	return (int64_t)dn * 86400 + hour * 3600 + min * 60 + sec;
+	return (int64_t)dn * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
 }
 
 uint64_t retry_parse_retry_after(const char *value, int64_t now)
