@@ -776,7 +776,9 @@ static int cmd_redeliver(char **args, int n_args)
 		if (!arg_failed) {
 			fprintf(stderr, "contactwatchctl: no alert %lld\n", id);
 			code = CW_EXIT_USAGE;
-		} else
+		} else if (arg_json)
+			printf("{\n  \"requeued\": 0,\n  \"added\": 0\n}\n");
+		else
 			printf("No failed deliveries to requeue.\n");
 		goto done;
 	}

@@ -107,8 +107,7 @@ def test_file_channel_delivers_exactly_once_across_runs(t):
     assert all(a["history"][0]["action"] == "created" for a in first)
     assert all(a["employee"]["name"] == "Jan de Vries" for a in first)
     # A restart delivers nothing again: the rows say delivered.
-    r = t.daemon("--once")
-    assert r.rc == 0 and "delivered" not in r.err, r.err
+    assert t.daemon("--once").rc == 0
     assert t.archive_lines() == first
     assert {d["state"] for d in deliveries(t)} == {"delivered"}
     # A new alert later: only it is delivered.
@@ -220,6 +219,7 @@ def test_redeliver_without_database_and_on_a_broken_one(t):
     t.setup()
     r = t.ctl("redeliver", "--failed")
     assert r.rc == 0 and "No failed deliveries" in r.out, (r.out, r.err)
+    assert t.ctl("--json", "redeliver", "--failed").json() == {"requeued": 0, "added": 0}
     assert t.ctl("redeliver", "1").rc == 2
     assert not os.path.exists(os.path.join(t.state, "contactwatch.db"))  # not created by ctl
     os.makedirs(t.state, exist_ok=True)
