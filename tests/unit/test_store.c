@@ -1107,7 +1107,7 @@ static void test_delivery_counts(void **state)
 	assert_int_equal(store_delivery_counts_foreach(s, collect_counts, &l), 0);
 	assert_int_equal(l.n, 0);
 	for (int i = 0; i < 5; i++) {
-		char key[8], idem[16];
+		char key[16], idem[32];
 		snprintf(key, sizeof key, "k%d", i);
 		a[i] = outbox_alert(s, key, "E1");
 		snprintf(idem, sizeof idem, "k%d-teams", i);
