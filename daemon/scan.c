@@ -2,9 +2,10 @@
  * matched at once, so only matched contacts are ever copied (data
  * minimisation). Of the others the daemon keeps at most a keyed hash (the
  * baseline of undated sources: 32 bytes per undated contact while the file
- * is read). A file's alerts, its `files` row and its hashes are committed in
- * one transaction: a crash never leaves a file recorded as processed without
- * its alerts, nor a baseline that includes a file whose alerts are lost. */
+ * is read). A file's alerts with their outbox rows, its `files` row and its
+ * hashes are committed in one transaction: a crash never leaves a file
+ * recorded as processed without its alerts, an alert without its
+ * deliveries, nor a baseline that includes a file whose alerts are lost. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -333,26 +334,38 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
 	return store_file_insert(ctx->store, &sf, NULL);
 }
 
-static void scan_deliver(const scan_context *ctx, json_t *alert, scan_stats *stats)
+/* Queues a new alert for every channel whose MinSeverity= admits it, in the
+ * alert's own transaction: an alert never exists without its deliveries,
+ * and a crash before the commit loses both, so the next pass raises it
+ * again with them. Delivery itself is the outbox's, after the commit. */
+static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key, const json_t *alert, int64_t now,
+		      unsigned *ret_queued)
 {
 	for (size_t i = 0; i < ctx->cfg->n_channels; i++) {
 		const channel_config *ch = &ctx->cfg->channels[i];
+		_cleanup_free_ char *idem = NULL;
+
 		if (!deliver_wants(ch, alert))
 			continue;
-		int r = deliver_alert(ch, alert);
-		if (r < 0) {
-			log_errno(LOG_WARNING, r, "channel %s: could not deliver alert %lld", ch->name,
-				  (long long)json_integer_value(json_object_get(alert, "id")));
-			stats->deliveries_failed++;
-		}
+		/* Stable across restarts and retries: receivers drop repeats by it. */
+		if (asprintf(&idem, "%s-%s", key, ch->name) < 0)
+			return -ENOMEM;
+		int r = store_delivery_add(ctx->store, alert_id, ch->name, idem, now, NULL);
+		if (r < 0)
+			return r;
+		(*ret_queued)++;
 	}
+	return 0;
 }
 
-/* Stores the file and its hits in one transaction; the new alerts (as users
- * see them) are appended to `fresh` for delivery after the commit. */
+/* Stores the file and its hits in one transaction, each new alert with its
+ * deliveries; the new alerts (as users see them) are appended to `fresh`
+ * for the log after the commit. */
 static int scan_store(const scan_context *ctx, const employee *e, const source_file *f, const ingest_result *res,
-		      const hit_list *hits, scan_baseline *baseline, int64_t now, json_t *fresh, size_t *ret_added)
+		      const hit_list *hits, scan_baseline *baseline, int64_t now, json_t *fresh, size_t *ret_added,
+		      unsigned *ret_queued)
 {
+	unsigned queued = 0;
 	int64_t file_id;
 	int r = store_begin(ctx->store);
 	if (r < 0)
@@ -398,6 +411,9 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 			r = -ENOMEM;
 			goto fail;
 		}
+		r = scan_queue(ctx, id, key, aj, now, &queued);
+		if (r < 0)
+			goto fail;
 	}
 	if (baseline->n > 0) {
 		/* In key order: the B-tree is then walked forwards, not at random
@@ -409,7 +425,11 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 		if (r < 0)
 			goto fail;
 	}
-	return store_commit(ctx->store);
+	r = store_commit(ctx->store);
+	if (r < 0)
+		goto fail;
+	*ret_queued += queued;
+	return 0;
 fail:
 	store_rollback(ctx->store);
 	json_array_clear(fresh);
@@ -472,7 +492,7 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		r = -ENOMEM;
 		goto done;
 	}
-	r = scan_store(ctx, e, f, &res, &hits, &baseline, now, fresh, &added);
+	r = scan_store(ctx, e, f, &res, &hits, &baseline, now, fresh, &added, &stats->deliveries_queued);
 	if (r < 0)
 		goto done;
 	stats->files_processed++;
@@ -492,7 +512,6 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 			   json_string_value(json_object_get(json_object_get(a, "relation"), "id")),
 			   json_string_value(json_object_get(a, "classification")),
 			   json_string_value(json_object_get(a, "severity")));
-		scan_deliver(ctx, a, stats);
 	}
 done:
 	json_decref(fresh);

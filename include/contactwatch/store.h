@@ -7,7 +7,7 @@
 #include "contactwatch/common.h"
 
 #define STORE_FILE_NAME "contactwatch.db"
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store store;
 
@@ -200,6 +200,7 @@ int store_delivery_mark_failed(store *s, int64_t id, bool count_attempt, const c
  * kept until the next attempt. alert_id > 0: every row of that alert
  * (-ENOENT for no such alert); alert_id <= 0: every failed row. The
  * idem_key does not change (receivers that already have it may drop it).
+ * created_at restarts at now, so GiveUpAfter= counts from the requeue.
  * ret_n (may be NULL): rows requeued. */
 int store_delivery_requeue(store *s, int64_t alert_id, int64_t now, size_t *ret_n);
 
