@@ -338,8 +338,11 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
  * alert's own transaction: an alert never exists without its deliveries,
  * and a crash before the commit loses both, so the next pass raises it
  * again with them. Delivery itself is the outbox's, after the commit. */
-static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key, const json_t *alert, int64_t now,
-		      unsigned *ret_queued)
+/* One delivery row per channel that wants the alert. renewal: NULL for a
+ * new alert; for a reclassified one, the new classification, which makes
+ * its idempotency key new too (the receiver must not drop it as a repeat). */
+static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key, const char *renewal,
+		      const json_t *alert, int64_t now, unsigned *ret_queued)
 {
 	for (size_t i = 0; i < ctx->cfg->n_channels; i++) {
 		const channel_config *ch = &ctx->cfg->channels[i];
@@ -348,14 +351,97 @@ static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key
 		if (!deliver_wants(ch, alert))
 			continue;
 		/* Stable across restarts and retries: receivers drop repeats by it. */
-		if (asprintf(&idem, "%s-%s", key, ch->name) < 0)
+		if (renewal ? asprintf(&idem, "%s-%s-%s", key, ch->name, renewal) < 0
+			    : asprintf(&idem, "%s-%s", key, ch->name) < 0)
 			return -ENOMEM;
-		int r = store_delivery_add(ctx->store, alert_id, ch->name, idem, now, NULL);
+		int r = renewal ? store_delivery_renew(ctx->store, alert_id, ch->name, idem, now)
+				: store_delivery_add(ctx->store, alert_id, ch->name, idem, now, NULL);
 		if (r < 0)
 			return r;
 		(*ret_queued)++;
 	}
 	return 0;
+}
+
+typedef struct known_alert {
+	classification cls;
+	severity sev;
+	char *file;
+	json_int_t record;
+} known_alert;
+
+static int known_alert_read(const store_alert *a, void *userdata)
+{
+	known_alert *k = userdata;
+	json_t *body = json_loads(a->body, 0, NULL);
+	if (!body)
+		return -EBADMSG;
+	k->cls = CLASS_NONE;
+	for (classification c = CLASS_IN_WINDOW; c <= CLASS_UNDATED; c++)
+		if (streq(a->classification, classification_to_string(c)))
+			k->cls = c;
+	k->sev = clause_severity(k->cls);
+	k->file = strdup(strempty(json_string_value(json_object_get(body, "file"))));
+	k->record = json_integer_value(json_object_get(body, "record"));
+	json_decref(body);
+	return k->file ? 0 : -ENOMEM;
+}
+
+static bool classification_dated(classification c)
+{
+	return c == CLASS_IN_WINDOW || c == CLASS_PRE_EXISTING;
+}
+
+/* A connection alerted undated (a vCard, a CRM dump) and now seen dated (a
+ * LinkedIn export): the date is the better evidence, so the alert takes the
+ * dated sighting's classification, severity, file and body, and the history
+ * says what it was before and where the date came from. Only a rise in
+ * severity is delivered again (as a new message: a new idempotency key),
+ * so a date that shows an old relationship corrects the record quietly
+ * instead of sending "never mind" to the legal team. Dated alerts are never
+ * reclassified by a later sighting: the first date seen stays the evidence. */
+static int scan_reclassify(const scan_context *ctx, const store_alert *fresh_alert, const hit *h, const char *path,
+			   int64_t now, unsigned *ret_queued)
+{
+	known_alert k = { 0 };
+	_cleanup_free_ char *note = NULL;
+	char day[16];
+	int r;
+
+	if (!classification_dated(h->cls))
+		return 0;
+	r = store_alert_get(ctx->store, fresh_alert->id, known_alert_read, &k);
+	if (r < 0)
+		goto done;
+	if (classification_dated(k.cls) || k.cls == CLASS_NONE)
+		goto done;
+	r = store_alert_reclassify(ctx->store, fresh_alert->id, fresh_alert);
+	if (r < 0)
+		goto done;
+	date_format(h->contact.connected_on, day);
+	if (asprintf(&note, "dated %s in %s (record %zu): %s, was %s from %s (record %lld)", day, path,
+		     h->contact.record, classification_to_string(h->cls), classification_to_string(k.cls), k.file,
+		     (long long)k.record) < 0) {
+		r = -ENOMEM;
+		goto done;
+	}
+	r = store_history_add(ctx->store, &(store_history){ .alert_id = fresh_alert->id, .at = now,
+							     .actor = "contactwatchd", .action = "reclassified",
+							     .note = note });
+	if (r < 0 || h->sev <= k.sev)
+		goto done;
+	log_notice("alert %lld: %s", (long long)fresh_alert->id, note);
+	json_t *aj = alert_json(fresh_alert, NULL);
+	if (!aj) {
+		r = -ENOMEM;
+		goto done;
+	}
+	r = scan_queue(ctx, fresh_alert->id, fresh_alert->key, classification_to_string(h->cls), aj, now,
+		       ret_queued);
+	json_decref(aj);
+done:
+	free(k.file);
+	return r;
 }
 
 /* Stores the file and its hits in one transaction, each new alert with its
@@ -403,15 +489,22 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 		r = store_alert_insert(ctx->store, &a, &id);
 		if (r < 0)
 			goto fail;
-		if (r == 0)
-			continue; /* the same connection was already alerted (re-export) */
+		if (r == 0) {
+			/* The same connection was already alerted (a re-export):
+			 * nothing new, unless this sighting dates it. */
+			a.id = id;
+			r = scan_reclassify(ctx, &a, h, f->path, now, &queued);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
 		a.id = id;
 		json_t *aj = alert_json(&a, NULL);
 		if (!aj || json_array_append_new(fresh, aj) < 0) {
 			r = -ENOMEM;
 			goto fail;
 		}
-		r = scan_queue(ctx, id, key, aj, now, &queued);
+		r = scan_queue(ctx, id, key, NULL, aj, now, &queued);
 		if (r < 0)
 			goto fail;
 	}

@@ -154,6 +154,8 @@ enum {
 	STMT_DELIVERY_REQUEUE_ALERT,
 	STMT_DELIVERY_REQUEUE_FAILED,
 	STMT_DELIVERY_COUNTS,
+	STMT_ALERT_RECLASSIFY,
+	STMT_DELIVERY_RENEW,
 	_STMT_MAX,
 };
 
@@ -214,6 +216,16 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_SEEN_SAVEPOINT] = "SAVEPOINT store_seen_add",
 	[STMT_SEEN_RELEASE] = "RELEASE store_seen_add",
 	[STMT_SEEN_ROLLBACK_TO] = "ROLLBACK TO store_seen_add",
+	[STMT_ALERT_RECLASSIFY] = "UPDATE alerts SET severity = ?2, classification = ?3, file_id = ?4, body = ?5"
+				  " WHERE id = ?1",
+	/* A renewed delivery is a new message (new key), due at once, with a
+	 * clean slate; a channel the alert did not reach before gets its row. */
+	[STMT_DELIVERY_RENEW] = "INSERT INTO deliveries (alert_id, channel, idem_key, state, attempts, next_attempt_at,"
+				" created_at) VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?4)"
+				" ON CONFLICT (alert_id, channel) DO UPDATE SET idem_key = excluded.idem_key,"
+				" state = 'queued', attempts = 0, next_attempt_at = excluded.next_attempt_at,"
+				" created_at = excluded.created_at, delivered_at = NULL, last_error = NULL,"
+				" error_seq = NULL",
 	[STMT_DELIVERY_ADD] = "INSERT INTO deliveries (alert_id, channel, idem_key, state, attempts, next_attempt_at,"
 			      " created_at) VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?4)",
 	/* By id, i.e. in the order the rows were added: the walk either
@@ -1000,6 +1012,51 @@ int store_alert_set_state(store *s, int64_t id, const char *state)
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc);
 	return sqlite3_changes(s->db) > 0 ? 0 : store_refuse(s, -ENOENT, "no such alert");
+}
+
+int store_alert_reclassify(store *s, int64_t id, const store_alert *a)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!a || !a->body)
+		return store_refuse(s, -EINVAL, "alert: body is required");
+	if (!str_in(a->severity, alert_severities, ELEMENTSOF(alert_severities)))
+		return store_refuse(s, -EINVAL, "alert: unknown severity");
+	if (!str_in(a->classification, alert_classifications, ELEMENTSOF(alert_classifications)))
+		return store_refuse(s, -EINVAL, "alert: unknown classification");
+	r = stmt_get(s, STMT_ALERT_RECLASSIFY, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 2, a->severity)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 3, a->classification)) != SQLITE_OK ||
+	    (rc = a->file_id > 0 ? sqlite3_bind_int64(q.stmt, 4, a->file_id) : sqlite3_bind_null(q.stmt, 4)) !=
+		    SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 5, a->body)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	return sqlite3_changes(s->db) > 0 ? 0 : store_refuse(s, -ENOENT, "no such alert");
+}
+
+int store_delivery_renew(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (isempty(channel) || isempty(idem_key))
+		return store_refuse(s, -EINVAL, "delivery: channel and idempotency key are required");
+	r = stmt_get(s, STMT_DELIVERY_RENEW, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 2, channel)) != SQLITE_OK || (rc = bind_text(q.stmt, 3, idem_key)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q.stmt, 4, now)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
 }
 
 int store_history_add(store *s, const store_history *h)
