@@ -41,11 +41,13 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
 	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
+	daemon/strbuf.c \
 	daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
 	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
+	daemon/alert_text.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
