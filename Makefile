@@ -41,7 +41,7 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
 	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
-	daemon/strbuf.c \
+	daemon/strbuf.c daemon/credential.c \
 	daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
@@ -53,7 +53,7 @@ DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	ingest_vcard match clause store alert secret
+	ingest_vcard match clause store alert secret credential
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so
