@@ -47,13 +47,13 @@ LIB_SRCS := \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
 	daemon/match.c daemon/clause.c daemon/store.c daemon/alert.c \
-	daemon/alert_text.c daemon/webhook.c \
+	daemon/alert_text.c daemon/webhook.c daemon/mail.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	ingest_vcard match clause store alert secret webhook credential
+	ingest_vcard match clause store alert secret webhook mail credential
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so
