@@ -41,18 +41,20 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
 	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
+	daemon/strbuf.c daemon/credential.c \
 	daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
 	daemon/match.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
-	daemon/deliver_journal.c daemon/deliver_file.c daemon/source.c daemon/scan.c \
+	daemon/alert_text.c daemon/webhook.c daemon/mail.c \
+	daemon/deliver_journal.c daemon/deliver_file.c daemon/retry.c daemon/deliver.c daemon/source.c daemon/scan.c \
 	daemon/transfer.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	ingest_vcard match pipeline clause store alert secret transfer
+	ingest_vcard match pipeline clause store alert secret retry webhook mail credential transfer
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so

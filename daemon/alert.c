@@ -161,3 +161,21 @@ json_t *alert_json(const store_alert *a, json_t *history)
 	json_decref(o);
 	return out;
 }
+
+json_t *alert_pseudonymized(const json_t *alert)
+{
+	const json_t *id = json_object_get(json_object_get(alert, "employee"), "id");
+	json_t *copy, *who;
+
+	if (!json_is_string(id))
+		return NULL;
+	/* Deep: the caller's alert (maybe shared with other channels) must
+	 * keep the name. */
+	copy = json_deep_copy(alert);
+	if (!copy)
+		return NULL;
+	who = json_object_get(copy, "employee");
+	if (json_object_set_new(who, "name", json_string(json_string_value(id))) < 0)
+		return json_decref_null(copy);
+	return copy;
+}

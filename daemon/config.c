@@ -20,7 +20,7 @@
 
 /* inih's documented line limit: INI_MAX_LINE includes '\r', '\n' and NUL. */
 #define CONF_LINE_MAX (INI_MAX_LINE - 3)
-#define CONF_MAX_KEYS 16
+#define CONF_MAX_KEYS 24
 #define CONF_NAME_MAX 64
 
 typedef enum conf_type {
@@ -43,6 +43,7 @@ typedef enum conf_type {
 	CONF_CHANNEL_TYPE, /* channel_type */
 	CONF_DATE,         /* int32_t day number */
 	CONF_DURATION,     /* clause_duration */
+	CONF_BOOL,         /* bool: yes/no, true/false, on/off, 1/0 */
 } conf_type;
 
 /* What a message says a bad value should have looked like. */
@@ -66,6 +67,7 @@ static const char *const conf_type_expect[] = {
 	[CONF_CHANNEL_TYPE] = "not a channel type (smtp, webhook, journal, file)",
 	[CONF_DATE] = "not a date (YYYY-MM-DD)",
 	[CONF_DURATION] = "not a clause duration (e.g. 12months, 1year, 18 months, 365days)",
+	[CONF_BOOL] = "not a boolean (yes, no, true, false, on, off, 1, 0)",
 };
 
 #define CHANNEL_MASK(t) (1u << (t))
@@ -211,7 +213,15 @@ static const conf_key match_keys[] = {
 	{ .name = "FreeMailDomains", .type = CONF_DOMAINS, .offset = offsetof(config, free_mail_domains) },
 };
 
-enum { CHANNEL_KEY_TYPE, CHANNEL_KEY_MIN_SEVERITY, CHANNEL_KEY_PATH, CHANNEL_KEY_URL };
+#define CHANNEL_REMOTE (CHANNEL_MASK(CHANNEL_SMTP) | CHANNEL_MASK(CHANNEL_WEBHOOK))
+enum {
+	CHANNEL_KEY_TYPE,
+	CHANNEL_KEY_MIN_SEVERITY,
+	CHANNEL_KEY_PATH,
+	CHANNEL_KEY_URL,
+	CHANNEL_KEY_RETRY_DELAY,
+	CHANNEL_KEY_RETRY_MAX_DELAY,
+};
 static const conf_key channel_keys[] = {
 	[CHANNEL_KEY_TYPE] = { .name = "Type", .type = CONF_CHANNEL_TYPE, .offset = offsetof(channel_config, type),
 			       .required = true },
@@ -220,7 +230,29 @@ static const conf_key channel_keys[] = {
 	[CHANNEL_KEY_PATH] = { .name = "Path", .type = CONF_PATH, .offset = offsetof(channel_config, path),
 			       .channel_types = CHANNEL_MASK(CHANNEL_FILE) },
 	[CHANNEL_KEY_URL] = { .name = "URL", .type = CONF_URL, .offset = offsetof(channel_config, url),
-			      .channel_types = CHANNEL_MASK(CHANNEL_SMTP) | CHANNEL_MASK(CHANNEL_WEBHOOK) },
+			      .channel_types = CHANNEL_REMOTE },
+	/* The retry schedule of remote channels (retry.h). Local channels get
+	 * the defaults too: the outbox retries them on the same schedule. */
+	[CHANNEL_KEY_RETRY_DELAY] = { .name = "RetryDelay", .type = CONF_TIMESPAN,
+				      .offset = offsetof(channel_config, retry_delay_usec), .def = "1min",
+				      .min = USEC_PER_SEC, .max = USEC_PER_DAY, .range = "1s..1d",
+				      .channel_types = CHANNEL_REMOTE },
+	[CHANNEL_KEY_RETRY_MAX_DELAY] = { .name = "RetryMaxDelay", .type = CONF_TIMESPAN,
+					  .offset = offsetof(channel_config, retry_max_delay_usec), .def = "1h",
+					  .min = USEC_PER_SEC, .max = 7 * USEC_PER_DAY, .range = "1s..7d",
+					  .channel_types = CHANNEL_REMOTE },
+	{ .name = "GiveUpAfter", .type = CONF_TIMESPAN, .offset = offsetof(channel_config, give_up_usec),
+	  .def = "3d", .min = USEC_PER_MIN, .max = 90 * USEC_PER_DAY, .range = "1min..90d",
+	  .channel_types = CHANNEL_REMOTE },
+	{ .name = "Timeout", .type = CONF_TIMESPAN, .offset = offsetof(channel_config, timeout_usec), .def = "30s",
+	  .min = USEC_PER_SEC, .max = 10 * USEC_PER_MIN, .range = "1s..10min", .channel_types = CHANNEL_REMOTE },
+	{ .name = "CAFile", .type = CONF_PATH, .offset = offsetof(channel_config, ca_file),
+	  .channel_types = CHANNEL_REMOTE },
+	/* The journal carries ids only, so there is nothing to pseudonymize. */
+	{ .name = "Pseudonymize", .type = CONF_BOOL, .offset = offsetof(channel_config, pseudonymize), .def = "no",
+	  .channel_types = CHANNEL_REMOTE | CHANNEL_MASK(CHANNEL_FILE) },
+	{ .name = "Digest", .type = CONF_BOOL, .offset = offsetof(channel_config, digest), .def = "no",
+	  .channel_types = CHANNEL_MASK(CHANNEL_SMTP) },
 	{ .name = "From", .type = CONF_EMAIL, .offset = offsetof(channel_config, from),
 	  .channel_types = CHANNEL_MASK(CHANNEL_SMTP) },
 	{ .name = "To", .type = CONF_ADDRESSES, .offset = offsetof(channel_config, to),
@@ -727,6 +759,9 @@ static int conf_assign(conf_ctx *ctx, const char *dir, conf_pos pos, conf_object
 	case CONF_DURATION:
 		r = parse_clause_duration(value, (clause_duration *)f);
 		break;
+	case CONF_BOOL:
+		r = parse_bool(value, (bool *)f);
+		break;
 	}
 	if (r < 0) {
 		int q = conf_value_error(ctx, pos, k, value, r);
@@ -783,6 +818,7 @@ static void channel_config_done(channel_config *ch)
 	free(ch->password_credential);
 	free(ch->secret_credential);
 	free(ch->format);
+	free(ch->ca_file);
 	free(ch->conf_file);
 	*ch = (channel_config){ 0 };
 }
@@ -1146,10 +1182,114 @@ static int free_mail_build(config *c)
 	return 0;
 }
 
-static int channel_check(conf_ctx *ctx, channel_parse *cp)
+/* The host part of an absolute URL (after "scheme://" and any userinfo;
+ * an IPv6 literal with its brackets) into buf; false when it does not fit. */
+static bool url_host(const char *url, char *buf, size_t size)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	if (!p)
+		return false;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* userinfo@host: the last '@' before the path ends the userinfo. */
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			p = q + 1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (!close)
+			return false;
+		end = close + 1;
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (colon)
+			end = colon;
+	}
+	if (end == p || (size_t)(end - p) >= size)
+		return false;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	return true;
+}
+
+/* Whether url names this machine's loopback interface. Only the spellings
+ * an admin writes for a local relay or a test receiver; anything else
+ * (another 127.x address, a name that happens to resolve to loopback) is
+ * treated as remote. */
+static bool url_is_loopback(const char *url)
+{
+	char host[64];
+
+	if (!url_host(url, host, sizeof host))
+		return false;
+	return strcasecmp(host, "localhost") == 0 || streq(host, "127.0.0.1") || streq(host, "[::1]");
+}
+
+/* Formats a time span the way an admin writes one ("90s", "1h", "2d"), for
+ * messages about two keys that disagree. */
+static void timespan_format(uint64_t usec, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t usec;
+		const char *unit;
+	} units[] = { { USEC_PER_DAY, "d" }, { USEC_PER_HOUR, "h" }, { USEC_PER_MIN, "min" }, { USEC_PER_SEC, "s" } };
+
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (usec >= units[i].usec && usec % units[i].usec == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(usec / units[i].usec), units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%lluus", (unsigned long long)usec);
+}
+
+static int channel_check_remote(conf_ctx *ctx, channel_parse *cp, const char *label)
 {
 	static const char *const webhook_schemes[] = { "https", "http", NULL };
 	static const char *const smtp_schemes[] = { "smtps", "smtp", NULL };
+	const conf_object *o = &cp->obj;
+	const channel_config *ch = &cp->ch;
+	const conf_pos url_at = o->keys[CHANNEL_KEY_URL];
+	bool smtp = ch->type == CHANNEL_SMTP;
+	const char *type = channel_type_names[ch->type];
+	int r = 0;
+
+	if (!ch->url)
+		r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=%s needs URL=", label, type);
+	else if (!url_has_scheme(ch->url, smtp ? smtp_schemes : webhook_schemes))
+		r = diag_error(ctx->d, url_at.file, url_at.line, "URL=%s: a %s URL must start with %s", ch->url, type,
+			       smtp ? "smtp:// or smtps://" : "https://");
+	/* A webhook body is an alert: personal data of the employee and of
+	 * the contact. In clear text only to this machine — a test receiver
+	 * or a local relay that does its own TLS onwards. */
+	else if (!smtp && url_has_scheme(ch->url, (const char *const[]){ "http", NULL }) &&
+		 !url_is_loopback(ch->url))
+		r = diag_error(ctx->d, url_at.file, url_at.line,
+			       "URL=%s: a webhook URL must use https:// (http:// only to 127.0.0.1, ::1 or localhost)",
+			       ch->url);
+	/* smtp:// to another host is fine here: the transport then requires
+	 * STARTTLS (and fails rather than send in clear); that is its job. */
+	if (r >= 0 && smtp && !ch->from)
+		r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=smtp needs From=", label);
+	if (r >= 0 && smtp && !ch->to)
+		r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=smtp needs To=", label);
+	if (r >= 0 && ch->retry_delay_usec > ch->retry_max_delay_usec) {
+		/* At RetryDelay= when it was written (the first delay is what
+		 * an admin tunes), else at RetryMaxDelay=: one of them was. */
+		const conf_pos d = o->keys[CHANNEL_KEY_RETRY_DELAY], m = o->keys[CHANNEL_KEY_RETRY_MAX_DELAY];
+		const conf_pos at = d.file ? d : m;
+		char delay[32], max[32];
+
+		timespan_format(ch->retry_delay_usec, delay, sizeof delay);
+		timespan_format(ch->retry_max_delay_usec, max, sizeof max);
+		r = diag_error(ctx->d, at.file ? at.file : o->where.file, at.file ? at.line : o->where.line,
+			       "RetryDelay=%s is longer than RetryMaxDelay=%s in [%s]", delay, max, label);
+	}
+	return r;
+}
+
+static int channel_check(conf_ctx *ctx, channel_parse *cp)
+{
 	const conf_object *o = &cp->obj;
 	const channel_config *ch = &cp->ch;
 	char label[CONF_NAME_MAX + 16];
@@ -1177,25 +1317,9 @@ static int channel_check(conf_ctx *ctx, channel_parse *cp)
 			r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=file needs Path=", label);
 		break;
 	case CHANNEL_WEBHOOK:
-	case CHANNEL_SMTP: {
-		bool smtp = ch->type == CHANNEL_SMTP;
-		const char *type = channel_type_names[ch->type];
-		if (!ch->url)
-			r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=%s needs URL=", label, type);
-		else if (!url_has_scheme(ch->url, smtp ? smtp_schemes : webhook_schemes))
-			r = diag_error(ctx->d, o->keys[CHANNEL_KEY_URL].file, o->keys[CHANNEL_KEY_URL].line, "URL=%s: a %s URL must start with %s",
-				       ch->url, type, smtp ? "smtp:// or smtps://" : "https:// or http://");
-		if (r >= 0 && smtp && !ch->from)
-			r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=smtp needs From=", label);
-		if (r >= 0 && smtp && !ch->to)
-			r = diag_error(ctx->d, o->where.file, o->where.line, "[%s] of Type=smtp needs To=", label);
-		/* Their delivery code lands in a later release; accepting the
-		 * config would drop alerts silently. */
-		if (r >= 0)
-			r = diag_error(ctx->d, o->keys[CHANNEL_KEY_TYPE].file, o->keys[CHANNEL_KEY_TYPE].line,
-				       "channel type %s is not supported by this build yet", type);
+	case CHANNEL_SMTP:
+		r = channel_check_remote(ctx, cp, label);
 		break;
-	}
 	}
 	return r;
 }

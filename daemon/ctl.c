@@ -1,6 +1,7 @@
 /* ctl.c — contactwatchctl: the legal team's and admins' view. `check` runs
  * the daemon's own pipeline on files given on the command line and stores
- * nothing; `alerts`, `show` and `status` read the state database read-only. */
+ * nothing; `alerts`, `show` and `status` read the state database read-only;
+ * `redeliver` queues deliveries again for the daemon's next pass. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 
 #include "contactwatch/alert.h"
 #include "contactwatch/date.h"
+#include "contactwatch/deliver.h"
 #include "contactwatch/log.h"
 #include "contactwatch/scan.h"
 #include "contactwatch/store.h"
@@ -21,6 +23,7 @@ static const char *arg_columns = NULL;
 static const char *arg_state = NULL;
 static const char *arg_since = NULL;
 static bool arg_timing = false;
+static bool arg_failed = false;
 
 static void help(void)
 {
@@ -30,7 +33,9 @@ static void help(void)
 	       "  check -e ID [--format F [--columns MAP]] FILE...\n"
 	       "                                  dry run of the whole pipeline; stores nothing\n"
 	       "  alerts [--state S] [-e ID] [--since DATE]  list alerts\n"
-	       "  show ALERT                      one alert with its evidence and history\n\n"
+	       "  show ALERT                      one alert with its evidence and history\n"
+	       "  redeliver ALERT|--failed        queue an alert's deliveries again, or every failed one;\n"
+	       "                                  the daemon sends them at its next pass\n\n"
 	       "Options:\n"
 	       "  -c, --config PATH   configuration file (default %s)\n"
 	       "      --json          machine-readable output\n"
@@ -40,6 +45,7 @@ static void help(void)
 	       "      --state S       new | acknowledged | confirmed | dismissed\n"
 	       "      --since DATE    alerts created on or after DATE (YYYY-MM-DD, UTC)\n"
 	       "      --timing        check: print where the time went (load, index, files, output) on stderr\n"
+	       "      --failed        redeliver: every delivery that failed for good\n"
 	       "  -h, --help          show this help\n"
 	       "      --version       show the version\n\n"
 	       "Exit codes: 0 success (check: no matches), 1 check found a match, 2 usage error or\n"
@@ -248,9 +254,36 @@ static int open_store_ro(const config *cfg, store **ret)
 	if (r < 0) {
 		fprintf(stderr, "contactwatchctl: state database %s: %s\n", path,
 			r == -EPROTONOSUPPORT ? "schema is newer than this contactwatchctl"
+			: r == -ESTALE	      ? "schema is older than this contactwatchctl (the daemon migrates it when "
+						"it starts: restart it)"
 			: r == -EBADMSG	      ? "not a database, or corrupt"
 			: r == -EBUSY	      ? "locked"
 					      : strerror(-r));
+		return CW_EXIT_STATE;
+	}
+	return 0;
+}
+
+/* Opens the state database for writing, for the few commands that change
+ * it. Never creates or migrates it: that is the daemon's job at start, and
+ * an older daemon still running must not find its schema changed. *ret
+ * stays NULL when there is none yet. */
+static int open_store_rw(const config *cfg, store **ret)
+{
+	_cleanup_free_ char *path = NULL;
+	int code, r;
+
+	code = open_store_ro(cfg, ret);
+	if (code || !*ret)
+		return code;
+	*ret = store_close(*ret);
+	if (asprintf(&path, "%s/%s", cfg->state_dir, STORE_FILE_NAME) < 0)
+		return CW_EXIT_STATE;
+	r = store_open(path, 0, ret);
+	if (r < 0) {
+		fprintf(stderr, "contactwatchctl: state database %s: %s\n", path,
+			r == -EBUSY ? "locked" : r == -EACCES ? "permission denied (run as the daemon's user or root)"
+								: strerror(-r));
 		return CW_EXIT_STATE;
 	}
 	return 0;
@@ -437,14 +470,151 @@ static int file_collect(const store_file *f, void *userdata)
 		       : 0;
 }
 
+/* "12min", "3h", "2d": how long the oldest queued delivery has waited. */
+static void format_age(int64_t seconds, char buf[static 32])
+{
+	if (seconds < 60)
+		snprintf(buf, 32, "%llds", (long long)(seconds < 0 ? 0 : seconds));
+	else if (seconds < 3600)
+		snprintf(buf, 32, "%lldmin", (long long)(seconds / 60));
+	else if (seconds < 86400)
+		snprintf(buf, 32, "%lldh", (long long)(seconds / 3600));
+	else
+		snprintf(buf, 32, "%lldd", (long long)(seconds / 86400));
+}
+
+static const char *channel_type_name(channel_type t)
+{
+	switch (t) {
+	case CHANNEL_JOURNAL:
+		return "journal";
+	case CHANNEL_FILE:
+		return "file";
+	case CHANNEL_SMTP:
+		return "smtp";
+	case CHANNEL_WEBHOOK:
+		return "webhook";
+	}
+	return "unknown";
+}
+
+static json_t *channel_counts_json(const char *type, const store_channel_counts *c, int64_t now)
+{
+	char at[32] = "";
+
+	if (c->oldest_queued > 0)
+		alert_format_time(c->oldest_queued, at);
+	return json_pack("{s:s?, s:I, s:I, s:I, s:I, s:s?, s:o, s:s?}", "type", type, "queued", (json_int_t)c->queued,
+			 "retrying", (json_int_t)c->retrying, "failed", (json_int_t)c->failed, "delivered",
+			 (json_int_t)c->delivered, "oldest_queued", c->oldest_queued > 0 ? at : NULL,
+			 "oldest_queued_age", c->oldest_queued > 0 ? json_integer(now - c->oldest_queued) : json_null(),
+			 "last_error", c->last_error);
+}
+
+typedef struct counts_walk {
+	const config *cfg;
+	json_t *channels;  /* name -> counts */
+	int64_t now;
+} counts_walk;
+
+static int counts_collect(const store_channel_counts *c, void *userdata)
+{
+	counts_walk *w = userdata;
+	const char *type = NULL;
+
+	for (size_t i = 0; i < w->cfg->n_channels; i++)
+		if (streq(w->cfg->channels[i].name, c->channel))
+			type = channel_type_name(w->cfg->channels[i].type);
+	json_t *j = channel_counts_json(type, c, w->now);
+	if (!j)
+		return -ENOMEM;
+	/* A channel no longer configured keeps its rows: shown, so queued
+	 * ones that nobody will send are not invisible. */
+	if (!type)
+		json_object_set_new(j, "configured", json_false());
+	return json_object_set_new(w->channels, c->channel, j) < 0 ? -ENOMEM : 0;
+}
+
+/* Every configured channel (zeros where nothing was queued yet), then
+ * channels that only the database still knows. */
+static int deliveries_json(const config *cfg, store *st, json_t **ret)
+{
+	counts_walk w = { .cfg = cfg, .channels = json_object(), .now = (int64_t)time(NULL) };
+	json_t *out = json_object();
+	int r;
+
+	if (!w.channels || !out) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (st) {
+		r = store_delivery_counts_foreach(st, counts_collect, &w);
+		if (r < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		const channel_config *ch = &cfg->channels[i];
+		json_t *j = json_object_get(w.channels, ch->name);
+
+		j = j ? json_incref(j) : channel_counts_json(channel_type_name(ch->type), &(store_channel_counts){ 0 }, w.now);
+		if (!j || json_object_set_new(out, ch->name, j) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		json_object_del(w.channels, ch->name);
+	}
+	if (json_object_update(out, w.channels) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	json_decref(w.channels);
+	*ret = out;
+	return 0;
+fail:
+	json_decref(w.channels);
+	json_decref(out);
+	return r;
+}
+
+static void print_deliveries_text(json_t *deliveries)
+{
+	const char *name;
+	json_t *c;
+
+	if (json_object_size(deliveries) == 0) {
+		printf("Deliveries: no channels configured\n");
+		return;
+	}
+	printf("Deliveries:\n  %-16s %-8s %7s %9s %7s %10s  %s\n", "CHANNEL", "TYPE", "QUEUED", "RETRYING", "FAILED",
+	       "DELIVERED", "OLDEST QUEUED");
+	json_object_foreach(deliveries, name, c) {
+		const json_t *age = json_object_get(c, "oldest_queued_age");
+		char when[32] = "-";
+
+		if (json_is_integer(age))
+			format_age(json_integer_value(age), when);
+		printf("  %-16s %-8s %7lld %9lld %7lld %10lld  %s%s\n", name,
+		       json_is_string(json_object_get(c, "type")) ? jstr(c, "type", NULL) : "(gone)",
+		       (long long)json_integer_value(json_object_get(c, "queued")),
+		       (long long)json_integer_value(json_object_get(c, "retrying")),
+		       (long long)json_integer_value(json_object_get(c, "failed")),
+		       (long long)json_integer_value(json_object_get(c, "delivered")), when,
+		       json_is_integer(age) ? " ago" : "");
+		if (json_is_string(json_object_get(c, "last_error")))
+			printf("  %-16s last error: %s\n", "", jstr(c, "last_error", NULL));
+		if (json_is_false(json_object_get(c, "configured")))
+			printf("  %-16s not configured any more: its queued deliveries are not sent\n", "");
+	}
+}
+
 static int cmd_status(void)
 {
 	config *cfg = NULL;
 	store *st = NULL;
 	store_counts counts = { 0 };
-	json_t *out = NULL, *emps, *rejected;
+	json_t *out = NULL, *emps, *rejected, *deliveries = NULL;
 	int32_t today = date_today();
-	int code;
+	int code, r;
 
 	code = load_config(&cfg);
 	if (code)
@@ -474,10 +644,19 @@ static int cmd_status(void)
 				json_array_append(rejected, json_array_get(all, i));
 		json_decref(all);
 	}
-	out = json_pack("{s:s, s:o, s:{s:I, s:I}, s:{s:I, s:I}, s:o}", "state_directory", cfg->state_dir, "employees",
-			emps, "files", "processed", (json_int_t)counts.files_processed, "rejected",
+	r = deliveries_json(cfg, st, &deliveries);
+	if (r < 0) {
+		fprintf(stderr, "contactwatchctl: reading deliveries: %s\n",
+			r == -ENOMEM ? strerror(ENOMEM) : store_last_error(st));
+		json_decref(emps);
+		json_decref(rejected);
+		code = CW_EXIT_STATE;
+		goto done;
+	}
+	out = json_pack("{s:s, s:o, s:{s:I, s:I}, s:{s:I, s:I}, s:o, s:o}", "state_directory", cfg->state_dir,
+			"employees", emps, "files", "processed", (json_int_t)counts.files_processed, "rejected",
 			(json_int_t)counts.files_rejected, "alerts", "total", (json_int_t)counts.alerts_total, "new",
-			(json_int_t)counts.alerts_new, "rejected_files", rejected);
+			(json_int_t)counts.alerts_new, "rejected_files", rejected, "deliveries", deliveries);
 	if (arg_json) {
 		print_json(out);
 		goto done;
@@ -502,6 +681,7 @@ static int cmd_status(void)
 	}
 	printf("Alerts: %llu, of which %llu new\n", (unsigned long long)counts.alerts_total,
 	       (unsigned long long)counts.alerts_new);
+	print_deliveries_text(json_object_get(out, "deliveries"));
 done:
 	json_decref(out);
 	store_close(st);
@@ -509,15 +689,148 @@ done:
 	return code;
 }
 
+typedef struct alert_facts {
+	char key[80];
+	char severity[16];
+} alert_facts;
+
+static int alert_facts_collect(const store_alert *a, void *userdata)
+{
+	alert_facts *f = userdata;
+
+	snprintf(f->key, sizeof f->key, "%s", a->key);
+	snprintf(f->severity, sizeof f->severity, "%s", a->severity);
+	return 0;
+}
+
+/* Queues the alert for every configured channel that admits it but has no
+ * row: channels added since it was raised, and alerts from before the
+ * outbox (schema 4), which were delivered without rows. */
+static int redeliver_add_missing(const config *cfg, store *st, int64_t id, int64_t now, size_t *ret_added)
+{
+	alert_facts f = { 0 };
+	json_t *probe = NULL;
+	size_t added = 0;
+	int r;
+
+	r = store_alert_get(st, id, alert_facts_collect, &f);
+	if (r < 0)
+		return r;
+	probe = json_pack("{s:s}", "severity", f.severity);
+	if (!probe)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		const channel_config *ch = &cfg->channels[i];
+		_cleanup_free_ char *idem = NULL;
+
+		if (!deliver_wants(ch, probe))
+			continue;
+		/* The key scan.c gives it: a receiver that has it drops it. */
+		if (asprintf(&idem, "%s-%s", f.key, ch->name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = store_delivery_add(st, id, ch->name, idem, now, NULL);
+		if (r == -EEXIST) {
+			r = 0; /* has its row, requeued already */
+			continue;
+		}
+		if (r < 0)
+			break;
+		added++;
+	}
+	json_decref(probe);
+	if (r < 0)
+		return r;
+	*ret_added = added;
+	return 0;
+}
+
+static int cmd_redeliver(char **args, int n_args)
+{
+	config *cfg = NULL;
+	store *st = NULL;
+	long long id = 0;
+	size_t requeued = 0, added = 0;
+	const int64_t now = (int64_t)time(NULL);
+	int code, r;
+
+	if (arg_failed ? n_args != 0 : n_args != 1)
+		return usage_error("redeliver: exactly one of ALERT or --failed");
+	if (!arg_failed) {
+		char *end = NULL;
+
+		errno = 0;
+		id = strtoll(args[0], &end, 10);
+		if (errno || !end || *end || id <= 0)
+			return usage_error("'%s' is not an alert id", args[0]);
+	}
+	code = load_config(&cfg);
+	if (code)
+		return code;
+	code = open_store_rw(cfg, &st);
+	if (code)
+		goto done;
+	if (!st) {
+		/* No database: no alert, and nothing that failed. */
+		if (!arg_failed) {
+			fprintf(stderr, "contactwatchctl: no alert %lld\n", id);
+			code = CW_EXIT_USAGE;
+		} else if (arg_json)
+			printf("{\n  \"requeued\": 0,\n  \"added\": 0\n}\n");
+		else
+			printf("No failed deliveries to requeue.\n");
+		goto done;
+	}
+	r = store_begin(st);
+	if (r >= 0)
+		r = store_delivery_requeue(st, arg_failed ? 0 : id, now, &requeued);
+	if (r >= 0 && !arg_failed)
+		r = redeliver_add_missing(cfg, st, id, now, &added);
+	if (r >= 0)
+		r = store_commit(st);
+	if (r < 0) {
+		store_rollback(st);
+		if (r == -ENOENT && !arg_failed) {
+			fprintf(stderr, "contactwatchctl: no alert %lld\n", id);
+			code = CW_EXIT_USAGE;
+		} else {
+			fprintf(stderr, "contactwatchctl: requeueing: %s\n",
+				r == -EBUSY ? "the state database is locked" : store_last_error(st));
+			code = CW_EXIT_STATE;
+		}
+		goto done;
+	}
+	if (arg_json) {
+		json_t *j = json_pack("{s:I, s:I}", "requeued", (json_int_t)requeued, "added", (json_int_t)added);
+		print_json(j);
+		json_decref(j);
+		goto done;
+	}
+	if (arg_failed)
+		printf("Requeued %zu failed deliver%s.\n", requeued, requeued == 1 ? "y" : "ies");
+	else if (added > 0)
+		printf("Requeued %zu deliver%s of alert %lld, and queued it for %zu channel(s) that had none.\n",
+		       requeued, requeued == 1 ? "y" : "ies", id, added);
+	else
+		printf("Requeued %zu deliver%s of alert %lld.\n", requeued, requeued == 1 ? "y" : "ies", id);
+	if (requeued + added > 0)
+		printf("The daemon sends them at its next scan pass; `systemctl reload contactwatch` starts one now.\n");
+done:
+	store_close(st);
+	config_free(cfg);
+	return code;
+}
+
 int main(int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_COLUMNS, ARG_STATE, ARG_SINCE, ARG_TIMING };
+	enum { ARG_JSON = 0x100, ARG_VERSION, ARG_FORMAT, ARG_COLUMNS, ARG_STATE, ARG_SINCE, ARG_TIMING, ARG_FAILED };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' }, { "json", no_argument, NULL, ARG_JSON },
 		{ "employee", required_argument, NULL, 'e' }, { "format", required_argument, NULL, ARG_FORMAT },
 		{ "columns", required_argument, NULL, ARG_COLUMNS },
 		{ "state", required_argument, NULL, ARG_STATE }, { "since", required_argument, NULL, ARG_SINCE },
-		{ "timing", no_argument, NULL, ARG_TIMING },
+		{ "timing", no_argument, NULL, ARG_TIMING }, { "failed", no_argument, NULL, ARG_FAILED },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, ARG_VERSION },
 		{},
 	};
@@ -551,6 +864,9 @@ int main(int argc, char *argv[])
 		case ARG_TIMING:
 			arg_timing = true;
 			break;
+		case ARG_FAILED:
+			arg_failed = true;
+			break;
 		case 'h':
 			help();
 			return CW_EXIT_OK;
@@ -567,6 +883,8 @@ int main(int argc, char *argv[])
 	char **rest = argv + optind + 1;
 	int n_rest = argc - optind - 1;
 
+	if (arg_failed && !streq(cmd, "redeliver"))
+		return usage_error("--failed applies only to redeliver");
 	if (streq(cmd, "check"))
 		return cmd_check(rest, n_rest);
 	if (streq(cmd, "alerts"))
@@ -575,6 +893,8 @@ int main(int argc, char *argv[])
 		return n_rest == 1 ? cmd_show(rest[0]) : usage_error("%s: exactly one ALERT id", "show");
 	if (streq(cmd, "status"))
 		return n_rest ? usage_error("status: unexpected argument '%s'", rest[0]) : cmd_status();
+	if (streq(cmd, "redeliver"))
+		return cmd_redeliver(rest, n_rest);
 	static const char *const planned[] = { "ack", "confirm", "dismiss", "evidence", "report", "verify",
 					       "subject-access", "purge", "scan" };
 	for (size_t i = 0; i < ELEMENTSOF(planned); i++)

@@ -2,9 +2,10 @@
  * matched at once, so only matched contacts are ever copied (data
  * minimisation). Of the others the daemon keeps at most a keyed hash (the
  * baseline of undated sources: 32 bytes per undated contact while the file
- * is read). A file's alerts, its `files` row and its hashes are committed in
- * one transaction: a crash never leaves a file recorded as processed without
- * its alerts, nor a baseline that includes a file whose alerts are lost. */
+ * is read). A file's alerts with their outbox rows, its `files` row and its
+ * hashes are committed in one transaction: a crash never leaves a file
+ * recorded as processed without its alerts, an alert without its
+ * deliveries, nor a baseline that includes a file whose alerts are lost. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -333,26 +334,124 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
 	return store_file_insert(ctx->store, &sf, NULL);
 }
 
-static void scan_deliver(const scan_context *ctx, json_t *alert, scan_stats *stats)
+/* Queues a new alert for every channel whose MinSeverity= admits it, in the
+ * alert's own transaction: an alert never exists without its deliveries,
+ * and a crash before the commit loses both, so the next pass raises it
+ * again with them. Delivery itself is the outbox's, after the commit. */
+/* One delivery row per channel that wants the alert. renewal: NULL for a
+ * new alert; for a reclassified one, the new classification, which makes
+ * its idempotency key new too (the receiver must not drop it as a repeat). */
+static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key, const char *renewal,
+		      const json_t *alert, int64_t now, unsigned *ret_queued)
 {
 	for (size_t i = 0; i < ctx->cfg->n_channels; i++) {
 		const channel_config *ch = &ctx->cfg->channels[i];
+		_cleanup_free_ char *idem = NULL;
+
 		if (!deliver_wants(ch, alert))
 			continue;
-		int r = deliver_alert(ch, alert);
-		if (r < 0) {
-			log_errno(LOG_WARNING, r, "channel %s: could not deliver alert %lld", ch->name,
-				  (long long)json_integer_value(json_object_get(alert, "id")));
-			stats->deliveries_failed++;
-		}
+		/* Stable across restarts and retries: receivers drop repeats by it. */
+		if (renewal ? asprintf(&idem, "%s-%s-%s", key, ch->name, renewal) < 0
+			    : asprintf(&idem, "%s-%s", key, ch->name) < 0)
+			return -ENOMEM;
+		int r = renewal ? store_delivery_renew(ctx->store, alert_id, ch->name, idem, now)
+				: store_delivery_add(ctx->store, alert_id, ch->name, idem, now, NULL);
+		if (r < 0)
+			return r;
+		(*ret_queued)++;
 	}
+	return 0;
 }
 
-/* Stores the file and its hits in one transaction; the new alerts (as users
- * see them) are appended to `fresh` for delivery after the commit. */
-static int scan_store(const scan_context *ctx, const employee *e, const source_file *f, const ingest_result *res,
-		      const hit_list *hits, scan_baseline *baseline, int64_t now, json_t *fresh, size_t *ret_added)
+typedef struct known_alert {
+	classification cls;
+	severity sev;
+	char *file;
+	json_int_t record;
+} known_alert;
+
+static int known_alert_read(const store_alert *a, void *userdata)
 {
+	known_alert *k = userdata;
+	json_t *body = json_loads(a->body, 0, NULL);
+	if (!body)
+		return -EBADMSG;
+	k->cls = CLASS_NONE;
+	for (classification c = CLASS_IN_WINDOW; c <= CLASS_UNDATED; c++)
+		if (streq(a->classification, classification_to_string(c)))
+			k->cls = c;
+	k->sev = clause_severity(k->cls);
+	k->file = strdup(strempty(json_string_value(json_object_get(body, "file"))));
+	k->record = json_integer_value(json_object_get(body, "record"));
+	json_decref(body);
+	return k->file ? 0 : -ENOMEM;
+}
+
+static bool classification_dated(classification c)
+{
+	return c == CLASS_IN_WINDOW || c == CLASS_PRE_EXISTING;
+}
+
+/* A connection alerted undated (a vCard, a CRM dump) and now seen dated (a
+ * LinkedIn export): the date is the better evidence, so the alert takes the
+ * dated sighting's classification, severity, file and body, and the history
+ * says what it was before and where the date came from. Only a rise in
+ * severity is delivered again (as a new message: a new idempotency key),
+ * so a date that shows an old relationship corrects the record quietly
+ * instead of sending "never mind" to the legal team. Dated alerts are never
+ * reclassified by a later sighting: the first date seen stays the evidence. */
+static int scan_reclassify(const scan_context *ctx, const store_alert *fresh_alert, const hit *h, const char *path,
+			   int64_t now, unsigned *ret_queued)
+{
+	known_alert k = { 0 };
+	_cleanup_free_ char *note = NULL;
+	char day[16];
+	int r;
+
+	if (!classification_dated(h->cls))
+		return 0;
+	r = store_alert_get(ctx->store, fresh_alert->id, known_alert_read, &k);
+	if (r < 0)
+		goto done;
+	if (classification_dated(k.cls) || k.cls == CLASS_NONE)
+		goto done;
+	r = store_alert_reclassify(ctx->store, fresh_alert->id, fresh_alert);
+	if (r < 0)
+		goto done;
+	date_format(h->contact.connected_on, day);
+	if (asprintf(&note, "dated %s in %s (record %zu): %s, was %s from %s (record %lld)", day, path,
+		     h->contact.record, classification_to_string(h->cls), classification_to_string(k.cls), k.file,
+		     (long long)k.record) < 0) {
+		r = -ENOMEM;
+		goto done;
+	}
+	r = store_history_add(ctx->store, &(store_history){ .alert_id = fresh_alert->id, .at = now,
+							     .actor = "contactwatchd", .action = "reclassified",
+							     .note = note });
+	if (r < 0 || h->sev <= k.sev)
+		goto done;
+	log_notice("alert %lld: %s", (long long)fresh_alert->id, note);
+	json_t *aj = alert_json(fresh_alert, NULL);
+	if (!aj) {
+		r = -ENOMEM;
+		goto done;
+	}
+	r = scan_queue(ctx, fresh_alert->id, fresh_alert->key, classification_to_string(h->cls), aj, now,
+		       ret_queued);
+	json_decref(aj);
+done:
+	free(k.file);
+	return r;
+}
+
+/* Stores the file and its hits in one transaction, each new alert with its
+ * deliveries; the new alerts (as users see them) are appended to `fresh`
+ * for the log after the commit. */
+static int scan_store(const scan_context *ctx, const employee *e, const source_file *f, const ingest_result *res,
+		      const hit_list *hits, scan_baseline *baseline, int64_t now, json_t *fresh, size_t *ret_added,
+		      unsigned *ret_queued)
+{
+	unsigned queued = 0;
 	int64_t file_id;
 	int r = store_begin(ctx->store);
 	if (r < 0)
@@ -390,14 +489,24 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 		r = store_alert_insert(ctx->store, &a, &id);
 		if (r < 0)
 			goto fail;
-		if (r == 0)
-			continue; /* the same connection was already alerted (re-export) */
+		if (r == 0) {
+			/* The same connection was already alerted (a re-export):
+			 * nothing new, unless this sighting dates it. */
+			a.id = id;
+			r = scan_reclassify(ctx, &a, h, f->path, now, &queued);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
 		a.id = id;
 		json_t *aj = alert_json(&a, NULL);
 		if (!aj || json_array_append_new(fresh, aj) < 0) {
 			r = -ENOMEM;
 			goto fail;
 		}
+		r = scan_queue(ctx, id, key, NULL, aj, now, &queued);
+		if (r < 0)
+			goto fail;
 	}
 	if (baseline->n > 0) {
 		/* In key order: the B-tree is then walked forwards, not at random
@@ -409,7 +518,11 @@ static int scan_store(const scan_context *ctx, const employee *e, const source_f
 		if (r < 0)
 			goto fail;
 	}
-	return store_commit(ctx->store);
+	r = store_commit(ctx->store);
+	if (r < 0)
+		goto fail;
+	*ret_queued += queued;
+	return 0;
 fail:
 	store_rollback(ctx->store);
 	json_array_clear(fresh);
@@ -472,7 +585,7 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 		r = -ENOMEM;
 		goto done;
 	}
-	r = scan_store(ctx, e, f, &res, &hits, &baseline, now, fresh, &added);
+	r = scan_store(ctx, e, f, &res, &hits, &baseline, now, fresh, &added, &stats->deliveries_queued);
 	if (r < 0)
 		goto done;
 	stats->files_processed++;
@@ -492,7 +605,6 @@ static int scan_one_file(const scan_context *ctx, const employee *e, const match
 			   json_string_value(json_object_get(json_object_get(a, "relation"), "id")),
 			   json_string_value(json_object_get(a, "classification")),
 			   json_string_value(json_object_get(a, "severity")));
-		scan_deliver(ctx, a, stats);
 	}
 done:
 	json_decref(fresh);

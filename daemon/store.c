@@ -1,7 +1,8 @@
 /* store.c — owns the sqlite3 state database: opening it safely (0600, WAL,
  * foreign keys, busy timeout), the user_version migrations, a cache of
  * prepared statements, the mapping of sqlite's result codes to -errno, and
- * the rows behind files, alerts, history and the keyed-hash baselines. */
+ * the rows behind files, alerts, history, the keyed-hash baselines and the
+ * outbox of deliveries. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -84,6 +85,32 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (employee, source, format, hmac)"
 	") WITHOUT ROWID;"
 	"PRAGMA user_version = 3;",
+	/* 4: the outbox — one row per alert and channel, added in the alert's
+	 * transaction. Existing alerts get no rows: the code before schema 4
+	 * delivered every alert synchronously when it was raised, so queueing
+	 * them now would send each of them a second time. idem_key is what a
+	 * receiver deduplicates on; UNIQUE (alert_id, channel) is what makes a
+	 * second row for the same pair impossible. The due index serves the
+	 * engine's "queued and due" walk and its earliest-next-attempt query.
+	 * error_seq orders failures without a clock (the mark_* calls take
+	 * none): status shows the most recent one per channel. */
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,"
+	"  channel TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'delivered', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER,"
+	"  last_error TEXT,"
+	"  error_seq INTEGER,"
+	"  UNIQUE (alert_id, channel)"
+	");"
+	"CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);"
+	"CREATE INDEX deliveries_error ON deliveries (error_seq);"
+	"PRAGMA user_version = 4;",
 };
 
 _Static_assert(ELEMENTSOF(store_migrations) == STORE_SCHEMA_VERSION,
@@ -115,6 +142,20 @@ enum {
 	STMT_SEEN_SAVEPOINT,
 	STMT_SEEN_RELEASE,
 	STMT_SEEN_ROLLBACK_TO,
+	STMT_DELIVERY_ADD,
+	STMT_DELIVERIES_DUE,
+	STMT_DELIVERY_NEXT_DUE,
+	STMT_DELIVERY_GET,
+	STMT_DELIVERY_STATE,
+	STMT_DELIVERY_DELIVERED,
+	STMT_DELIVERY_RETRY,
+	STMT_DELIVERY_FAILED,
+	STMT_ALERT_EXISTS,
+	STMT_DELIVERY_REQUEUE_ALERT,
+	STMT_DELIVERY_REQUEUE_FAILED,
+	STMT_DELIVERY_COUNTS,
+	STMT_ALERT_RECLASSIFY,
+	STMT_DELIVERY_RENEW,
 	_STMT_MAX,
 };
 
@@ -123,6 +164,13 @@ enum {
 #define FILE_COLUMNS \
 	"id, employee, source, path, sha256, size, format, received_at, status, error, " \
 	"records, rejected_records, kept_path, encoding"
+/* The employee comes from the alert: digests group deliveries by it. */
+#define DELIVERY_COLUMNS \
+	"d.id, d.alert_id, d.channel, a.employee, d.idem_key, d.state, d.attempts, d.next_attempt_at, " \
+	"d.created_at, d.delivered_at, d.last_error"
+#define DELIVERY_FROM " FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+/* One more than the latest failure's, for error_seq. */
+#define DELIVERY_NEXT_ERROR_SEQ "(SELECT coalesce(max(error_seq), 0) + 1 FROM deliveries)"
 
 static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -168,6 +216,52 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_SEEN_SAVEPOINT] = "SAVEPOINT store_seen_add",
 	[STMT_SEEN_RELEASE] = "RELEASE store_seen_add",
 	[STMT_SEEN_ROLLBACK_TO] = "ROLLBACK TO store_seen_add",
+	[STMT_ALERT_RECLASSIFY] = "UPDATE alerts SET severity = ?2, classification = ?3, file_id = ?4, body = ?5"
+				  " WHERE id = ?1",
+	/* A renewed delivery is a new message (new key), due at once, with a
+	 * clean slate; a channel the alert did not reach before gets its row. */
+	[STMT_DELIVERY_RENEW] = "INSERT INTO deliveries (alert_id, channel, idem_key, state, attempts, next_attempt_at,"
+				" created_at) VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?4)"
+				" ON CONFLICT (alert_id, channel) DO UPDATE SET idem_key = excluded.idem_key,"
+				" state = 'queued', attempts = 0, next_attempt_at = excluded.next_attempt_at,"
+				" created_at = excluded.created_at, delivered_at = NULL, last_error = NULL,"
+				" error_seq = NULL",
+	[STMT_DELIVERY_ADD] = "INSERT INTO deliveries (alert_id, channel, idem_key, state, attempts, next_attempt_at,"
+			      " created_at) VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?4)",
+	/* By id, i.e. in the order the rows were added: the walk either
+	 * follows the rowid or sorts first, so a callback that marks the row
+	 * it was handed never meets that row again. */
+	[STMT_DELIVERIES_DUE] = "SELECT " DELIVERY_COLUMNS DELIVERY_FROM
+				" WHERE d.state = 'queued' AND (?1 IS NULL OR d.channel = ?1)"
+				" AND (?2 < 0 OR d.next_attempt_at <= ?2) ORDER BY d.id",
+	[STMT_DELIVERY_NEXT_DUE] = "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'queued'",
+	[STMT_DELIVERY_GET] = "SELECT " DELIVERY_COLUMNS DELIVERY_FROM " WHERE d.id = ?1",
+	[STMT_DELIVERY_STATE] = "SELECT state FROM deliveries WHERE id = ?1",
+	/* Each outcome changes a queued row only: a row somebody else finished
+	 * (a second engine, a redeliver racing a slow attempt) stays as it is. */
+	[STMT_DELIVERY_DELIVERED] = "UPDATE deliveries SET state = 'delivered', delivered_at = ?2"
+				    " WHERE id = ?1 AND state = 'queued'",
+	[STMT_DELIVERY_RETRY] = "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,"
+				" error_seq = " DELIVERY_NEXT_ERROR_SEQ " WHERE id = ?1 AND state = 'queued'",
+	[STMT_DELIVERY_FAILED] = "UPDATE deliveries SET state = 'failed', attempts = attempts + ?2, last_error = ?3,"
+				 " error_seq = " DELIVERY_NEXT_ERROR_SEQ " WHERE id = ?1 AND state = 'queued'",
+	[STMT_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+	/* created_at restarts with the requeue: GiveUpAfter= counts from it,
+	 * or a row that was given up would be given up again unattempted. */
+	[STMT_DELIVERY_REQUEUE_ALERT] = "UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?2,"
+					" created_at = ?2, delivered_at = NULL WHERE alert_id = ?1",
+	[STMT_DELIVERY_REQUEUE_FAILED] = "UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?1,"
+					 " created_at = ?1 WHERE state = 'failed'",
+	/* The last error is the latest failure among rows not delivered: a
+	 * channel that has recovered shows none. */
+	[STMT_DELIVERY_COUNTS] =
+		"SELECT d.channel,"
+		" sum(d.state = 'queued' AND d.attempts = 0), sum(d.state = 'queued' AND d.attempts > 0),"
+		" sum(d.state = 'failed'), sum(d.state = 'delivered'),"
+		" coalesce(min(CASE WHEN d.state = 'queued' THEN d.created_at END), 0),"
+		" (SELECT e.last_error FROM deliveries e WHERE e.channel = d.channel AND e.state != 'delivered'"
+		"  AND e.last_error IS NOT NULL ORDER BY e.error_seq DESC, e.id DESC LIMIT 1)"
+		" FROM deliveries d GROUP BY d.channel ORDER BY d.channel",
 };
 
 struct store {
@@ -920,6 +1014,51 @@ int store_alert_set_state(store *s, int64_t id, const char *state)
 	return sqlite3_changes(s->db) > 0 ? 0 : store_refuse(s, -ENOENT, "no such alert");
 }
 
+int store_alert_reclassify(store *s, int64_t id, const store_alert *a)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!a || !a->body)
+		return store_refuse(s, -EINVAL, "alert: body is required");
+	if (!str_in(a->severity, alert_severities, ELEMENTSOF(alert_severities)))
+		return store_refuse(s, -EINVAL, "alert: unknown severity");
+	if (!str_in(a->classification, alert_classifications, ELEMENTSOF(alert_classifications)))
+		return store_refuse(s, -EINVAL, "alert: unknown classification");
+	r = stmt_get(s, STMT_ALERT_RECLASSIFY, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 2, a->severity)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 3, a->classification)) != SQLITE_OK ||
+	    (rc = a->file_id > 0 ? sqlite3_bind_int64(q.stmt, 4, a->file_id) : sqlite3_bind_null(q.stmt, 4)) !=
+		    SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 5, a->body)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	return sqlite3_changes(s->db) > 0 ? 0 : store_refuse(s, -ENOENT, "no such alert");
+}
+
+int store_delivery_renew(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (isempty(channel) || isempty(idem_key))
+		return store_refuse(s, -EINVAL, "delivery: channel and idempotency key are required");
+	r = stmt_get(s, STMT_DELIVERY_RENEW, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 2, channel)) != SQLITE_OK || (rc = bind_text(q.stmt, 3, idem_key)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q.stmt, 4, now)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
 int store_history_add(store *s, const store_history *h)
 {
 	if (!h || isempty(h->actor) || isempty(h->action))
@@ -1102,4 +1241,284 @@ int store_seen_add(store *s, const store_baseline *b, const uint8_t (*hmacs)[STO
 	if (ret_added)
 		*ret_added = added;
 	return 0;
+}
+
+/* ---- the outbox ------------------------------------------------------------ */
+
+static void delivery_from_row(sqlite3_stmt *st, store_delivery *d)
+{
+	sqlite3_int64 attempts = sqlite3_column_int64(st, 6);
+
+	*d = (store_delivery){
+		.id = sqlite3_column_int64(st, 0),
+		.alert_id = sqlite3_column_int64(st, 1),
+		.channel = col_text(st, 2),
+		.employee = col_text(st, 3),
+		.idem_key = col_text(st, 4),
+		.state = col_text(st, 5),
+		.attempts = attempts < 0 ? 0 : attempts > UINT32_MAX ? UINT32_MAX : (unsigned)attempts,
+		.next_attempt_at = sqlite3_column_int64(st, 7),
+		.created_at = sqlite3_column_int64(st, 8),
+		.delivered_at = sqlite3_column_int64(st, 9),
+		.last_error = col_text(st, 10),
+	};
+}
+
+/* Steps a delivery query to its end, handing each row to cb. */
+static int deliveries_walk(store *s, sqlite3_stmt *st, store_delivery_fn cb, void *userdata, unsigned *ret_rows)
+{
+	unsigned rows = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_delivery d;
+		int r;
+
+		rows++;
+		delivery_from_row(st, &d);
+		r = cb(&d, userdata);
+		if (r < 0)
+			return r;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	if (ret_rows)
+		*ret_rows = rows;
+	return 0;
+}
+
+int store_delivery_add(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now,
+		       int64_t *ret_id)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (isempty(channel) || isempty(idem_key))
+		return store_refuse(s, -EINVAL, "delivery: channel and idempotency key are required");
+	r = stmt_get(s, STMT_DELIVERY_ADD, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 2, channel)) != SQLITE_OK || (rc = bind_text(q.stmt, 3, idem_key)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q.stmt, 4, now)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	if (ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_deliveries_due(store *s, const char *channel, int64_t now, store_delivery_fn cb, void *userdata)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!cb)
+		return store_refuse(s, -EINVAL, "store_deliveries_due: no callback");
+	r = stmt_get(s, STMT_DELIVERIES_DUE, &q);
+	if (r < 0)
+		return r;
+	if ((rc = bind_text(q.stmt, 1, channel)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q.stmt, 2, now < 0 ? -1 : now)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return deliveries_walk(s, q.stmt, cb, userdata, NULL);
+}
+
+int store_delivery_next_due(store *s, int64_t *ret)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!ret)
+		return store_refuse(s, -EINVAL, "store_delivery_next_due: no result");
+	r = stmt_get(s, STMT_DELIVERY_NEXT_DUE, &q);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc);
+	/* An aggregate always answers one row: NULL when nothing is queued. */
+	if (sqlite3_column_type(q.stmt, 0) == SQLITE_NULL)
+		return 0;
+	*ret = sqlite3_column_int64(q.stmt, 0);
+	return 1;
+}
+
+int store_delivery_get(store *s, int64_t id, store_delivery_fn cb, void *userdata)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	unsigned rows = 0;
+	int r, rc;
+
+	if (!cb)
+		return store_refuse(s, -EINVAL, "store_delivery_get: no callback");
+	r = stmt_get(s, STMT_DELIVERY_GET, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK)
+		return store_fail(s, rc);
+	r = deliveries_walk(s, q.stmt, cb, userdata, &rows);
+	if (r < 0)
+		return r;
+	return rows > 0 ? 0 : store_refuse(s, -ENOENT, "no such delivery");
+}
+
+/* After an outcome UPDATE changed nothing: tells "no such row" (-ENOENT)
+ * from "not queued any more" (-ESTALE). */
+static int delivery_unchanged(store *s, int64_t id)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	r = stmt_get(s, STMT_DELIVERY_STATE, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc == SQLITE_DONE)
+		return store_refuse(s, -ENOENT, "no such delivery");
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc);
+	return store_refuse(s, -ESTALE, "delivery is not queued any more");
+}
+
+/* Runs one of the outcome UPDATEs, bound by the caller, and checks that it
+ * changed the row. */
+static int delivery_outcome(store *s, stmt_ref *q, int64_t id)
+{
+	int rc = sqlite3_step(q->stmt);
+
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	if (sqlite3_changes(s->db) > 0)
+		return 0;
+	stmt_release(q);
+	return delivery_unchanged(s, id);
+}
+
+int store_delivery_mark_delivered(store *s, int64_t id, int64_t now)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	r = stmt_get(s, STMT_DELIVERY_DELIVERED, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK || (rc = sqlite3_bind_int64(q.stmt, 2, now)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return delivery_outcome(s, &q, id);
+}
+
+int store_delivery_mark_retry(store *s, int64_t id, int64_t next_attempt_at, const char *error)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	r = stmt_get(s, STMT_DELIVERY_RETRY, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q.stmt, 2, next_attempt_at)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 3, error)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return delivery_outcome(s, &q, id);
+}
+
+int store_delivery_mark_failed(store *s, int64_t id, bool count_attempt, const char *error)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	r = stmt_get(s, STMT_DELIVERY_FAILED, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(q.stmt, 2, count_attempt ? 1 : 0)) != SQLITE_OK ||
+	    (rc = bind_text(q.stmt, 3, error)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return delivery_outcome(s, &q, id);
+}
+
+static int alert_exists(store *s, int64_t id, bool *ret)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	r = stmt_get(s, STMT_ALERT_EXISTS, &q);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(q.stmt, 1, id)) != SQLITE_OK)
+		return store_fail(s, rc);
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	*ret = rc == SQLITE_ROW;
+	return 0;
+}
+
+int store_delivery_requeue(store *s, int64_t alert_id, int64_t now, size_t *ret_n)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (s->readonly)
+		return store_refuse(s, -EROFS, "the database is open read-only");
+	if (alert_id > 0) {
+		bool exists = false;
+
+		r = alert_exists(s, alert_id, &exists);
+		if (r < 0)
+			return r;
+		if (!exists)
+			return store_refuse(s, -ENOENT, "no such alert");
+		r = stmt_get(s, STMT_DELIVERY_REQUEUE_ALERT, &q);
+		if (r < 0)
+			return r;
+		if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(q.stmt, 2, now)) != SQLITE_OK)
+			return store_fail(s, rc);
+	} else {
+		r = stmt_get(s, STMT_DELIVERY_REQUEUE_FAILED, &q);
+		if (r < 0)
+			return r;
+		if ((rc = sqlite3_bind_int64(q.stmt, 1, now)) != SQLITE_OK)
+			return store_fail(s, rc);
+	}
+	rc = sqlite3_step(q.stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc);
+	if (ret_n)
+		*ret_n = (size_t)sqlite3_changes(s->db);
+	return 0;
+}
+
+int store_delivery_counts_foreach(store *s, store_channel_counts_fn cb, void *userdata)
+{
+	_cleanup_stmt_ stmt_ref q = { 0 };
+	int r, rc;
+
+	if (!cb)
+		return store_refuse(s, -EINVAL, "store_delivery_counts_foreach: no callback");
+	r = stmt_get(s, STMT_DELIVERY_COUNTS, &q);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(q.stmt)) == SQLITE_ROW) {
+		const store_channel_counts c = {
+			.channel = col_text(q.stmt, 0),
+			.queued = col_u64(q.stmt, 1),
+			.retrying = col_u64(q.stmt, 2),
+			.failed = col_u64(q.stmt, 3),
+			.delivered = col_u64(q.stmt, 4),
+			.oldest_queued = sqlite3_column_int64(q.stmt, 5),
+			.last_error = col_text(q.stmt, 6),
+		};
+
+		r = cb(&c, userdata);
+		if (r < 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
 }

@@ -51,5 +51,10 @@ json_t *alert_body_json(const alert_context *ctx, const hit *h, const char *key)
 /* The alert as users and channels see it: body + id, state and history
  * (history may be NULL: an empty list). Returns NULL on a corrupt body. */
 json_t *alert_json(const store_alert *a, json_t *history);
+/* A deep copy of alert (as alert_json gives it) with employee.name
+ * replaced by employee.id, for channels with Pseudonymize=yes. The
+ * contact's data stays: it is what the receiver must judge. NULL on
+ * -ENOMEM or when alert has no employee.id string. */
+json_t *alert_pseudonymized(const json_t *alert);
 /* Time helpers shared by the JSON shapes: RFC 3339 UTC ("...Z"). */
 void alert_format_time(int64_t unix_seconds, char buf[static 32]);

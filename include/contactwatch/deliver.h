@@ -1,11 +1,13 @@
-/* deliver.h — the alert channels of this build: the journal (structured
- * fields, no contact data above debug) and an append-only JSON-lines file.
- * Each returns 0 or -errno; the caller logs. */
+/* deliver.h — the local alert channels: the journal (structured fields, no
+ * contact data above debug) and an append-only JSON-lines file, and the
+ * outbox pass that feeds them. Each channel call returns 0 or -errno; the
+ * caller logs. */
 #pragma once
 
 #include <jansson.h>
 
 #include "contactwatch/config.h"
+#include "contactwatch/store.h"
 
 /* Fixed journal MESSAGE_IDs, one per event kind (journalctl MESSAGE_ID=...). */
 #define CW_MESSAGE_ALERT         "6f1c9a1e2b7d4c0e8a53d0c4b2e17f01"
@@ -18,3 +20,12 @@ int deliver_journal_alert(const json_t *alert);
 int deliver_file_alert(const char *path, const json_t *alert);
 /* Dispatches on ch->type; -EOPNOTSUPP for channel types this build lacks. */
 int deliver_alert(const channel_config *ch, const json_t *alert);
+/* The outbox pass of the local channels (journal and file; remote ones are
+ * the engine's): every queued delivery of theirs due at now (unix seconds;
+ * now < 0: every queued one, ignoring backoff, for --once) is delivered
+ * synchronously as the alert users see (with history; pseudonymized when
+ * the channel says so) and its outcome recorded: delivered, due again
+ * after the channel's backoff, or failed once past GiveUpAfter=. Logs each
+ * failure. Returns how many were delivered, or -errno of the store (the
+ * channels' own errors are recorded, not returned). */
+int deliver_due_local(store *st, const config *cfg, int64_t now);

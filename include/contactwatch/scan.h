@@ -1,6 +1,6 @@
 /* scan.h — the pipeline for one file (ingest → match → classify, used by
  * `contactwatchctl check` and the daemon alike) and one daemon pass over
- * every employee in a live window (→ store → deliver). */
+ * every employee in a live window (→ store → outbox). */
 #pragma once
 
 #include "contactwatch/alert.h"
@@ -47,7 +47,7 @@ typedef struct scan_stats {
 	unsigned files_unchanged;    /* same content seen before */
 	unsigned files_unsettled;    /* younger than SettleTime: next pass */
 	unsigned alerts_new;
-	unsigned deliveries_failed;
+	unsigned deliveries_queued;  /* outbox rows added with the new alerts */
 } scan_stats;
 
 /* One pass. Logs per file (it is the place errors are handled). Returns 0,

@@ -7,7 +7,7 @@
 #include "contactwatch/common.h"
 
 #define STORE_FILE_NAME "contactwatch.db"
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store store;
 
@@ -126,6 +126,13 @@ typedef struct store_counts {
 } store_counts;
 int store_counts_get(store *s, store_counts *ret);
 
+/* A known connection seen again with better evidence (a later export dates
+ * what an earlier one left undated): severity, classification, file_id and
+ * body become a's (its other fields are ignored). The caller adds the
+ * "reclassified" history row in the same transaction. -EINVAL for an unknown
+ * severity or classification, -ENOENT for no such alert. */
+int store_alert_reclassify(store *s, int64_t id, const store_alert *a);
+
 /* ---- baselines of undated sources ----------------------------------------
  * To tell a contact added since an earlier export from an old one without
  * keeping contacts (data minimisation), the store keeps only keyed hashes:
@@ -200,8 +207,15 @@ int store_delivery_mark_failed(store *s, int64_t id, bool count_attempt, const c
  * kept until the next attempt. alert_id > 0: every row of that alert
  * (-ENOENT for no such alert); alert_id <= 0: every failed row. The
  * idem_key does not change (receivers that already have it may drop it).
+ * created_at restarts at now, so GiveUpAfter= counts from the requeue.
  * ret_n (may be NULL): rows requeued. */
 int store_delivery_requeue(store *s, int64_t alert_id, int64_t now, size_t *ret_n);
+
+/* The alert changed (store_alert_reclassify) and the channel must hear of
+ * it: the row of (alert, channel) gets a new idem_key (a receiver that
+ * dropped repeats of the old one must not drop this), queued, due now,
+ * attempts and errors cleared; a channel without a row gets one. */
+int store_delivery_renew(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now);
 
 typedef struct store_channel_counts {
 	const char *channel;

@@ -18,7 +18,13 @@ typedef struct webhook_request {
 /* alert is the alert as users see it (alert_json), already pseudonymized by
  * the caller when the channel says so. idem_key is the delivery's stable key
  * (store_delivery.idem_key). secret may be NULL (no SecretCredential=).
- * -EINVAL for an alert missing required fields, -ENOMEM. */
+ * Deterministic: the same input gives the same body and signature. The
+ * slack and teams bodies show every value from the alert as inline code
+ * (escaped for each), so nothing in an export becomes a mention,
+ * formatting or a link; values are clipped to keep within Slack's limits.
+ * -EINVAL for an alert missing required fields (alert_text_check), an
+ * unknown format, an idem_key that is empty, too long or not printable
+ * ASCII, or a secret of length 0; -ENOMEM. *ret is untouched on failure. */
 int webhook_request_build(const channel_config *ch, const json_t *alert, const char *idem_key,
 			  const void *secret, size_t secret_len, webhook_request *ret);
 void webhook_request_done(webhook_request *r);

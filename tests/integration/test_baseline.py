@@ -160,3 +160,53 @@ def test_secret_with_group_access_stops_the_daemon(t):
     assert t.daemon("--once").rc == 0
     with open(path, "rb") as f:
         assert f.read() == before
+
+
+def test_dated_sighting_reclassifies_an_undated_alert(t):
+    """A connection alerted undated (a vCard) and later seen dated (LinkedIn):
+    the date is the better evidence. Dated inside the window, the alert
+    becomes in_window/high, its history says what it was, and the channels
+    hear of it again under a new idempotency key; dated before departure,
+    it becomes pre_existing/low quietly (no second message)."""
+    import sqlite3
+    t.setup()
+    t.inbox("E1042", "contacts.vcf", "".join(FIRST[:2]))
+    assert t.daemon("--once").rc == 0
+    first = by_name(t.ctl("--json", "alerts").json())
+    assert first["Kees Bakker"]["classification"] == "undated"
+    assert first["Petra van den Berg"]["classification"] == "undated"
+    assert len(t.archive_lines()) == 2
+    t.inbox("E1042", "Connections.csv",
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            "Kees,Bakker,,k.bakker@jansenbouw.nl,Jansen Bouw,Inkoper,02 Aug 2026\n"
+            "Petra,van den Berg,https://www.linkedin.com/in/petravdberg,,Acme Logistics,Planner,12 Mar 2024\n")
+    r = t.daemon("--once")
+    assert r.rc == 0, r.err
+    after = by_name(t.ctl("--json", "alerts").json())
+    assert len(after) == 2  # the same alerts, not new ones
+    kees, petra = after["Kees Bakker"], after["Petra van den Berg"]
+    assert kees["id"] == first["Kees Bakker"]["id"]
+    assert (kees["classification"], kees["severity"]) == ("in_window", "high"), kees
+    assert kees["contact"]["connected_on"] == "2026-08-02"
+    assert kees["file"].endswith("Connections.csv") and kees["record"] == 1
+    note = [h for h in kees["history"] if h["action"] == "reclassified"]
+    assert len(note) == 1 and "was undated" in note[0]["note"] and "contacts.vcf" in note[0]["note"], kees
+    assert (petra["classification"], petra["severity"]) == ("pre_existing", "low"), petra
+    assert any(h["action"] == "reclassified" for h in petra["history"])
+    # The archive heard of Kees twice (undated, then in_window), of Petra once.
+    lines = t.archive_lines()
+    assert [(x["contact"]["name"], x["classification"]) for x in lines if x["contact"]["name"] == "Kees Bakker"] \
+        == [("Kees Bakker", "undated"), ("Kees Bakker", "in_window")], lines
+    assert sum(1 for x in lines if x["contact"]["name"] == "Petra van den Berg") == 1
+    db = sqlite3.connect(os.path.join(t.state, "contactwatch.db"))
+    keys = [k for (k,) in db.execute("SELECT idem_key FROM deliveries WHERE alert_id = ? AND channel = 'archive'",
+                                     (kees["id"],))]
+    assert len(keys) == 1 and keys[0] == f"{kees['key']}-archive-in_window", keys
+    # A third export dating Kees again changes nothing: the first date stays.
+    t.inbox("E1042", "Connections-2.csv",
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            "Kees,Bakker,,k.bakker@jansenbouw.nl,Jansen Bouw,Inkoper,03 Sep 2026\n")
+    assert t.daemon("--once").rc == 0
+    again = by_name(t.ctl("--json", "alerts").json())["Kees Bakker"]
+    assert again["contact"]["connected_on"] == "2026-08-02"
+    assert len(t.archive_lines()) == len(lines)

@@ -160,6 +160,30 @@ static void test_alert_json_adds_id_state_history(void **state)
 	assert_null(alert_json(&a, NULL));
 }
 
+static void test_alert_pseudonymized(void **state)
+{
+	(void)state;
+	json_t *a = json_pack("{s:I, s:{s:s, s:s}, s:{s:s}, s:[{s:s}]}", "id", (json_int_t)3, "employee", "id",
+			      "E1042", "name", "Jan de Vries", "contact", "name", "Petra van den Berg", "history",
+			      "action", "created");
+	json_t *p = alert_pseudonymized(a);
+
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(p, "employee"), "name")), "E1042");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(p, "employee"), "id")), "E1042");
+	/* The contact is what the receiver judges: kept. */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(p, "contact"), "name")),
+			    "Petra van den Berg");
+	assert_int_equal(json_integer_value(json_object_get(p, "id")), 3);
+	/* A deep copy: the original (other channels' alert) keeps the name. */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "employee"), "name")),
+			    "Jan de Vries");
+	json_decref(p);
+	json_object_del(json_object_get(a, "employee"), "id");
+	assert_null(alert_pseudonymized(a));
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_match_json_shape),
 		cmocka_unit_test(test_review_match),
 		cmocka_unit_test(test_alert_json_adds_id_state_history),
+		cmocka_unit_test(test_alert_pseudonymized),
 	};
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);
 }

@@ -79,9 +79,9 @@ static void mkdir_in(fixture *f, const char *rel)
 static const char *at(fixture *f, const char *rel)
 {
 	/* Enough buffers for one expect_errors() call's arguments. */
-	static char buf[16][1024];
+	static char buf[32][1024];
 	static unsigned n;
-	char *b = buf[n++ % 16];
+	char *b = buf[n++ % 32];
 	snprintf(b, sizeof buf[0], "%s/%s", f->dir, rel);
 	return b;
 }
@@ -497,9 +497,7 @@ static void test_channels(void **state)
 		      at(f, "contactwatch.conf:13: SecretCredential=../etc/shadow: not a credential name (a file "
 			    "name, no '/')"),
 		      at(f, "contactwatch.conf:21: To=a@example.nl,b: not a comma-separated list of e-mail addresses"),
-		      at(f, "contactwatch.conf:2: channel type smtp is not supported by this build yet"),
 		      at(f, "contactwatch.conf:10: [channel:teams] of Type=webhook needs URL="),
-		      at(f, "contactwatch.conf:11: channel type webhook is not supported by this build yet"),
 		      at(f, "contactwatch.conf:15: [channel:archive] of Type=file needs Path="),
 		      at(f, "contactwatch.conf:20: Path= does not apply to channel type journal"), NULL);
 }
@@ -515,8 +513,174 @@ static void test_webhook_key_checks(void **state)
 	put(f, "conf.d/override.conf", "[channel:hook]\nURL=https://hooks.example.nl/cw\nFrom=a@example.nl\n");
 	mkdir_in(f, "staff.d");
 	expect_errors(f, at(f, "contactwatch.conf:4: Format=xml: not one of generic, slack, teams"),
-		      at(f, "conf.d/override.conf:3: From= does not apply to channel type webhook"),
-		      at(f, "contactwatch.conf:2: channel type webhook is not supported by this build yet"), NULL);
+		      at(f, "conf.d/override.conf:3: From= does not apply to channel type webhook"), NULL);
+}
+
+/* Every delivery key of remote channels, with relative paths, loopback
+ * http and both SMTP schemes; and the defaults where nothing is said. */
+static void test_channel_delivery_keys(void **state)
+{
+	fixture *f = *state;
+	put(f, "contactwatch.conf",
+	    "[channel:teams]\n"
+	    "Type=webhook\n"
+	    "URL=https://hooks.example.nl/cw\n"
+	    "CAFile=certs/ca.pem\n"
+	    "Pseudonymize=yes\n"
+	    "Timeout=10s\n"
+	    "RetryDelay=30s\n"
+	    "RetryMaxDelay=2h\n"
+	    "GiveUpAfter=1d\n"
+	    "\n"
+	    "[channel:legal-mail]\n"
+	    "Type=smtp\n"
+	    "URL=smtp://relay.example.nl:587\n"
+	    "From=contactwatch@example.nl\n"
+	    "To=legal@example.nl\n"
+	    "Digest=on\n"
+	    "CAFile=/etc/ssl/certs/relay.pem\n"
+	    "\n"
+	    "[channel:local-hook]\n"
+	    "Type=webhook\n"
+	    "URL=http://127.0.0.1:8080/hook\n"
+	    "[channel:local-hook6]\n"
+	    "Type=webhook\n"
+	    "URL=http://[::1]:9000/hook\n"
+	    "[channel:relay]\n"
+	    "Type=webhook\n"
+	    "URL=HTTP://LocalHost/hook\n"
+	    "[channel:mail2]\n"
+	    "Type=smtp\n"
+	    "URL=smtps://smtp.example.nl\n"
+	    "From=a@example.nl\n"
+	    "To=b@example.nl\n"
+	    "RetryDelay=1h\n"
+	    "RetryMaxDelay=1h\n"
+	    "[channel:archive]\n"
+	    "Type=file\n"
+	    "Path=alerts.jsonl\n"
+	    "Pseudonymize=true\n");
+	put(f, "conf.d/50-mail.conf", "[channel:legal-mail]\nDigest=no\nTimeout=2min\n");
+	mkdir_in(f, "staff.d");
+	int r = config_load(f->main, &f->d, &f->c);
+	if (r != 0)
+		dump(f);
+	assert_int_equal(r, 0);
+	assert_int_equal(f->c->n_channels, 7);
+
+	const channel_config *ch = &f->c->channels[0];
+	assert_string_equal(ch->name, "teams");
+	assert_int_equal(ch->type, CHANNEL_WEBHOOK);
+	assert_string_equal(ch->ca_file, at(f, "certs/ca.pem"));
+	assert_true(ch->pseudonymize);
+	assert_false(ch->digest);
+	assert_int_equal(ch->timeout_usec, 10 * USEC_PER_SEC);
+	assert_int_equal(ch->retry_delay_usec, 30 * USEC_PER_SEC);
+	assert_int_equal(ch->retry_max_delay_usec, 2 * USEC_PER_HOUR);
+	assert_int_equal(ch->give_up_usec, USEC_PER_DAY);
+
+	ch = &f->c->channels[1];
+	assert_string_equal(ch->name, "legal-mail");
+	assert_string_equal(ch->url, "smtp://relay.example.nl:587");
+	assert_string_equal(ch->ca_file, "/etc/ssl/certs/relay.pem");
+	assert_false(ch->digest); /* conf.d wins */
+	assert_false(ch->pseudonymize);
+	assert_int_equal(ch->timeout_usec, 2 * USEC_PER_MIN);
+	/* The defaults. */
+	assert_int_equal(ch->retry_delay_usec, USEC_PER_MIN);
+	assert_int_equal(ch->retry_max_delay_usec, USEC_PER_HOUR);
+	assert_int_equal(ch->give_up_usec, 3 * USEC_PER_DAY);
+
+	ch = &f->c->channels[2];
+	assert_string_equal(ch->url, "http://127.0.0.1:8080/hook");
+	assert_null(ch->ca_file);
+	assert_false(ch->pseudonymize);
+	assert_int_equal(ch->timeout_usec, 30 * USEC_PER_SEC);
+	assert_string_equal(f->c->channels[3].url, "http://[::1]:9000/hook");
+	assert_string_equal(f->c->channels[4].url, "HTTP://LocalHost/hook");
+	/* RetryDelay= may equal RetryMaxDelay=: a fixed interval. */
+	assert_int_equal(f->c->channels[5].retry_delay_usec, f->c->channels[5].retry_max_delay_usec);
+	ch = &f->c->channels[6];
+	assert_int_equal(ch->type, CHANNEL_FILE);
+	assert_true(ch->pseudonymize);
+	assert_null(f->d.errors);
+}
+
+static void test_channel_delivery_key_errors(void **state)
+{
+	fixture *f = *state;
+	put(f, "contactwatch.conf",
+	    "[channel:plain]\n"                            /* 1 */
+	    "Type=webhook\n"
+	    "URL=http://hooks.example.nl/cw\n"
+	    "Digest=yes\n"
+	    "[channel:sneaky]\n"                           /* 5 */
+	    "Type=webhook\n"
+	    "URL=http://127.0.0.1@hooks.example.nl/cw\n"
+	    "[channel:loopbackish]\n"                      /* 8 */
+	    "Type=webhook\n"
+	    "URL=http://127.0.0.2/cw\n"
+	    "[channel:mailhook]\n"                         /* 11 */
+	    "Type=webhook\n"
+	    "URL=smtp://hooks.example.nl\n"
+	    "[channel:mail]\n"                             /* 14 */
+	    "Type=smtp\n"
+	    "URL=https://smtp.example.nl\n"
+	    "Pseudonymize=maybe\n"
+	    "Timeout=0\n"
+	    "GiveUpAfter=1s\n"                             /* 19 */
+	    "[channel:nomail]\n"                           /* 20 */
+	    "Type=smtp\n"
+	    "URL=smtp://relay.example.nl\n"
+	    "[channel:slow]\n"                             /* 23 */
+	    "Type=webhook\n"
+	    "URL=https://hooks.example.nl/slow\n"
+	    "RetryDelay=2h\n"
+	    "RetryMaxDelay=1h\n"
+	    "[channel:capped]\n"                           /* 28 */
+	    "Type=smtp\n"
+	    "URL=smtps://smtp.example.nl\n"
+	    "From=a@example.nl\n"
+	    "To=b@example.nl\n"
+	    "RetryMaxDelay=30s\n"                          /* 33 */
+	    "[channel:archive]\n"                          /* 34 */
+	    "Type=file\n"
+	    "Path=alerts.jsonl\n"
+	    "Timeout=5s\n"
+	    "CAFile=ca.pem\n"
+	    "RetryDelay=5s\n"
+	    "[channel:j]\n"                                /* 40 */
+	    "Type=journal\n"
+	    "Pseudonymize=yes\n"
+	    "GiveUpAfter=1d\n");
+	mkdir_in(f, "staff.d");
+	/* Value errors while reading, then each channel's checks in order
+	 * (keys that do not apply in the order of the key table). */
+	expect_errors(f,
+		      at(f, "contactwatch.conf:17: Pseudonymize=maybe: not a boolean (yes, no, true, false, on, off, 1, 0)"),
+		      at(f, "contactwatch.conf:18: Timeout=0: out of range (1s..10min)"),
+		      at(f, "contactwatch.conf:19: GiveUpAfter=1s: out of range (1min..90d)"),
+		      at(f, "contactwatch.conf:4: Digest= does not apply to channel type webhook"),
+		      at(f, "contactwatch.conf:3: URL=http://hooks.example.nl/cw: a webhook URL must use https:// "
+			    "(http:// only to 127.0.0.1, ::1 or localhost)"),
+		      at(f, "contactwatch.conf:7: URL=http://127.0.0.1@hooks.example.nl/cw: a webhook URL must use "
+			    "https:// (http:// only to 127.0.0.1, ::1 or localhost)"),
+		      at(f, "contactwatch.conf:10: URL=http://127.0.0.2/cw: a webhook URL must use https:// (http:// "
+			    "only to 127.0.0.1, ::1 or localhost)"),
+		      at(f, "contactwatch.conf:13: URL=smtp://hooks.example.nl: a webhook URL must start with https://"),
+		      at(f, "contactwatch.conf:16: URL=https://smtp.example.nl: a smtp URL must start with smtp:// or "
+			    "smtps://"),
+		      at(f, "contactwatch.conf:14: [channel:mail] of Type=smtp needs From="),
+		      at(f, "contactwatch.conf:14: [channel:mail] of Type=smtp needs To="),
+		      at(f, "contactwatch.conf:20: [channel:nomail] of Type=smtp needs From="),
+		      at(f, "contactwatch.conf:20: [channel:nomail] of Type=smtp needs To="),
+		      at(f, "contactwatch.conf:26: RetryDelay=2h is longer than RetryMaxDelay=1h in [channel:slow]"),
+		      at(f, "contactwatch.conf:33: RetryDelay=1min is longer than RetryMaxDelay=30s in [channel:capped]"),
+		      at(f, "contactwatch.conf:39: RetryDelay= does not apply to channel type file"),
+		      at(f, "contactwatch.conf:37: Timeout= does not apply to channel type file"),
+		      at(f, "contactwatch.conf:38: CAFile= does not apply to channel type file"),
+		      at(f, "contactwatch.conf:43: GiveUpAfter= does not apply to channel type journal"),
+		      at(f, "contactwatch.conf:42: Pseudonymize= does not apply to channel type journal"), NULL);
 }
 
 static void write_min_main(fixture *f)
@@ -663,6 +827,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_key_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_delivery_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_delivery_key_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_missing_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_clause_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_relation_ids, setup, teardown),

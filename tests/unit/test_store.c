@@ -1,6 +1,7 @@
 /* test_store.c — the state database against real files in a temporary
  * directory: creation and migration, files, alerts and history, filters,
- * read-only use, refusals (newer schema, garbage, foreign db) and locking. */
+ * the outbox of deliveries, read-only use, refusals (newer schema, garbage,
+ * foreign db) and locking. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -770,7 +771,9 @@ static void test_migrate_from_v2(void **state)
 	assert_int_equal(store_alert_insert(s, &a, &id), 1);
 	store_close(s);
 	db = raw_open(fx->path);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE seen; PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE deliveries; DROP TABLE seen; PRAGMA user_version = 2;", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 
 	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -ESTALE);
@@ -790,9 +793,417 @@ static void test_migrate_from_v2(void **state)
 	assert_false(yes);
 	store_close(s);
 	db = raw_open(fx->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM history"), 1);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'seen'"), 1);
+	sqlite3_close(db);
+}
+
+/* ---- the outbox ------------------------------------------------------------ */
+
+/* A copy of the fields of one delivery row (its strings die with the callback). */
+typedef struct delivery_copy {
+	int64_t id, alert_id, next_attempt_at, created_at, delivered_at;
+	char channel[32], employee[32], idem_key[96], state[16], last_error[96];
+	unsigned attempts;
+	bool has_error;
+} delivery_copy;
+
+typedef struct deliveries {
+	delivery_copy items[16];
+	size_t n;
+	store *mark;  /* set: mark each row for retry from inside the walk */
+} deliveries;
+
+static int collect_delivery(const store_delivery *d, void *userdata)
+{
+	deliveries *l = userdata;
+	delivery_copy *c;
+
+	assert_true(l->n < ELEMENTSOF(l->items));
+	c = &l->items[l->n++];
+	*c = (delivery_copy){ .id = d->id, .alert_id = d->alert_id, .next_attempt_at = d->next_attempt_at,
+			      .created_at = d->created_at, .delivered_at = d->delivered_at, .attempts = d->attempts,
+			      .has_error = d->last_error != NULL };
+	snprintf(c->channel, sizeof c->channel, "%s", d->channel);
+	snprintf(c->employee, sizeof c->employee, "%s", d->employee);
+	snprintf(c->idem_key, sizeof c->idem_key, "%s", d->idem_key);
+	snprintf(c->state, sizeof c->state, "%s", d->state);
+	snprintf(c->last_error, sizeof c->last_error, "%s", strempty(d->last_error));
+	if (l->mark)
+		assert_int_equal(store_delivery_mark_retry(l->mark, d->id, 99999, "from the walk"), 0);
+	return 0;
+}
+
+static delivery_copy delivery_of(store *s, int64_t id)
+{
+	deliveries l = { 0 };
+	assert_int_equal(store_delivery_get(s, id, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 1);
+	return l.items[0];
+}
+
+/* An alert (with a file row) to hang deliveries on; its key is key. */
+static int64_t outbox_alert(store *s, const char *key, const char *employee)
+{
+	store_alert a = alert_row(key, employee, 1000, 0);
+	int64_t id = 0;
+	assert_int_equal(store_alert_insert(s, &a, &id), 1);
+	return id;
+}
+
+static void test_delivery_add(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t alert, d1 = 0, d2 = 0, none = -1;
+	delivery_copy c;
+
+	/* An alert and its deliveries in one transaction, as scan.c does. */
+	assert_int_equal(store_begin(s), 0);
+	alert = outbox_alert(s, "k1", "E1");
+	assert_int_equal(store_delivery_add(s, alert, "archive", "k1-archive", 5000, &d1), 0);
+	assert_int_equal(store_delivery_add(s, alert, "teams", "k1-teams", 5000, &d2), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_true(d1 > 0 && d2 > d1);
+
+	c = delivery_of(s, d1);
+	assert_int_equal(c.alert_id, alert);
+	assert_string_equal(c.channel, "archive");
+	assert_string_equal(c.employee, "E1");
+	assert_string_equal(c.idem_key, "k1-archive");
+	assert_string_equal(c.state, "queued");
+	assert_int_equal(c.attempts, 0);
+	assert_int_equal(c.next_attempt_at, 5000); /* due at once */
+	assert_int_equal(c.created_at, 5000);
+	assert_int_equal(c.delivered_at, 0);
+	assert_false(c.has_error);
+
+	/* One row per alert and channel; one row per idempotency key. */
+	assert_int_equal(store_delivery_add(s, alert, "archive", "other-key", 5001, &none), -EEXIST);
+	assert_int_equal(none, -1);
+	int64_t alert2 = outbox_alert(s, "k2", "E1");
+	assert_int_equal(store_delivery_add(s, alert2, "archive", "k1-archive", 5001, NULL), -EEXIST);
+	assert_int_equal(store_delivery_add(s, alert + 100, "archive", "k9-archive", 5001, NULL), -ENOENT);
+	assert_int_equal(store_delivery_add(s, alert2, "", "k2-x", 5001, NULL), -EINVAL);
+	assert_int_equal(store_delivery_add(s, alert2, "x", NULL, 5001, NULL), -EINVAL);
+	assert_int_equal(store_delivery_get(s, d2 + 100, collect_delivery, &(deliveries){ 0 }), -ENOENT);
+
+	/* Rolled back together: neither the alert nor its delivery stays. */
+	assert_int_equal(store_begin(s), 0);
+	int64_t alert3 = outbox_alert(s, "k3", "E2");
+	assert_int_equal(store_delivery_add(s, alert3, "archive", "k3-archive", 6000, NULL), 0);
+	assert_int_equal(store_rollback(s), 0);
+	{
+		deliveries l = { 0 };
+		assert_int_equal(store_deliveries_due(s, NULL, -1, collect_delivery, &l), 0);
+		assert_int_equal(l.n, 2);
+	}
+	store_close(s);
+
+	/* Read-only: seen, not changed. */
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), 0);
+	assert_string_equal(delivery_of(s, d2).idem_key, "k1-teams");
+	assert_int_equal(store_delivery_add(s, alert2, "teams", "k2-teams", 1, NULL), -EROFS);
+	assert_int_equal(store_delivery_mark_delivered(s, d1, 1), -EROFS);
+	assert_int_equal(store_delivery_requeue(s, 0, 1, NULL), -EROFS);
+	store_close(s);
+}
+
+static void test_delivery_due(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t a1 = outbox_alert(s, "k1", "E1"), a2 = outbox_alert(s, "k2", "E2");
+	int64_t d[4], next = 0;
+	deliveries l = { 0 };
+
+	assert_int_equal(store_delivery_next_due(s, &next), 0); /* nothing queued */
+	assert_int_equal(store_delivery_add(s, a1, "archive", "k1-archive", 100, &d[0]), 0);
+	assert_int_equal(store_delivery_add(s, a1, "teams", "k1-teams", 100, &d[1]), 0);
+	assert_int_equal(store_delivery_add(s, a2, "archive", "k2-archive", 200, &d[2]), 0);
+	assert_int_equal(store_delivery_add(s, a2, "teams", "k2-teams", 200, &d[3]), 0);
+	/* k1-teams failed once: due at 500. k2-archive delivered. */
+	assert_int_equal(store_delivery_mark_retry(s, d[1], 500, "HTTP 503"), 0);
+	assert_int_equal(store_delivery_mark_delivered(s, d[2], 210), 0);
+
+	assert_int_equal(store_delivery_next_due(s, &next), 1);
+	assert_int_equal(next, 100);
+
+	/* Due at 150: the first archive row only (k2-teams is due at 200). */
+	assert_int_equal(store_deliveries_due(s, NULL, 150, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.items[0].id, d[0]);
+	l.n = 0;
+	/* Due at 300, oldest first; k1-teams waits for its backoff. */
+	assert_int_equal(store_deliveries_due(s, NULL, 300, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.items[0].id, d[0]);
+	assert_int_equal(l.items[1].id, d[3]);
+	l.n = 0;
+	/* One channel. */
+	assert_int_equal(store_deliveries_due(s, "teams", 1000, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.items[0].id, d[1]);
+	assert_int_equal(l.items[0].attempts, 1);
+	assert_string_equal(l.items[0].last_error, "HTTP 503");
+	assert_int_equal(l.items[1].id, d[3]);
+	l.n = 0;
+	/* now < 0: every queued row, backoff or not (--once). */
+	assert_int_equal(store_deliveries_due(s, NULL, -1, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.items[0].id, d[0]);
+	assert_int_equal(l.items[1].id, d[1]);
+	assert_int_equal(l.items[2].id, d[3]);
+	l.n = 0;
+
+	/* A callback that records an outcome for its row (the engine's way)
+	 * sees every row once, even with every queued row due. */
+	l.mark = s;
+	assert_int_equal(store_deliveries_due(s, NULL, -1, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 3);
+	l = (deliveries){ 0 };
+	assert_int_equal(store_delivery_next_due(s, &next), 1);
+	assert_int_equal(next, 99999);
+	assert_int_equal(store_deliveries_due(s, NULL, 99998, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 0);
+
+	/* No callback: refused. */
+	assert_int_equal(store_deliveries_due(s, NULL, -1, NULL, NULL), -EINVAL);
+	store_close(s);
+}
+
+static void test_delivery_marks(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t a = outbox_alert(s, "k1", "E1"), d1, d2, d3;
+	delivery_copy c;
+
+	assert_int_equal(store_delivery_add(s, a, "archive", "k1-archive", 100, &d1), 0);
+	assert_int_equal(store_delivery_add(s, a, "teams", "k1-teams", 100, &d2), 0);
+	assert_int_equal(store_delivery_add(s, a, "mail", "k1-mail", 100, &d3), 0);
+
+	/* Retries count attempts and keep the latest error. */
+	assert_int_equal(store_delivery_mark_retry(s, d1, 160, "connection refused"), 0);
+	assert_int_equal(store_delivery_mark_retry(s, d1, 280, "HTTP 502"), 0);
+	c = delivery_of(s, d1);
+	assert_string_equal(c.state, "queued");
+	assert_int_equal(c.attempts, 2);
+	assert_int_equal(c.next_attempt_at, 280);
+	assert_string_equal(c.last_error, "HTTP 502");
+	assert_int_equal(store_delivery_mark_delivered(s, d1, 300), 0);
+	c = delivery_of(s, d1);
+	assert_string_equal(c.state, "delivered");
+	assert_int_equal(c.delivered_at, 300);
+	assert_int_equal(c.attempts, 2);
+
+	/* Only a queued row changes: a finished one is somebody else's. */
+	assert_int_equal(store_delivery_mark_delivered(s, d1, 301), -ESTALE);
+	assert_int_equal(store_delivery_mark_retry(s, d1, 400, "x"), -ESTALE);
+	assert_int_equal(store_delivery_mark_failed(s, d1, true, "x"), -ESTALE);
+	assert_int_equal(delivery_of(s, d1).delivered_at, 300);
+	assert_int_equal(store_delivery_mark_delivered(s, d3 + 100, 1), -ENOENT);
+	assert_int_equal(store_delivery_mark_retry(s, d3 + 100, 1, "x"), -ENOENT);
+	assert_int_equal(store_delivery_mark_failed(s, d3 + 100, true, "x"), -ENOENT);
+
+	/* A permanent failure counts the attempt; giving up does not. */
+	assert_int_equal(store_delivery_mark_failed(s, d2, true, "HTTP 404"), 0);
+	c = delivery_of(s, d2);
+	assert_string_equal(c.state, "failed");
+	assert_int_equal(c.attempts, 1);
+	assert_string_equal(c.last_error, "HTTP 404");
+	assert_int_equal(store_delivery_mark_retry(s, d3, 200, "timeout"), 0);
+	assert_int_equal(store_delivery_mark_failed(s, d3, false, "gave up"), 0);
+	c = delivery_of(s, d3);
+	assert_string_equal(c.state, "failed");
+	assert_int_equal(c.attempts, 1);
+	assert_int_equal(store_delivery_mark_delivered(s, d3, 1), -ESTALE);
+	store_close(s);
+}
+
+static void test_delivery_requeue(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t a1 = outbox_alert(s, "k1", "E1"), a2 = outbox_alert(s, "k2", "E1"), a3 = outbox_alert(s, "k3", "E1");
+	int64_t d1, d2, d3, d4;
+	size_t n = 99;
+	delivery_copy c;
+
+	assert_int_equal(store_delivery_add(s, a1, "archive", "k1-archive", 100, &d1), 0);
+	assert_int_equal(store_delivery_add(s, a1, "teams", "k1-teams", 100, &d2), 0);
+	assert_int_equal(store_delivery_add(s, a2, "teams", "k2-teams", 100, &d3), 0);
+	assert_int_equal(store_delivery_add(s, a2, "archive", "k2-archive", 100, &d4), 0);
+	assert_int_equal(store_delivery_mark_delivered(s, d1, 110), 0);
+	assert_int_equal(store_delivery_mark_failed(s, d2, true, "HTTP 410"), 0);
+	assert_int_equal(store_delivery_mark_failed(s, d3, true, "HTTP 403"), 0);
+	assert_int_equal(store_delivery_mark_retry(s, d4, 900, "disk full"), 0);
+
+	/* --failed: the failed rows of every alert, nothing else. */
+	assert_int_equal(store_delivery_requeue(s, 0, 1000, &n), 0);
+	assert_int_equal(n, 2);
+	c = delivery_of(s, d2);
+	assert_string_equal(c.state, "queued");
+	assert_int_equal(c.attempts, 0);
+	assert_int_equal(c.next_attempt_at, 1000);
+	assert_int_equal(c.created_at, 1000); /* GiveUpAfter= counts from the requeue */
+	assert_string_equal(c.last_error, "HTTP 410"); /* kept until the next attempt */
+	assert_string_equal(c.idem_key, "k1-teams"); /* unchanged: receivers may drop it */
+	assert_string_equal(delivery_of(s, d1).state, "delivered");
+	assert_int_equal(delivery_of(s, d4).next_attempt_at, 900);
+	assert_int_equal(store_delivery_requeue(s, -1, 1001, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* ALERT: every row of that alert, the delivered one included. */
+	assert_int_equal(store_delivery_requeue(s, a1, 2000, &n), 0);
+	assert_int_equal(n, 2);
+	c = delivery_of(s, d1);
+	assert_string_equal(c.state, "queued");
+	assert_int_equal(c.delivered_at, 0);
+	assert_int_equal(c.next_attempt_at, 2000);
+	assert_int_equal(delivery_of(s, d4).next_attempt_at, 900); /* another alert's */
+	assert_int_equal(store_delivery_requeue(s, a2, 2001, NULL), 0);
+	assert_int_equal(delivery_of(s, d4).next_attempt_at, 2001);
+	assert_int_equal(delivery_of(s, d4).attempts, 0);
+
+	/* An alert without rows (raised before schema 4): nothing to requeue. */
+	n = 99;
+	assert_int_equal(store_delivery_requeue(s, a3, 3000, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_delivery_requeue(s, a3 + 100, 3000, &n), -ENOENT);
+	store_close(s);
+}
+
+typedef struct counts_list {
+	store_channel_counts items[8];
+	char names[8][32], errors[8][64];
+	size_t n;
+} counts_list;
+
+static int collect_counts(const store_channel_counts *c, void *userdata)
+{
+	counts_list *l = userdata;
+
+	assert_true(l->n < ELEMENTSOF(l->items));
+	l->items[l->n] = *c;
+	snprintf(l->names[l->n], sizeof l->names[0], "%s", c->channel);
+	l->items[l->n].channel = l->names[l->n];
+	if (c->last_error) {
+		snprintf(l->errors[l->n], sizeof l->errors[0], "%s", c->last_error);
+		l->items[l->n].last_error = l->errors[l->n];
+	}
+	l->n++;
+	return 0;
+}
+
+static void test_delivery_counts(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	int64_t a[5], d[5], t[5];
+	counts_list l = { 0 };
+
+	assert_int_equal(store_delivery_counts_foreach(s, collect_counts, &l), 0);
+	assert_int_equal(l.n, 0);
+	for (int i = 0; i < 5; i++) {
+		char key[16], idem[32];
+		snprintf(key, sizeof key, "k%d", i);
+		a[i] = outbox_alert(s, key, "E1");
+		snprintf(idem, sizeof idem, "k%d-teams", i);
+		assert_int_equal(store_delivery_add(s, a[i], "teams", idem, 100 + i, &t[i]), 0);
+		snprintf(idem, sizeof idem, "k%d-archive", i);
+		assert_int_equal(store_delivery_add(s, a[i], "archive", idem, 100 + i, &d[i]), 0);
+	}
+	/* teams: 0 and 1 delivered (1 after a failure), 2 retrying, 3
+	 * failed, 4 queued. The latest failure is 3's; 1's is older and
+	 * recovered anyway. */
+	assert_int_equal(store_delivery_mark_delivered(s, t[0], 200), 0);
+	assert_int_equal(store_delivery_mark_retry(s, t[2], 300, "HTTP 503"), 0);
+	assert_int_equal(store_delivery_mark_retry(s, t[1], 300, "timeout"), 0);
+	assert_int_equal(store_delivery_mark_delivered(s, t[1], 310), 0);
+	assert_int_equal(store_delivery_mark_failed(s, t[3], true, "HTTP 404"), 0);
+	/* archive: all delivered, one after a failure: no error shown. */
+	assert_int_equal(store_delivery_mark_retry(s, d[0], 300, "disk full"), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_delivery_mark_delivered(s, d[i], 400), 0);
+
+	assert_int_equal(store_delivery_counts_foreach(s, collect_counts, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].channel, "archive"); /* by name */
+	assert_int_equal(l.items[0].queued, 0);
+	assert_int_equal(l.items[0].retrying, 0);
+	assert_int_equal(l.items[0].failed, 0);
+	assert_int_equal(l.items[0].delivered, 5);
+	assert_int_equal(l.items[0].oldest_queued, 0);
+	assert_null(l.items[0].last_error);
+	assert_string_equal(l.items[1].channel, "teams");
+	assert_int_equal(l.items[1].queued, 1);
+	assert_int_equal(l.items[1].retrying, 1);
+	assert_int_equal(l.items[1].failed, 1);
+	assert_int_equal(l.items[1].delivered, 2);
+	assert_int_equal(l.items[1].oldest_queued, 102);
+	assert_string_equal(l.items[1].last_error, "HTTP 404");
+
+	/* A later retry is the latest error. */
+	assert_int_equal(store_delivery_mark_retry(s, t[2], 500, "HTTP 502"), 0);
+	l.n = 0;
+	assert_int_equal(store_delivery_counts_foreach(s, collect_counts, &l), 0);
+	assert_string_equal(l.items[1].last_error, "HTTP 502");
+	assert_int_equal(store_delivery_counts_foreach(s, NULL, NULL), -EINVAL);
+	store_close(s);
+}
+
+/* A database as schema 3 left it, with alerts raised and delivered by the
+ * old synchronous code: migrated, its rows kept, and no delivery queued
+ * for the old alerts (they would be sent a second time). */
+static void test_migrate_from_v3(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_rw(fx);
+	store_file f = file_row("E1", SHA_A, 100);
+	int64_t file_id = 0, id = 0, next = 0;
+	deliveries l = { 0 };
+	sqlite3 *db;
+	bool yes = false;
+	uint8_t h[STORE_SEEN_HMAC_SIZE];
+	const store_baseline b = { .employee = "E1", .source = "inbox", .format = "vcard" };
+
+	assert_int_equal(store_file_insert(s, &f, &file_id), 0);
+	store_alert a = alert_row("k1", "E1", 100, file_id);
+	assert_int_equal(store_alert_insert(s, &a, &id), 1);
+	a = alert_row("k2", "E1", 101, file_id);
+	assert_int_equal(store_alert_insert(s, &a, NULL), 1);
+	hmac_of(7, h);
+	assert_int_equal(store_seen_add(s, &b, (const uint8_t (*)[STORE_SEEN_HMAC_SIZE])h, 1, 100, NULL), 0);
+	store_close(s);
+	/* Exactly what migration 3 left: no deliveries table, user_version 3. */
+	db = raw_open(fx->path);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE deliveries; PRAGMA user_version = 3;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(fx->path, STORE_READONLY, &s), -ESTALE);
+	s = open_rw(fx);
+	{
+		store_counts c;
+		assert_int_equal(store_counts_get(s, &c), 0);
+		assert_int_equal(c.alerts_total, 2);
+		assert_int_equal(c.files_processed, 1);
+	}
+	assert_int_equal(store_seen_contains(s, &b, h, &yes), 0);
+	assert_true(yes);
+	assert_int_equal(store_deliveries_due(s, NULL, -1, collect_delivery, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(store_delivery_next_due(s, &next), 0);
+	/* New alerts get their rows as usual. */
+	assert_int_equal(store_delivery_add(s, id, "archive", "k1-archive", 200, NULL), 0);
+	store_close(s);
+	db = raw_open(fx->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM history"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_due'"), 1);
 	sqlite3_close(db);
 }
 
@@ -893,6 +1304,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seen_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_requeue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
