@@ -75,8 +75,7 @@ static int alert_collect(const store_alert *a, void *userdata)
 	return r;
 }
 
-/* The alert as channels get it: the same object `show --json` prints. */
-static int alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret)
+int deliver_alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret)
 {
 	alert_build b = { .store = st };
 	int r = store_alert_get(st, alert_id, alert_collect, &b);
@@ -140,7 +139,7 @@ static int deliver_one(store *st, const channel_config *ch, const due_item *it, 
 	char error[400]; /* with record_failure's prefix, fits its 512 */
 	int r;
 
-	r = alert_load(st, it->alert_id, ch->pseudonymize, &alert);
+	r = deliver_alert_load(st, it->alert_id, ch->pseudonymize, &alert);
 	if (r == -ENOMEM)
 		return r;
 	if (r == -EBADMSG || r == -ENOENT) {

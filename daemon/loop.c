@@ -1,7 +1,8 @@
 /* loop.c — contactwatchd's sd-event loop: the scan timer (re-armed after each
- * pass so passes never overlap), SIGTERM/SIGINT for a clean stop, SIGHUP for
- * a reload that keeps the old config when the new one is broken, the
- * watchdog, and sd_notify READY/STATUS/RELOADING/STOPPING. */
+ * pass so passes never overlap), the outbox kicked after each pass (its
+ * transfers and retry timer live in the same loop), SIGTERM/SIGINT for a
+ * clean stop, SIGHUP for a reload that keeps the old config when the new
+ * one is broken, the watchdog, and sd_notify READY/STATUS/RELOADING/STOPPING. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	sd_notify(false, "STATUS=Scanning");
 	/* A state database error is logged by the pass; the next pass retries. */
 	(void)daemon_scan_once(d, false);
+	/* New alerts' deliveries are due now; errors are logged by the outbox. */
+	(void)outbox_kick(d->outbox, false);
 	notify_status(d);
 	/* Re-arm only now, so a pass longer than ScanInterval never overlaps the next. */
 	int r = arm_scan_timer(d, d->cfg->scan_interval_usec);
@@ -101,11 +104,15 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 			    fresh->state_dir);
 	log_set_max_level(fresh->log_level);
 	scan_indexes_done(&d->indexes);
+	/* Before the old config goes: transfers in flight keep only copies. */
+	outbox_set_config(d->outbox, fresh);
 	config_free(d->cfg);
 	d->cfg = fresh;
 	d->indexes = idx;
 	d->index_day = today;
 	log_info("configuration reloaded: %zu employee(s), %zu channel(s)", fresh->n_employees, fresh->n_channels);
+	/* A channel may be new or fixed (URL, credentials): try what is due. */
+	(void)outbox_kick(d->outbox, false);
 	/* A new config may shorten ScanInterval: count it from now. */
 	r = arm_scan_timer(d, 0);
 	if (r < 0)
@@ -141,12 +148,16 @@ int loop_run(daemon_ctx *d)
 		r = sd_event_add_time_relative(d->event, &d->scan_timer, CLOCK_MONOTONIC, 0, 0, on_scan_timer, d);
 	if (r >= 0)
 		r = sd_event_set_watchdog(d->event, true);
+	if (r >= 0)
+		r = outbox_new(d->event, d->cfg, d->store, &d->outbox);
 	if (r < 0)
 		goto fail;
 
 	sd_notifyf(false, "READY=1\nSTATUS=Started: %zu employee(s) configured", d->cfg->n_employees);
 	log_info("started: %zu employee(s), scanning every %llus", d->cfg->n_employees,
 		 (unsigned long long)(d->cfg->scan_interval_usec / 1000000u));
+	/* The first pass runs at once and kicks the outbox after it: rows
+	 * queued before a restart go then. */
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		goto fail;
@@ -154,4 +165,29 @@ int loop_run(daemon_ctx *d)
 fail:
 	log_errno(LOG_ERR, r, "event loop failed");
 	return CW_EXIT_CONFIG;
+}
+
+int loop_run_deliveries(daemon_ctx *d)
+{
+	int r;
+
+	r = sd_event_default(&d->event);
+	if (r >= 0)
+		r = sd_event_set_watchdog(d->event, true);
+	if (r >= 0)
+		r = outbox_new(d->event, d->cfg, d->store, &d->outbox);
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "cannot set up delivery");
+		return CW_EXIT_CONFIG;
+	}
+	if (outbox_kick(d->outbox, true) < 0)
+		return CW_EXIT_STATE; /* logged */
+	/* Ends: every attempt is bounded by its Timeout=, and each row is
+	 * tried once however many times it fails. */
+	while (outbox_in_flight(d->outbox) > 0) {
+		r = sd_event_run(d->event, UINT64_MAX);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "event loop failed"), CW_EXIT_CONFIG;
+	}
+	return CW_EXIT_OK;
 }

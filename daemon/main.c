@@ -179,6 +179,8 @@ int daemon_scan_once(daemon_ctx *d, bool ignore_settle)
 
 void daemon_ctx_done(daemon_ctx *d)
 {
+	/* First: its transfers use the loop and record into the store. */
+	d->outbox = outbox_free(d->outbox);
 	d->scan_timer = sd_event_source_unref(d->scan_timer);
 	d->event = sd_event_unref(d->event);
 	scan_indexes_done(&d->indexes);
@@ -240,6 +242,8 @@ int main(int argc, char *argv[])
 		/* --once reads every file however fresh: it is run by hand or from
 		 * cron after the exports are in place. */
 		code = daemon_scan_once(&d, true) < 0 ? CW_EXIT_STATE : CW_EXIT_OK;
+		if (code == CW_EXIT_OK)
+			code = loop_run_deliveries(&d);
 	} else {
 		code = loop_run(&d);
 	}

@@ -20,6 +20,11 @@ int deliver_journal_alert(const json_t *alert);
 int deliver_file_alert(const char *path, const json_t *alert);
 /* Dispatches on ch->type; -EOPNOTSUPP for channel types this build lacks. */
 int deliver_alert(const channel_config *ch, const json_t *alert);
+/* The alert as channels get it: the same object `show --json` prints (with
+ * its history), with employee.name replaced by the id when pseudonymize.
+ * -ENOENT for no such alert, -EBADMSG for a stored body that is not JSON,
+ * -ENOMEM, or the store's -errno. */
+int deliver_alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret);
 /* The outbox pass of the local channels (journal and file; remote ones are
  * the engine's): every queued delivery of theirs due at now (unix seconds;
  * now < 0: every queued one, ignoring backoff, for --once) is delivered

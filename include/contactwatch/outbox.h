@@ -13,14 +13,20 @@
 
 typedef struct outbox outbox;
 
+/* Transfers one channel may have open at once: enough to drain a backlog,
+ * few enough not to hammer a receiver that just came back. */
+#define OUTBOX_MAX_IN_FLIGHT_PER_CHANNEL 4u
+
 /* cfg and st are borrowed (outbox_set_config when the config is reloaded). */
 int outbox_new(sd_event *event, const config *cfg, store *st, outbox **ret);
 /* Abandons in-flight transfers (they stay queued) and frees. NULL-safe. */
 outbox *outbox_free(outbox *o);
 void outbox_set_config(outbox *o, const config *cfg);
-/* Starts every due delivery now (ignore_backoff: every queued one, for
- * --once) and re-arms the timer. Returns the number started or -errno
- * (state database error, logged). */
+/* Delivers the local channels' due rows and starts every due remote
+ * delivery (ignore_backoff: every queued one, each tried once however it
+ * fails, for --once), at most OUTBOX_MAX_IN_FLIGHT_PER_CHANNEL at a time:
+ * the rest start as transfers finish. Re-arms the timer. Returns the number
+ * of transfers started or -errno (state database error, logged). */
 int outbox_kick(outbox *o, bool ignore_backoff);
 /* Deliveries started and not finished yet. */
 size_t outbox_in_flight(const outbox *o);

@@ -104,9 +104,11 @@ class Tree:
     def daemon(self, *args, **kw):
         return self.run([DAEMON, "-c", self.conf, *args], **kw)
 
-    def start_daemon(self, notify_path=None, *args):
+    def start_daemon(self, notify_path=None, *args, env=None):
         e = dict(os.environ)
         e.pop("STATE_DIRECTORY", None)
+        e.pop("NOTIFY_SOCKET", None)
+        e.update(env or {})
         if notify_path:
             e["NOTIFY_SOCKET"] = notify_path
         log = open(os.path.join(self.tmp, "daemon.log"), "w")
