@@ -49,7 +49,7 @@ LIB_SRCS := \
 	daemon/match.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
 	daemon/alert_text.c daemon/webhook.c daemon/mail.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/retry.c daemon/deliver.c daemon/source.c daemon/scan.c \
-	daemon/transfer.c
+	daemon/transfer.c daemon/deliver_remote.c daemon/outbox.c
 DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
