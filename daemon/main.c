@@ -7,11 +7,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include "contactwatch/daemon.h"
 #include "contactwatch/date.h"
-#include "contactwatch/deliver.h"
 #include "contactwatch/log.h"
 
 static const char *arg_config = CW_DEFAULT_CONFIG;
@@ -164,16 +162,8 @@ int daemon_scan_once(daemon_ctx *d, bool ignore_settle)
 	log_info("scan done: %u employee(s) in window, %u file(s) read, %u rejected, %u unchanged, %u new alert(s)",
 		 d->last_stats.employees, d->last_stats.files_processed, d->last_stats.files_rejected,
 		 d->last_stats.files_unchanged, d->last_stats.alerts_new);
-	/* The local channels' share of the outbox: what this pass queued,
-	 * what earlier ones left for retry, and what `contactwatchctl
-	 * redeliver` requeued. --once (the one caller that ignores
-	 * SettleTime=) also ignores backoff: it attempts everything queued. A
-	 * receiver's failure is recorded and is no error of the pass. */
-	r = deliver_due_local(d->store, d->cfg, ignore_settle ? -1 : (int64_t)time(NULL));
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "delivery stopped: state database error (%s)", store_last_error(d->store));
-	if (r > 0)
-		log_info("delivered %d alert(s) to local channels", r);
+	/* Delivery is the outbox's (outbox_kick after the pass): the local
+	 * channels at once, the remote ones as transfers in the loop. */
 	return 0;
 }
 
