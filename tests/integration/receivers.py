@@ -150,6 +150,9 @@ class HttpReceiver:
                     receiver._stopping.wait(ans.delay)
                     if receiver._stopping.is_set():
                         return  # hung up on: the client sees the connection close
+                # Recorded before the answer leaves: a client that has it
+                # (and a test that asks) must find it recorded.
+                req.status = ans.status
                 try:
                     self.send_response(ans.status)
                     for k, v in ans.headers.items():
@@ -157,9 +160,9 @@ class HttpReceiver:
                     self.send_header("Content-Length", str(len(ans.body)))
                     self.end_headers()
                     self.wfile.write(ans.body)
-                    req.status = ans.status
+                    self.wfile.flush()
                 except OSError:
-                    pass  # the client gave up (its timeout) while we hung
+                    req.status = None  # the client gave up (its timeout) while we hung
 
             do_GET = do_PUT = do_POST
 
