@@ -162,6 +162,31 @@ json_t *alert_json(const store_alert *a, json_t *history)
 	return out;
 }
 
+static int alert_history_collect(const store_history *h, void *userdata)
+{
+	char at[32];
+
+	alert_format_time(h->at, at);
+	return json_array_append_new(userdata, json_pack("{s:s, s:s, s:s, s:s?}", "at", at, "actor", h->actor,
+							 "action", h->action, "note", h->note)) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+int alert_json_load(store *st, const store_alert *a, json_t **ret)
+{
+	json_t *history = json_array();
+	int r = history ? store_history_foreach(st, a->id, alert_history_collect, history) : -ENOMEM;
+
+	if (r >= 0) {
+		*ret = alert_json(a, history);
+		if (!*ret)
+			r = -EBADMSG; /* a body that is not JSON any more */
+	}
+	json_decref(history);
+	return r;
+}
+
 json_t *alert_pseudonymized(const json_t *alert)
 {
 	const json_t *id = json_object_get(json_object_get(alert, "employee"), "id");

@@ -37,22 +37,9 @@ int credential_read(const char *name, char **ret, size_t *ret_len)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	/* O_NONBLOCK: a FIFO put there cannot hang the open. */
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = fileio_open_regular_at(dfd, name, 0, CREDENTIAL_MAX_BYTES, &st);
 	if (fd < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
-		goto fail;
-	}
-	if (st.st_size < 0 || (uint64_t)st.st_size > CREDENTIAL_MAX_BYTES) {
-		r = -EFBIG;
+		r = fd;
 		goto fail;
 	}
 	/* One byte more than the size: a file that grew since fstat is

@@ -289,16 +289,6 @@ static int open_store_rw(const config *cfg, store **ret)
 	return 0;
 }
 
-static int history_collect(const store_history *h, void *userdata)
-{
-	char at[32];
-	alert_format_time(h->at, at);
-	return json_array_append_new(userdata, json_pack("{s:s, s:s, s:s, s:s?}", "at", at, "actor", h->actor,
-							 "action", h->action, "note", h->note)) < 0
-		       ? -ENOMEM
-		       : 0;
-}
-
 typedef struct alerts_walk {
 	store *store;
 	json_t *list;
@@ -307,13 +297,11 @@ typedef struct alerts_walk {
 static int alert_collect(const store_alert *a, void *userdata)
 {
 	alerts_walk *w = userdata;
-	json_t *history = json_array();
-	int r = history ? store_history_foreach(w->store, a->id, history_collect, history) : -ENOMEM;
-	json_t *j = r >= 0 ? alert_json(a, history) : NULL;
+	json_t *j = NULL;
+	int r = alert_json_load(w->store, a, &j);
 
-	json_decref(history);
-	if (!j)
-		return r < 0 ? r : -EBADMSG;
+	if (r < 0)
+		return r;
 	return json_array_append_new(w->list, j) < 0 ? -ENOMEM : 0;
 }
 

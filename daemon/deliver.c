@@ -44,17 +44,6 @@ static int due_collect(const store_delivery *d, void *userdata)
 	return 0;
 }
 
-static int history_collect(const store_history *h, void *userdata)
-{
-	char at[32];
-
-	alert_format_time(h->at, at);
-	return json_array_append_new(userdata, json_pack("{s:s, s:s, s:s, s:s?}", "at", at, "actor", h->actor,
-							 "action", h->action, "note", h->note)) < 0
-		       ? -ENOMEM
-		       : 0;
-}
-
 typedef struct alert_build {
 	store *store;
 	json_t *alert;
@@ -63,16 +52,7 @@ typedef struct alert_build {
 static int alert_collect(const store_alert *a, void *userdata)
 {
 	alert_build *b = userdata;
-	json_t *history = json_array();
-	int r = history ? store_history_foreach(b->store, a->id, history_collect, history) : -ENOMEM;
-
-	if (r >= 0) {
-		b->alert = alert_json(a, history);
-		if (!b->alert)
-			r = -EBADMSG; /* a body that is not JSON any more */
-	}
-	json_decref(history);
-	return r;
+	return alert_json_load(b->store, a, &b->alert);
 }
 
 int deliver_alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret)

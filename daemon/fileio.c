@@ -9,9 +9,14 @@
 
 int fileio_open_regular(const char *path, unsigned flags, uint64_t max, struct stat *ret_st)
 {
+	return fileio_open_regular_at(AT_FDCWD, path, flags, max, ret_st);
+}
+
+int fileio_open_regular_at(int dirfd, const char *path, unsigned flags, uint64_t max, struct stat *ret_st)
+{
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-				    ((flags & FILEIO_FOLLOW) ? 0 : O_NOFOLLOW));
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+					     ((flags & FILEIO_FOLLOW) ? 0 : O_NOFOLLOW));
 	int r;
 
 	if (fd < 0)

@@ -1041,24 +1041,6 @@ int store_alert_reclassify(store *s, int64_t id, const store_alert *a)
 	return sqlite3_changes(s->db) > 0 ? 0 : store_refuse(s, -ENOENT, "no such alert");
 }
 
-int store_delivery_renew(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now)
-{
-	_cleanup_stmt_ stmt_ref q = { 0 };
-	int r, rc;
-
-	if (isempty(channel) || isempty(idem_key))
-		return store_refuse(s, -EINVAL, "delivery: channel and idempotency key are required");
-	r = stmt_get(s, STMT_DELIVERY_RENEW, &q);
-	if (r < 0)
-		return r;
-	if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
-	    (rc = bind_text(q.stmt, 2, channel)) != SQLITE_OK || (rc = bind_text(q.stmt, 3, idem_key)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(q.stmt, 4, now)) != SQLITE_OK)
-		return store_fail(s, rc);
-	rc = sqlite3_step(q.stmt);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
-}
-
 int store_history_add(store *s, const store_history *h)
 {
 	if (!h || isempty(h->actor) || isempty(h->action))
@@ -1287,15 +1269,16 @@ static int deliveries_walk(store *s, sqlite3_stmt *st, store_delivery_fn cb, voi
 	return 0;
 }
 
-int store_delivery_add(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now,
-		       int64_t *ret_id)
+/* store_delivery_add and _renew: the same row, inserted or renewed. */
+static int delivery_insert(store *s, int stmt, int64_t alert_id, const char *channel, const char *idem_key,
+			   int64_t now, int64_t *ret_id)
 {
 	_cleanup_stmt_ stmt_ref q = { 0 };
 	int r, rc;
 
 	if (isempty(channel) || isempty(idem_key))
 		return store_refuse(s, -EINVAL, "delivery: channel and idempotency key are required");
-	r = stmt_get(s, STMT_DELIVERY_ADD, &q);
+	r = stmt_get(s, stmt, &q);
 	if (r < 0)
 		return r;
 	if ((rc = sqlite3_bind_int64(q.stmt, 1, alert_id)) != SQLITE_OK ||
@@ -1308,6 +1291,17 @@ int store_delivery_add(store *s, int64_t alert_id, const char *channel, const ch
 	if (ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int store_delivery_add(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now,
+		       int64_t *ret_id)
+{
+	return delivery_insert(s, STMT_DELIVERY_ADD, alert_id, channel, idem_key, now, ret_id);
+}
+
+int store_delivery_renew(store *s, int64_t alert_id, const char *channel, const char *idem_key, int64_t now)
+{
+	return delivery_insert(s, STMT_DELIVERY_RENEW, alert_id, channel, idem_key, now, NULL);
 }
 
 int store_deliveries_due(store *s, const char *channel, int64_t now, store_delivery_fn cb, void *userdata)

@@ -1,7 +1,8 @@
 /* alert.h — a match in its context (employee, file, record, time class),
  * called a hit, and the spec's JSON shapes built from it: the `check` match
  * object, the stored alert body, and the alert as users see it (with id,
- * state and history). Also the stable dedup key. No I/O. */
+ * state and history). Also the stable dedup key. No I/O of its own: the
+ * history is read through the store. */
 #pragma once
 
 #include <jansson.h>
@@ -56,5 +57,9 @@ json_t *alert_json(const store_alert *a, json_t *history);
  * contact's data stays: it is what the receiver must judge. NULL on
  * -ENOMEM or when alert has no employee.id string. */
 json_t *alert_pseudonymized(const json_t *alert);
+/* alert_json with the alert's history read from st (`show`, `alerts` and
+ * every channel see the same object). -EBADMSG for a corrupt body, -ENOMEM,
+ * or the store's -errno. */
+int alert_json_load(store *st, const store_alert *a, json_t **ret);
 /* Time helpers shared by the JSON shapes: RFC 3339 UTC ("...Z"). */
 void alert_format_time(int64_t unix_seconds, char buf[static 32]);

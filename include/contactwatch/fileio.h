@@ -19,6 +19,8 @@ enum {
  * a regular file), -EFBIG (larger than max), -errno. ret_st may be NULL.
  * O_NONBLOCK, so a FIFO cannot hang open() before it is refused. */
 int fileio_open_regular(const char *path, unsigned flags, uint64_t max, struct stat *ret_st);
+/* The same, path relative to the directory dirfd (or AT_FDCWD). */
+int fileio_open_regular_at(int dirfd, const char *path, unsigned flags, uint64_t max, struct stat *ret_st);
 /* Reads up to n bytes; fewer only at end of file. Returns the count or -errno. */
 ssize_t fileio_read_full(int fd, void *buf, size_t n);
 /* The whole file (at most max bytes, else -EFBIG) as a new NUL-terminated string. */
