@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <strings.h>
 #include <sys/types.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "contactwatch/date.h"
 #include "contactwatch/ingest_csv.h"
@@ -25,14 +28,27 @@ enum csv_state {
 static const char csv_bom[] = "\xef\xbb\xbf";
 
 /* Byte classes (ingest_csv_tokenizer.special): which bytes end a run that
- * csv_feed_run may copy in one go, per state, and which are delimiters. */
+ * csv_take_cells and csv_take_quoted copy in one go, per state, and which are
+ * delimiters. */
 enum {
 	CSV_STOP_FIELD = 1 << 0,  /* unquoted cell: delimiter, quote, CR, LF, NUL */
 	CSV_STOP_QUOTED = 1 << 1, /* quoted cell: quote, CR, LF, NUL */
 	CSV_DELIM = 1 << 2,
 };
 
+/* The stop bytes of an unquoted cell, for csv_take_cells: each is the
+ * byte repeated over a vector, so that one compare tests 16 bytes. Set with
+ * the delimiters (up to 3; fewer repeat the first). */
+typedef struct csv_stops {
+#ifdef __SSE2__
+	__m128i quote, cr, lf, nul, d0, d1, d2;
+#else
+	char unused;
+#endif
+} csv_stops;
+
 struct ingest_csv_tokenizer {
+	csv_stops stops;     /* first: vectors want 16-byte alignment, which calloc gives */
 	ingest_csv_record_fn cb;
 	void *userdata;
 	char delims[4];
@@ -54,6 +70,7 @@ struct ingest_csv_tokenizer {
 	size_t field_start;
 	size_t n_fields;
 	size_t *starts; /* CW_MAX_COLUMNS each */
+	size_t *lens;
 	char *seps;
 	char **fields;
 
@@ -68,11 +85,29 @@ ingest_csv_tokenizer *ingest_csv_tokenizer_free(ingest_csv_tokenizer *t)
 	if (t) {
 		free(t->buf);
 		free(t->starts);
+		free(t->lens);
 		free(t->seps);
 		free(t->fields);
 		free(t);
 	}
 	return NULL;
+}
+
+static void csv_stops_init(csv_stops *s, const char *delims)
+{
+#ifdef __SSE2__
+	const char d0 = delims[0], d1 = delims[1] ? delims[1] : d0, d2 = delims[1] && delims[2] ? delims[2] : d0;
+	s->quote = _mm_set1_epi8('"');
+	s->cr = _mm_set1_epi8('\r');
+	s->lf = _mm_set1_epi8('\n');
+	s->nul = _mm_setzero_si128();
+	s->d0 = _mm_set1_epi8(d0);
+	s->d1 = _mm_set1_epi8(d1);
+	s->d2 = _mm_set1_epi8(d2);
+#else
+	(void)delims;
+	s->unused = 0;
+#endif
 }
 
 int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *delims)
@@ -87,6 +122,7 @@ int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *del
 	t->special[0] = CSV_STOP_FIELD | CSV_STOP_QUOTED;
 	for (const char *d = t->delims; *d; d++)
 		t->special[(unsigned char)*d] |= CSV_STOP_FIELD | CSV_DELIM;
+	csv_stops_init(&t->stops, t->delims);
 	return 0;
 }
 
@@ -111,9 +147,10 @@ ingest_csv_tokenizer *ingest_csv_tokenizer_new(const char *delims, ingest_csv_re
 	t->max_field = CW_MAX_FIELD_BYTES;
 	t->max_record = CW_MAX_LINE_BYTES;
 	t->starts = calloc(CW_MAX_COLUMNS, sizeof *t->starts);
+	t->lens = calloc(CW_MAX_COLUMNS, sizeof *t->lens);
 	t->seps = calloc(CW_MAX_COLUMNS, sizeof *t->seps);
 	t->fields = calloc(CW_MAX_COLUMNS, sizeof *t->fields);
-	if (!t->starts || !t->seps || !t->fields || ingest_csv_tokenizer_set_delimiters(t, delims) < 0)
+	if (!t->starts || !t->lens || !t->seps || !t->fields || ingest_csv_tokenizer_set_delimiters(t, delims) < 0)
 		return ingest_csv_tokenizer_free(t);
 	return t;
 }
@@ -172,8 +209,9 @@ static int csv_end_field(ingest_csv_tokenizer *t, char sep)
 	int r = csv_reserve(t, 1);
 	if (r < 0)
 		return r;
-	t->buf[t->len++] = '\0';
 	t->starts[t->n_fields] = t->field_start;
+	t->lens[t->n_fields] = t->len - t->field_start;
+	t->buf[t->len++] = '\0';
 	t->seps[t->n_fields] = sep;
 	t->n_fields++;
 	t->field_start = t->len;
@@ -192,6 +230,7 @@ static int csv_emit(ingest_csv_tokenizer *t)
 		t->fields[i] = t->buf + t->starts[i];
 	ingest_csv_record rec = {
 		.fields = t->fields,
+		.lens = t->lens,
 		.seps = t->seps,
 		.n_fields = t->n_fields,
 		.line = t->record_line,
@@ -293,48 +332,213 @@ static int csv_push_start(ingest_csv_tokenizer *t, char c)
  * content, and csv_push would append them one by one with nothing else
  * changing: no line end among them (so line and prev_cr need no per-byte
  * update, only prev_cr = false), no state change, and field_blank only turns
- * false at the first non-blank. This copies such a run with one memcpy.
- * It skips csv_append's per-byte cap checks, which is safe because the
- * whole run is checked against both caps first; a run that would cross a
- * cap is left to csv_push (returns 0), so the error names the same cell and
- * line as before. Returns the bytes taken or -errno. */
-static ssize_t csv_feed_run(ingest_csv_tokenizer *t, const char *buf, size_t n)
+ * false at the first non-blank. csv_take_quoted and csv_take_cells copy such
+ * runs without csv_push.
+ *
+ * How many more bytes of text the current cell may take: both caps hold
+ * after every append (csv_append), so neither room underflows. A run that
+ * would cross a cap stops short, and the byte at the cap goes to csv_push,
+ * so the error names the same cell and line as before. */
+static size_t csv_room(uint64_t max_field, uint64_t max_record, size_t len, size_t field_start, size_t n_fields,
+		       size_t n)
 {
-	const unsigned char stop = t->state == CSV_QUOTED ? CSV_STOP_QUOTED : CSV_STOP_FIELD;
-	size_t k = 0;
+	const uint64_t field_room = max_field - (len - field_start);
+	const uint64_t record_room = max_record - (len - n_fields);
+	const uint64_t room = field_room < record_room ? field_room : record_room;
+	return room < n ? (size_t)room : n;
+}
 
-	while (k < n && !(t->special[(unsigned char)buf[k]] & stop))
+/* A quoted cell's plain run, byte by byte (quoted cells are rare). Returns
+ * the bytes taken or -ENOMEM. */
+static ssize_t csv_take_quoted(ingest_csv_tokenizer *t, const char *in, size_t n)
+{
+	const size_t lim = csv_room(t->max_field, t->max_record, t->len, t->field_start, t->n_fields, n);
+	size_t k = 0;
+	while (k < lim && !(t->special[(unsigned char)in[k]] & CSV_STOP_QUOTED))
 		k++;
-	if (k == 0 || t->len - t->field_start + k > t->max_field || t->len - t->n_fields + k > t->max_record)
+	if (k == 0)
 		return 0;
 	/* +1 keeps room for the cell's NUL, as csv_append does. */
-	int r = csv_reserve(t, k + 1);
-	if (r < 0)
-		return r;
-	if (t->state == CSV_FIELD && t->field_blank)
-		for (size_t i = 0; i < k && t->field_blank; i++)
-			t->field_blank = buf[i] == ' ' || buf[i] == '\t';
-	memcpy(t->buf + t->len, buf, k);
+	if (csv_reserve(t, k + 1) < 0)
+		return -ENOMEM;
+	memcpy(t->buf + t->len, in, k);
 	t->len += k;
 	t->prev_cr = false;
 	return (ssize_t)k;
 }
 
+/* Copies m <= 16 bytes from in to out; returns a bit per byte that is
+ * special in an unquoted cell (CSV_STOP_FIELD). */
+static unsigned csv_copy_classify(const unsigned char *special, const char *in, char *out, size_t m)
+{
+	unsigned bits = 0;
+	for (size_t j = 0; j < m; j++) {
+		const unsigned char c = (unsigned char)in[j];
+		out[j] = (char)c;
+		if (special[c] & CSV_STOP_FIELD)
+			bits |= 1u << j;
+	}
+	return bits;
+}
+
+/* The common case of an unquoted record: plain runs and the delimiters
+ * between them, cell after cell, as csv_push would take them (prev_cr is
+ * false in this state: a CR ends the record). Stops before any other
+ * special byte (CR, LF, quote, NUL), before the byte a cap refuses and
+ * before a delimiter beyond CW_MAX_COLUMNS cells, all of which csv_push
+ * handles, so that errors name the same cell and line as before.
+ *
+ * In such a run every input byte becomes one byte of the record: content
+ * as it is, a delimiter the NUL that ends its cell. So the input is copied
+ * to the record 16 bytes at a time while the special bytes of each block
+ * are found at once (SSE2 compares against t->stops; a block of fewer than
+ * 16 bytes at the end of the input is classified byte by byte), and the
+ * delimiters among them are turned into NULs and cell ends. Bytes copied
+ * past the stop are scratch beyond t->len. Reads stay within the n bytes
+ * of in. Returns the bytes taken or -ENOMEM. */
+static ssize_t csv_take_cells(ingest_csv_tokenizer *t, const char *in, size_t n)
+{
+	const unsigned char *special = t->special;
+	size_t *starts = t->starts, *lens = t->lens;
+	char *seps = t->seps;
+	/* Record position of in[k]: len0 + k (t->len stays len0 until the end,
+	 * so csv_reserve's extra is counted from in[0]). */
+	const size_t len0 = t->len, n_fields0 = t->n_fields;
+	size_t n_fields = n_fields0, field_start = t->field_start;
+	char *buf = t->buf;
+	size_t cap = t->cap;
+	/* The current cell's bytes in this call start at in[cs]; it may take
+	 * room more (csv_room); before cs it was blank if blank_before. */
+	size_t cs = 0, room = csv_room(t->max_field, t->max_record, len0, field_start, n_fields, SIZE_MAX);
+	bool blank_before = t->field_blank;
+	size_t off = 0, end = n;
+#ifdef __SSE2__
+	const csv_stops s = t->stops;
+#endif
+
+	while (off < n) {
+		const size_t m = n - off < 16 ? n - off : 16;
+		unsigned bits = 0;
+		/* +1 keeps room for the cell's NUL, as csv_append does. */
+		if (len0 + off + 16 + 1 > cap) {
+			if (csv_reserve(t, off + 16 + 1) < 0)
+				return -ENOMEM;
+			buf = t->buf;
+			cap = t->cap;
+		}
+#ifdef __SSE2__
+		if (m == 16) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + off));
+			_mm_storeu_si128((__m128i *)(void *)(buf + len0 + off), v);
+			const __m128i stop = _mm_or_si128(
+				_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, s.quote), _mm_cmpeq_epi8(v, s.nul)),
+					     _mm_or_si128(_mm_cmpeq_epi8(v, s.cr), _mm_cmpeq_epi8(v, s.lf))),
+				_mm_or_si128(_mm_cmpeq_epi8(v, s.d0),
+					     _mm_or_si128(_mm_cmpeq_epi8(v, s.d1), _mm_cmpeq_epi8(v, s.d2))));
+			bits = (unsigned)_mm_movemask_epi8(stop);
+		} else
+#endif
+			bits = csv_copy_classify(special, in + off, buf + len0 + off, m);
+		for (; bits; bits &= bits - 1) {
+			const size_t q = off + (size_t)__builtin_ctz(bits);
+			if (q - cs > room) {
+				end = cs + room;
+				goto done;
+			}
+			if (!(special[(unsigned char)in[q]] & CSV_DELIM) || n_fields >= CW_MAX_COLUMNS) {
+				end = q;
+				goto done;
+			}
+			/* csv_end_field. */
+			starts[n_fields] = field_start;
+			lens[n_fields] = len0 + q - field_start;
+			seps[n_fields] = in[q];
+			buf[len0 + q] = '\0';
+			n_fields++;
+			field_start = len0 + q + 1;
+			cs = q + 1;
+			blank_before = true;
+			room = csv_room(t->max_field, t->max_record, field_start, field_start, n_fields, SIZE_MAX);
+		}
+		off += m;
+		if (off - cs > room) {
+			end = cs + room;
+			break;
+		}
+	}
+done:
+	for (size_t j = cs; j < end && blank_before; j++)
+		blank_before = in[j] == ' ' || in[j] == '\t';
+	t->len = len0 + end;
+	t->field_start = field_start;
+	t->n_fields = n_fields;
+	t->field_blank = blank_before;
+	if (n_fields != n_fields0)
+		t->field_line = t->line;
+	if (end > 0)
+		t->prev_cr = false;
+	return (ssize_t)end;
+}
+
+/* What csv_push does at the start of a record (before the byte is handled
+ * as a cell's first), for the feed loop that keeps the byte. */
+static void csv_record_begin(ingest_csv_tokenizer *t)
+{
+	t->record_line = t->field_line = t->line;
+	t->field_blank = true;
+	t->state = CSV_FIELD;
+}
+
 int ingest_csv_tokenizer_feed(ingest_csv_tokenizer *t, const char *buf, size_t n)
 {
+	ssize_t k;
+	int r;
+
 	if (t->stopped)
 		return t->stopped;
 	for (size_t i = 0; i < n;) {
-		if (t->bom_done && (t->state == CSV_FIELD || t->state == CSV_QUOTED)) {
-			ssize_t k = csv_feed_run(t, buf + i, n - i);
+		if (!t->bom_done) {
+			r = csv_push_start(t, buf[i++]);
+			if (r != 0)
+				return t->stopped = r;
+			continue;
+		}
+		switch (t->state) {
+		case CSV_RECORD_START:
+			if (buf[i] == '\n' && t->prev_cr)
+				break; /* csv_push: the LF of a CRLF */
+			csv_record_begin(t);
+			continue;
+		case CSV_FIELD:
+			k = csv_take_cells(t, buf + i, n - i);
 			if (k < 0)
 				return t->stopped = (int)k;
-			if (k > 0) {
-				i += (size_t)k;
+			i += (size_t)k;
+			if (i == n)
+				return 0;
+			if (buf[i] == '\n' || buf[i] == '\r') {
+				/* csv_push's end of a record, inline. */
+				const char c = buf[i++];
+				r = csv_emit(t);
+				t->line++;
+				t->prev_cr = c == '\r';
+				if (r != 0)
+					return t->stopped = r;
 				continue;
 			}
+			break;
+		case CSV_QUOTED:
+			k = csv_take_quoted(t, buf + i, n - i);
+			if (k < 0)
+				return t->stopped = (int)k;
+			i += (size_t)k;
+			if (i == n)
+				return 0;
+			break;
+		case CSV_QUOTE_IN_QUOTED:
+			break;
 		}
-		int r = csv_push_start(t, buf[i++]);
+		r = csv_push(t, buf[i++]);
 		if (r != 0)
 			return t->stopped = r;
 	}
@@ -380,9 +584,11 @@ void ingest_csv_record_resplit(ingest_csv_record *rec, char delim)
 			char *end = rec->fields[out - 1] + strlen(rec->fields[out - 1]);
 			*end = rec->seps[out - 1];
 			rec->seps[out - 1] = rec->seps[i];
+			rec->lens[out - 1] = strlen(rec->fields[out - 1]);
 			continue;
 		}
 		rec->fields[out] = rec->fields[i];
+		rec->lens[out] = rec->lens[i];
 		rec->seps[out] = rec->seps[i];
 		out++;
 	}
