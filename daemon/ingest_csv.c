@@ -624,95 +624,29 @@ static char *cell_trim(char *s)
 	return s;
 }
 
-/* Offset of the first byte that does not start a valid UTF-8 sequence
- * (overlong forms, surrogates and > U+10FFFF included), or SIZE_MAX. */
-static size_t utf8_invalid_at(const char *str)
+/* cell_trim for a cell of known length (*n, no NUL inside): no strlen. *n
+ * becomes the trimmed length. */
+static char *cell_trim_len(char *s, size_t *n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (s[i]) {
-		unsigned char c = s[i], lo = 0x80, hi = 0xbf;
-		size_t n;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return i;
-		i += n + 1;
+	size_t len = *n;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
 	}
-	return SIZE_MAX;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	s[len] = '\0';
+	*n = len;
+	return s;
 }
 
-static unsigned count_line_ends(const char *s, size_t n)
+/* Whether a cell of length n holds nothing but blanks (what cell_trim would
+ * make empty). */
+static bool cell_blank(const char *s, size_t n)
 {
-	unsigned lines = 0;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\r' || (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')))
-			lines++;
-	return lines;
-}
-
-/* Whether the tokenizer's record is ASCII throughout. Its cells lie back to
- * back in one buffer (fields[0] first, each ended by a NUL, which is ASCII
- * too), so one pass over the span, eight bytes at a time, covers them all. */
-static bool record_ascii(const ingest_csv_record *rec)
-{
-	if (rec->n_fields == 0)
-		return true;
-	const char *s = rec->fields[0], *last = rec->fields[rec->n_fields - 1];
-	const size_t n = (size_t)(last - s) + strlen(last);
-	size_t k = 0;
-	for (; k + 8 <= n; k += 8) {
-		uint64_t w;
-		memcpy(&w, s + k, 8);
-		if (w & UINT64_C(0x8080808080808080))
+		if (s[i] != ' ' && s[i] != '\t')
 			return false;
-	}
-	for (; k < n; k++)
-		if ((unsigned char)s[k] >= 0x80)
-			return false;
-	return true;
-}
-
-/* Whether every cell is UTF-8; if not, the physical line of the bad byte
- * (cells may span lines). Windows-1252 decoding is a later step. */
-static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
-{
-	/* Nearly every record of an export is ASCII: nothing to check then. */
-	if (record_ascii(rec))
-		return true;
-	for (size_t i = 0; i < rec->n_fields; i++) {
-		size_t bad = utf8_invalid_at(rec->fields[i]);
-		if (bad == SIZE_MAX)
-			continue;
-		/* Lines are counted only here, for the message: valid records
-		 * (all but one at most) never pay for it. */
-		unsigned line = rec->line;
-		for (size_t j = 0; j < i; j++)
-			line += count_line_ends(rec->fields[j], strlen(rec->fields[j]));
-		*ret_line = line + count_line_ends(rec->fields[i], bad);
-		return false;
-	}
 	return true;
 }
 
@@ -955,6 +889,13 @@ typedef struct csv_table_parser {
 	size_t n_header;
 	unsigned first_rejected_line;
 	signed char roles[CW_MAX_COLUMNS];
+	/* csv_table_on_row's single-valued cells by role and their lengths,
+	 * kept here (single_set: the roles the last row filled) so that a row
+	 * clears only those, not both lists (the zeroing, rep stos, was a
+	 * quarter of a row's cost). */
+	char *single[_CSV_ROLE_MAX];
+	size_t single_len[_CSV_ROLE_MAX];
+	unsigned single_set;
 	char *name_buf;        /* "first middle last": 3 cells + 2 spaces + NUL */
 	/* all_required tables: the preamble line nearest to a header, so that
 	 * the error says what is missing and what is there. */
@@ -1046,12 +987,18 @@ static int csv_table_on_preamble(csv_table_parser *p, ingest_csv_record *rec)
 	return 0; /* `Notes:`, its sentence, blank lines, Excel's `Notes:,,` */
 }
 
-/* Adds cell to list, split on sep (Google joins several values in one cell
- * with " ::: "), trimmed, empty parts dropped. */
+/* Adds cell (trimmed, not empty) to list, split on sep (Google joins
+ * several values in one cell with " ::: "), each part trimmed, empty parts
+ * dropped. */
 static void csv_add_multi(char **list, size_t *n, char *cell, const char *sep)
 {
+	if (!sep) {
+		if (*n < CSV_MAX_MULTI)
+			list[(*n)++] = cell;
+		return;
+	}
 	while (cell && *n < CSV_MAX_MULTI) {
-		char *next = sep ? strstr(cell, sep) : NULL;
+		char *next = strstr(cell, sep);
 		if (next) {
 			*next = '\0';
 			next += strlen(sep);
@@ -1063,19 +1010,19 @@ static void csv_add_multi(char **list, size_t *n, char *cell, const char *sep)
 	}
 }
 
-/* "first middle last" of the parts there are, in p->name_buf. */
-static char *csv_join_name(csv_table_parser *p, char *const *parts, size_t n)
+/* "first middle last" of the parts there are (lens[i]: their lengths), in
+ * p->name_buf. */
+static char *csv_join_name(csv_table_parser *p, char *const *parts, const size_t *lens, size_t n)
 {
 	size_t len = 0, used = 0;
 	char *only = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!parts[i])
 			continue;
-		size_t k = strlen(parts[i]);
 		if (len)
 			p->name_buf[len++] = ' ';
-		memcpy(p->name_buf + len, parts[i], k);
-		len += k;
+		memcpy(p->name_buf + len, parts[i], lens[i]);
+		len += lens[i];
 		only = parts[i];
 		used++;
 	}
@@ -1092,17 +1039,26 @@ static void csv_table_reject(csv_table_parser *p, const ingest_csv_record *rec)
 
 static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 {
-	char *single[_CSV_ROLE_MAX] = { 0 };
-	char *emails[CSV_MAX_MULTI + 1] = { 0 }, *urls[CSV_MAX_MULTI + 1] = { 0 };
+	char **single = p->single;
+	size_t *single_len = p->single_len;
+	/* Not zeroed (that was a third of the cost of a row): the lists are
+	 * filled from 0 and NULL-terminated when the contact is built. */
+	char *emails[CSV_MAX_MULTI + 1], *urls[CSV_MAX_MULTI + 1];
 	size_t n_emails = 0, n_urls = 0, n = rec->n_fields;
 	bool content = false;
 	contact c;
+
+	for (unsigned m = p->single_set; m; m &= m - 1) {
+		single[__builtin_ctz(m)] = NULL;
+		single_len[__builtin_ctz(m)] = 0;
+	}
+	p->single_set = 0;
 
 	/* Cells beyond the header: Excel pads rows with empty ones, which are
 	 * harmless; text there means the row is misaligned and no cell of it can
 	 * be trusted, so it is rejected (and counted) rather than guessed at. */
 	for (size_t i = p->n_header; i < n; i++)
-		if (*cell_trim(rec->fields[i])) {
+		if (!cell_blank(rec->fields[i], rec->lens[i])) {
 			csv_table_reject(p, rec);
 			return 0;
 		}
@@ -1110,11 +1066,14 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		n = p->n_header;
 
 	/* Fewer cells than the header: Excel drops trailing empties; the missing
-	 * cells are empty. */
+	 * cells are empty. Cells without a role are not even trimmed. */
 	for (size_t i = 0; i < n; i++) {
-		char *cell = cell_trim(rec->fields[i]);
 		ingest_csv_role role = (ingest_csv_role)p->roles[i];
-		if (!*cell || role == CSV_ROLE_NONE)
+		if (role == CSV_ROLE_NONE)
+			continue;
+		size_t len = rec->lens[i];
+		char *cell = cell_trim_len(rec->fields[i], &len);
+		if (len == 0)
 			continue;
 		if (role != CSV_ROLE_DATE)
 			content = true;
@@ -1122,8 +1081,11 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 			csv_add_multi(emails, &n_emails, cell, p->fmt->multi_sep);
 		else if (role == CSV_ROLE_URL)
 			csv_add_multi(urls, &n_urls, cell, p->fmt->multi_sep);
-		else if (!single[role])
+		else if (!single[role]) {
 			single[role] = cell;
+			single_len[role] = len;
+			p->single_set |= CSV_ROLE_BIT(role);
+		}
 	}
 	/* Blank rows, and rows blank but for the date (2-3% of rows in real
 	 * LinkedIn exports, see domain.md) or for columns we do not read (a CRM
@@ -1146,6 +1108,7 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		}
 		c.event = out ? CONTACT_EVENT_INVITATION_OUTGOING : CONTACT_EVENT_INVITATION_INCOMING;
 		single[CSV_ROLE_NAME] = single[out ? CSV_ROLE_TO : CSV_ROLE_FROM];
+		p->single_set |= CSV_ROLE_BIT(CSV_ROLE_NAME);
 		if (single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL] && n_urls < CSV_MAX_MULTI)
 			urls[n_urls++] = single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL];
 		/* Only the employee's side filled in: a broken row, not a contact. */
@@ -1164,13 +1127,17 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 	c.last = single[CSV_ROLE_LAST];
 	c.company = single[CSV_ROLE_COMPANY] ? single[CSV_ROLE_COMPANY] : single[CSV_ROLE_COMPANY_ALT];
 	c.position = single[CSV_ROLE_POSITION];
+	emails[n_emails] = NULL;
+	urls[n_urls] = NULL;
 	c.emails = n_emails ? emails : NULL;
 	c.urls = n_urls ? urls : NULL;
 	if (single[CSV_ROLE_NAME])
 		c.name = single[CSV_ROLE_NAME];
 	else {
 		char *parts[] = { c.first, single[CSV_ROLE_MIDDLE], c.last };
-		c.name = csv_join_name(p, parts, ELEMENTSOF(parts));
+		const size_t lens[] = { single_len[CSV_ROLE_FIRST], single_len[CSV_ROLE_MIDDLE],
+					single_len[CSV_ROLE_LAST] };
+		c.name = csv_join_name(p, parts, lens, ELEMENTSOF(parts));
 	}
 	if (single[CSV_ROLE_DATE]) {
 		int32_t d;
@@ -1191,11 +1158,11 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 static int csv_table_on_record(ingest_csv_record *rec, void *userdata)
 {
 	csv_table_parser *p = userdata;
-	unsigned bad_line;
 
+	/* Cells need no UTF-8 check: the parser is fed the decoder's output,
+	 * which is valid UTF-8 throughout (ingest.h), and a byte that is not
+	 * text is the decoder's error, reported with its line. */
 	p->any_record = true;
-	if (!record_utf8_valid(rec, &bad_line))
-		return csv_table_fail(p, bad_line, "invalid UTF-8");
 	if (!p->header_found)
 		return csv_table_on_preamble(p, rec);
 	return csv_table_on_row(p, rec);
