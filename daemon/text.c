@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "contactwatch/text.h"
 
@@ -436,35 +439,55 @@ static void line_advance(unsigned *line, bool *prev_cr, uint32_t cp)
 }
 
 /* line_advance over a run of n bytes that are whole characters (ASCII, or
- * valid UTF-8 whose multi-byte sequences never contain CR or LF bytes). Most
- * files end lines with LF alone: with no CR in the run, memchr counts the
- * LFs; CRs (CRLF or old Mac files) take the byte loop. */
+ * valid UTF-8 whose multi-byte sequences never contain CR or LF bytes, so
+ * the byte before an LF is the character before it). A byte ends a line
+ * when it is CR, or LF not after CR; the first byte looks at prev_cr. With
+ * SSE2 that is counted 16 bytes at a time (LF, CRLF and CR files alike):
+ * each byte position keeps a counter of line ends (0 or -1 per block,
+ * subtracted), summed every 255 blocks before a counter could wrap. */
 static void line_advance_run(unsigned *line, bool *prev_cr, const char *s, size_t n)
 {
 	uint64_t lines = 0;
+	size_t i = 1;
 	if (n == 0)
 		return;
-	if (!memchr(s, '\r', n)) {
-		for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-			lines++;
-		/* The LF of a CRLF split between two runs ends no new line. */
-		if (*prev_cr && s[0] == '\n')
-			lines--;
-		*prev_cr = false;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\r' || (s[i] == '\n' && !*prev_cr))
-				lines++;
-			*prev_cr = s[i] == '\r';
+	lines += s[0] == '\r' || (s[0] == '\n' && !*prev_cr);
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	while (n - i >= 16) {
+		size_t blocks = (n - i) / 16 < 255 ? (n - i) / 16 : 255;
+		__m128i acc = zero;
+		uint64_t sum[2];
+		for (; blocks > 0; blocks--, i += 16) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			const __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(s + i - 1));
+			const __m128i ends = _mm_or_si128(_mm_cmpeq_epi8(v, cr),
+							  _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(v, lf)));
+			acc = _mm_sub_epi8(acc, ends);
 		}
+		_mm_storeu_si128((__m128i *)(void *)sum, _mm_sad_epu8(acc, zero));
+		lines += sum[0] + sum[1];
 	}
+#endif
+	for (; i < n; i++)
+		lines += s[i] == '\r' || (s[i] == '\n' && s[i - 1] != '\r');
+	*prev_cr = s[n - 1] == '\r';
 	*line = lines >= UINT_MAX - *line ? UINT_MAX : *line + (unsigned)lines;
 }
 
-/* Length of the run of ASCII bytes at the start of s, eight at a time. */
+/* Length of the run of ASCII bytes at the start of s, 16 (SSE2: the byte's
+ * top bit is the mask) or 8 at a time. */
 static size_t ascii_run(const char *s, size_t n)
 {
 	size_t k = 0;
+#ifdef __SSE2__
+	for (; k + 16 <= n; k += 16) {
+		const unsigned high =
+			(unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+		if (high)
+			return k + (size_t)__builtin_ctz(high);
+	}
+#endif
 	for (; k + 8 <= n; k += 8) {
 		uint64_t w;
 		memcpy(&w, s + k, 8);
