@@ -896,6 +896,12 @@ typedef struct csv_table_parser {
 	char *single[_CSV_ROLE_MAX];
 	size_t single_len[_CSV_ROLE_MAX];
 	unsigned single_set;
+	/* csv_table_date: the last date cell parsed and what it gave. */
+	char date_text[40];
+	size_t date_len;
+	bool date_ok;
+	int32_t date_day;
+	const char *date_why;
 	char *name_buf;        /* "first middle last": 3 cells + 2 spaces + NUL */
 	/* all_required tables: the preamble line nearest to a header, so that
 	 * the error says what is missing and what is there. */
@@ -1037,6 +1043,24 @@ static void csv_table_reject(csv_table_parser *p, const ingest_csv_record *rec)
 		p->first_rejected_line = rec->line;
 }
 
+/* date_parse_export_why of a date cell (len bytes, not empty) into *ret
+ * (untouched when it gives no date) and *ret_why. The parse depends on the
+ * text alone, so the last cell's outcome is kept: LinkedIn sorts
+ * connections by date, most rows repeat the date of the row before, and
+ * reading the month name again was most of the cost of a row. */
+static void csv_table_date(csv_table_parser *p, const char *raw, size_t len, int32_t *ret, const char **ret_why)
+{
+	if (len != p->date_len || memcmp(raw, p->date_text, len) != 0) {
+		p->date_ok = date_parse_export_why(raw, &p->date_day, &p->date_why) == 0;
+		/* Longer cells are parsed every time (date_len 0 matches no cell). */
+		p->date_len = len < sizeof p->date_text ? len : 0;
+		memcpy(p->date_text, raw, p->date_len);
+	}
+	if (p->date_ok)
+		*ret = p->date_day;
+	*ret_why = p->date_why;
+}
+
 static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 {
 	char **single = p->single;
@@ -1140,12 +1164,10 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		c.name = csv_join_name(p, parts, lens, ELEMENTSOF(parts));
 	}
 	if (single[CSV_ROLE_DATE]) {
-		int32_t d;
 		c.date_raw = single[CSV_ROLE_DATE];
 		/* Unreadable or ambiguous dates stay undated, never guessed; date_raw
 		 * keeps what was there and date_note says why. */
-		if (date_parse_export_why(c.date_raw, &d, &c.date_note) == 0)
-			c.connected_on = d;
+		csv_table_date(p, c.date_raw, single_len[CSV_ROLE_DATE], &c.connected_on, &c.date_note);
 	}
 	c.record = ++p->result->records;
 	c.line = rec->line;
