@@ -499,17 +499,61 @@ static size_t ascii_run(const char *s, size_t n)
 	return k;
 }
 
+/* Sum of the 16 byte counters of acc (each at most 255). */
+#ifdef __SSE2__
+static uint64_t sum_bytes(__m128i acc)
+{
+	uint64_t sum[2];
+	_mm_storeu_si128((__m128i *)(void *)sum, _mm_sad_epu8(acc, _mm_setzero_si128()));
+	return sum[0] + sum[1];
+}
+#endif
+
 /* Length of the longest prefix of s that is whole, well-formed UTF-8
- * characters (a sequence cut by the end of s is left out: the caller's
- * state machine takes it byte by byte). Same rules as utf8_step. */
-static size_t utf8_valid_run(const char *str, size_t n)
+ * characters (a sequence cut by the end of s, or a bad one, is left out:
+ * the caller's state machine takes it byte by byte; same rules as
+ * utf8_step), with line_advance_run over that prefix done in the same
+ * pass: ASCII 16 bytes at a time (SSE2, line ends counted as there), the
+ * bytes before a non-ASCII one and its sequence one by one. */
+static size_t utf8_valid_run_lines(const char *str, size_t n, unsigned *line, bool *prev_cr)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	uint64_t lines = 0;
+	bool cr = *prev_cr; /* the character before s[i] is CR */
 	size_t i = 0;
 	while (i < n) {
-		i += ascii_run(str + i, n - i);
-		if (i >= n)
-			break;
+		/* The first byte alone: the blocks look at the byte before theirs. */
+		size_t ascii_end = i == 0 ? 1 : n;
+#ifdef __SSE2__
+		if (i > 0 && n - i >= 16) {
+			const __m128i vcr = _mm_set1_epi8('\r'), vlf = _mm_set1_epi8('\n');
+			__m128i acc = _mm_setzero_si128();
+			unsigned blocks = 0;
+			do {
+				const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+				if (_mm_movemask_epi8(v))
+					break;
+				const __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(s + i - 1));
+				acc = _mm_sub_epi8(acc, _mm_or_si128(_mm_cmpeq_epi8(v, vcr),
+								     _mm_andnot_si128(_mm_cmpeq_epi8(before, vcr),
+										      _mm_cmpeq_epi8(v, vlf))));
+				i += 16;
+				if (++blocks == 255) {
+					lines += sum_bytes(acc);
+					acc = _mm_setzero_si128();
+					blocks = 0;
+				}
+			} while (n - i >= 16);
+			lines += sum_bytes(acc);
+			cr = s[i - 1] == '\r';
+		}
+#endif
+		for (; i < n && i < ascii_end && s[i] < 0x80; i++) {
+			lines += s[i] == '\r' || (s[i] == '\n' && !cr);
+			cr = s[i] == '\r';
+		}
+		if (i == n || s[i] < 0x80)
+			continue;
 		unsigned char c = s[i], lo = 0x80, hi = 0xbf;
 		size_t need;
 		if (c >= 0xc2 && c <= 0xdf)
@@ -531,7 +575,10 @@ static size_t utf8_valid_run(const char *str, size_t n)
 		if (need >= 3 && (s[i + 3] < 0x80 || s[i + 3] > 0xbf))
 			break;
 		i += need + 1;
+		cr = false;
 	}
+	*prev_cr = cr;
+	*line = lines >= UINT_MAX - *line ? UINT_MAX : *line + (unsigned)lines;
 	return i;
 }
 
@@ -551,17 +598,19 @@ bool text_utf8_validator_feed(text_utf8_validator *v, const char *s, size_t n)
 {
 	utf8_seq seq = { .cp = v->cp, .need = v->need, .lo = v->lo, .hi = v->hi };
 	for (size_t i = 0; i < n && !v->invalid; i++) {
-		const unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
-		/* ASCII, nearly every byte of an export, without the state
-		 * machine: the whole run at once (it has no sequence to check). */
-		if (c < 0x80 && seq.need == 0) {
-			size_t k = ascii_run(s + i, n - i);
-			line_advance_run(&v->line, &v->prev_cr, s + i, k);
+		/* Between sequences, whole well-formed characters (nearly every
+		 * byte of an export) without the state machine: the whole run at
+		 * once. What ends it (a bad byte, a sequence cut by the end of s)
+		 * is the state machine's. */
+		if (seq.need == 0) {
+			size_t k = utf8_valid_run_lines(s + i, n - i, &v->line, &v->prev_cr);
 			v->offset += k;
-			i += k - 1;
-			continue;
+			i += k;
+			if (i == n)
+				break;
 		}
+		const unsigned char c = (unsigned char)s[i];
 		if (seq.need == 0)
 			v->seq_offset = v->offset;
 		int r = utf8_step(&seq, c, &cp);
@@ -775,15 +824,9 @@ static int decoder_1252_byte(text_decoder *d, unsigned char c, text_sink_fn out,
 static size_t decoder_ascii_run(text_decoder *d, const char *in, size_t n)
 {
 	const size_t room = sizeof d->out - d->out_len;
-	char *o = d->out + d->out_len;
-	size_t k = 0;
-	for (; k < n && k < room; k++) {
-		const unsigned char c = (unsigned char)in[k];
-		if (c >= 0x80)
-			break;
-		line_advance(&d->line, &d->prev_cr, c);
-		o[k] = (char)c;
-	}
+	const size_t k = ascii_run(in, n < room ? n : room);
+	memcpy(d->out + d->out_len, in, k);
+	line_advance_run(&d->line, &d->prev_cr, in, k);
 	d->out_len += k;
 	d->offset += k;
 	return k;
@@ -802,17 +845,18 @@ int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn ou
 		/* UTF-8 in, UTF-8 out: a run of whole, well-formed characters
 		 * would be copied unchanged, so the sink gets it straight from the
 		 * input. This skips decoder_put's per-character work, which is
-		 * safe because utf8_valid_run applies utf8_step's rules (a
+		 * safe because utf8_valid_run_lines applies utf8_step's rules (a
 		 * sequence cut by the chunk's end, or a bad one, is left to the
 		 * byte loop below, which reports it), and the BOM check only
 		 * concerns the first code point (started). */
 		if (d->started && d->seq.need == 0 && (d->enc == TEXT_UTF8 || d->enc == TEXT_UTF8_BOM)) {
-			size_t k = utf8_valid_run(in + i, n - i);
+			/* Counting the run's lines before the pending output is
+			 * flushed changes nothing: the sink never sees d->line. */
+			size_t k = utf8_valid_run_lines(in + i, n - i, &d->line, &d->prev_cr);
 			if (k > 0) {
 				r = decoder_flush(d, out, userdata);
 				if (r < 0)
 					return r;
-				line_advance_run(&d->line, &d->prev_cr, in + i, k);
 				d->offset += k;
 				r = out(in + i, k, userdata);
 				if (r < 0)
