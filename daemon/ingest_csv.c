@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <strings.h>
 #include <sys/types.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "contactwatch/date.h"
 #include "contactwatch/ingest_csv.h"
@@ -25,14 +28,27 @@ enum csv_state {
 static const char csv_bom[] = "\xef\xbb\xbf";
 
 /* Byte classes (ingest_csv_tokenizer.special): which bytes end a run that
- * csv_feed_run may copy in one go, per state, and which are delimiters. */
+ * csv_take_cells and csv_take_quoted copy in one go, per state, and which are
+ * delimiters. */
 enum {
 	CSV_STOP_FIELD = 1 << 0,  /* unquoted cell: delimiter, quote, CR, LF, NUL */
 	CSV_STOP_QUOTED = 1 << 1, /* quoted cell: quote, CR, LF, NUL */
 	CSV_DELIM = 1 << 2,
 };
 
+/* The stop bytes of an unquoted cell, for csv_take_cells: each is the
+ * byte repeated over a vector, so that one compare tests 16 bytes. Set with
+ * the delimiters (up to 3; fewer repeat the first). */
+typedef struct csv_stops {
+#ifdef __SSE2__
+	__m128i quote, cr, lf, nul, d0, d1, d2;
+#else
+	char unused;
+#endif
+} csv_stops;
+
 struct ingest_csv_tokenizer {
+	csv_stops stops;     /* first: vectors want 16-byte alignment, which calloc gives */
 	ingest_csv_record_fn cb;
 	void *userdata;
 	char delims[4];
@@ -54,6 +70,7 @@ struct ingest_csv_tokenizer {
 	size_t field_start;
 	size_t n_fields;
 	size_t *starts; /* CW_MAX_COLUMNS each */
+	size_t *lens;
 	char *seps;
 	char **fields;
 
@@ -68,11 +85,29 @@ ingest_csv_tokenizer *ingest_csv_tokenizer_free(ingest_csv_tokenizer *t)
 	if (t) {
 		free(t->buf);
 		free(t->starts);
+		free(t->lens);
 		free(t->seps);
 		free(t->fields);
 		free(t);
 	}
 	return NULL;
+}
+
+static void csv_stops_init(csv_stops *s, const char *delims)
+{
+#ifdef __SSE2__
+	const char d0 = delims[0], d1 = delims[1] ? delims[1] : d0, d2 = delims[1] && delims[2] ? delims[2] : d0;
+	s->quote = _mm_set1_epi8('"');
+	s->cr = _mm_set1_epi8('\r');
+	s->lf = _mm_set1_epi8('\n');
+	s->nul = _mm_setzero_si128();
+	s->d0 = _mm_set1_epi8(d0);
+	s->d1 = _mm_set1_epi8(d1);
+	s->d2 = _mm_set1_epi8(d2);
+#else
+	(void)delims;
+	s->unused = 0;
+#endif
 }
 
 int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *delims)
@@ -87,6 +122,7 @@ int ingest_csv_tokenizer_set_delimiters(ingest_csv_tokenizer *t, const char *del
 	t->special[0] = CSV_STOP_FIELD | CSV_STOP_QUOTED;
 	for (const char *d = t->delims; *d; d++)
 		t->special[(unsigned char)*d] |= CSV_STOP_FIELD | CSV_DELIM;
+	csv_stops_init(&t->stops, t->delims);
 	return 0;
 }
 
@@ -111,9 +147,10 @@ ingest_csv_tokenizer *ingest_csv_tokenizer_new(const char *delims, ingest_csv_re
 	t->max_field = CW_MAX_FIELD_BYTES;
 	t->max_record = CW_MAX_LINE_BYTES;
 	t->starts = calloc(CW_MAX_COLUMNS, sizeof *t->starts);
+	t->lens = calloc(CW_MAX_COLUMNS, sizeof *t->lens);
 	t->seps = calloc(CW_MAX_COLUMNS, sizeof *t->seps);
 	t->fields = calloc(CW_MAX_COLUMNS, sizeof *t->fields);
-	if (!t->starts || !t->seps || !t->fields || ingest_csv_tokenizer_set_delimiters(t, delims) < 0)
+	if (!t->starts || !t->lens || !t->seps || !t->fields || ingest_csv_tokenizer_set_delimiters(t, delims) < 0)
 		return ingest_csv_tokenizer_free(t);
 	return t;
 }
@@ -172,8 +209,9 @@ static int csv_end_field(ingest_csv_tokenizer *t, char sep)
 	int r = csv_reserve(t, 1);
 	if (r < 0)
 		return r;
-	t->buf[t->len++] = '\0';
 	t->starts[t->n_fields] = t->field_start;
+	t->lens[t->n_fields] = t->len - t->field_start;
+	t->buf[t->len++] = '\0';
 	t->seps[t->n_fields] = sep;
 	t->n_fields++;
 	t->field_start = t->len;
@@ -192,6 +230,7 @@ static int csv_emit(ingest_csv_tokenizer *t)
 		t->fields[i] = t->buf + t->starts[i];
 	ingest_csv_record rec = {
 		.fields = t->fields,
+		.lens = t->lens,
 		.seps = t->seps,
 		.n_fields = t->n_fields,
 		.line = t->record_line,
@@ -293,48 +332,259 @@ static int csv_push_start(ingest_csv_tokenizer *t, char c)
  * content, and csv_push would append them one by one with nothing else
  * changing: no line end among them (so line and prev_cr need no per-byte
  * update, only prev_cr = false), no state change, and field_blank only turns
- * false at the first non-blank. This copies such a run with one memcpy.
- * It skips csv_append's per-byte cap checks, which is safe because the
- * whole run is checked against both caps first; a run that would cross a
- * cap is left to csv_push (returns 0), so the error names the same cell and
- * line as before. Returns the bytes taken or -errno. */
-static ssize_t csv_feed_run(ingest_csv_tokenizer *t, const char *buf, size_t n)
+ * false at the first non-blank. csv_take_quoted and csv_take_cells copy such
+ * runs without csv_push.
+ *
+ * How many more bytes of text the current cell may take: both caps hold
+ * after every append (csv_append), so neither room underflows. A run that
+ * would cross a cap stops short, and the byte at the cap goes to csv_push,
+ * so the error names the same cell and line as before. */
+static size_t csv_room(uint64_t max_field, uint64_t max_record, size_t len, size_t field_start, size_t n_fields,
+		       size_t n)
 {
-	const unsigned char stop = t->state == CSV_QUOTED ? CSV_STOP_QUOTED : CSV_STOP_FIELD;
-	size_t k = 0;
+	const uint64_t field_room = max_field - (len - field_start);
+	const uint64_t record_room = max_record - (len - n_fields);
+	const uint64_t room = field_room < record_room ? field_room : record_room;
+	return room < n ? (size_t)room : n;
+}
 
-	while (k < n && !(t->special[(unsigned char)buf[k]] & stop))
-		k++;
-	if (k == 0 || t->len - t->field_start + k > t->max_field || t->len - t->n_fields + k > t->max_record)
-		return 0;
-	/* +1 keeps room for the cell's NUL, as csv_append does. */
-	int r = csv_reserve(t, k + 1);
-	if (r < 0)
-		return r;
-	if (t->state == CSV_FIELD && t->field_blank)
-		for (size_t i = 0; i < k && t->field_blank; i++)
-			t->field_blank = buf[i] == ' ' || buf[i] == '\t';
-	memcpy(t->buf + t->len, buf, k);
-	t->len += k;
-	t->prev_cr = false;
+/* A quoted cell's plain run: up to the next quote, CR, LF or NUL (those
+ * are csv_push's), 16 bytes at a time as in csv_take_cells, at most what
+ * the caps allow. Exports that quote every cell (Salesforce's Data Loader,
+ * Excel's "CSV UTF-8" of text cells) take this for every cell. Returns the
+ * bytes taken or -ENOMEM. */
+static ssize_t csv_take_quoted(ingest_csv_tokenizer *t, const char *in, size_t n)
+{
+	const size_t lim = csv_room(t->max_field, t->max_record, t->len, t->field_start, t->n_fields, n);
+	size_t k = 0;
+#ifdef __SSE2__
+	const csv_stops *s = &t->stops;
+	for (; k < lim && n - k >= 16; k += 16) {
+		/* +1 keeps room for the cell's NUL, as csv_append does. */
+		if (t->len + k + 16 + 1 > t->cap && csv_reserve(t, k + 16 + 1) < 0)
+			return -ENOMEM;
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + k));
+		_mm_storeu_si128((__m128i *)(void *)(t->buf + t->len + k), v);
+		const unsigned bits = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, s->quote), _mm_cmpeq_epi8(v, s->nul)),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, s->cr), _mm_cmpeq_epi8(v, s->lf))));
+		if (bits) {
+			k += (size_t)__builtin_ctz(bits);
+			break;
+		}
+	}
+	if (k > lim)
+		k = lim;
+#endif
+	for (; k < lim && !(t->special[(unsigned char)in[k]] & CSV_STOP_QUOTED); k++) {
+		if (t->len + k + 1 + 1 > t->cap && csv_reserve(t, k + 16 + 1) < 0)
+			return -ENOMEM;
+		t->buf[t->len + k] = in[k];
+	}
+	if (k > 0) {
+		t->len += k;
+		t->prev_cr = false;
+	}
 	return (ssize_t)k;
+}
+
+/* Copies m <= 16 bytes from in to out; returns a bit per byte that is
+ * special in an unquoted cell (CSV_STOP_FIELD). */
+static unsigned csv_copy_classify(const unsigned char *special, const char *in, char *out, size_t m)
+{
+	unsigned bits = 0;
+	for (size_t j = 0; j < m; j++) {
+		const unsigned char c = (unsigned char)in[j];
+		out[j] = (char)c;
+		if (special[c] & CSV_STOP_FIELD)
+			bits |= 1u << j;
+	}
+	return bits;
+}
+
+/* The common case of an unquoted record: plain runs and the delimiters
+ * between them, cell after cell, as csv_push would take them (prev_cr is
+ * false in this state: a CR ends the record). Stops before any other
+ * special byte (CR, LF, quote, NUL), before the byte a cap refuses and
+ * before a delimiter beyond CW_MAX_COLUMNS cells, all of which csv_push
+ * handles, so that errors name the same cell and line as before.
+ *
+ * In such a run every input byte becomes one byte of the record: content
+ * as it is, a delimiter the NUL that ends its cell. So the input is copied
+ * to the record 16 bytes at a time while the special bytes of each block
+ * are found at once (SSE2 compares against t->stops; a block of fewer than
+ * 16 bytes at the end of the input is classified byte by byte), and the
+ * delimiters among them are turned into NULs and cell ends. Bytes copied
+ * past the stop are scratch beyond t->len. Reads stay within the n bytes
+ * of in. Returns the bytes taken or -ENOMEM. */
+static ssize_t csv_take_cells(ingest_csv_tokenizer *t, const char *in, size_t n)
+{
+	const unsigned char *special = t->special;
+	size_t *starts = t->starts, *lens = t->lens;
+	char *seps = t->seps;
+	/* Record position of in[k]: len0 + k (t->len stays len0 until the end,
+	 * so csv_reserve's extra is counted from in[0]). */
+	const size_t len0 = t->len, n_fields0 = t->n_fields;
+	size_t n_fields = n_fields0, field_start = t->field_start;
+	char *buf = t->buf;
+	size_t cap = t->cap;
+	/* The current cell's bytes in this call start at in[cs]; it may take
+	 * room more (csv_room); before cs it was blank if blank_before. */
+	size_t cs = 0, room = csv_room(t->max_field, t->max_record, len0, field_start, n_fields, SIZE_MAX);
+	bool blank_before = t->field_blank;
+	size_t off = 0, end = n;
+#ifdef __SSE2__
+	const csv_stops s = t->stops;
+#endif
+
+	while (off < n) {
+		const size_t m = n - off < 16 ? n - off : 16;
+		unsigned bits = 0;
+		/* +1 keeps room for the cell's NUL, as csv_append does. */
+		if (len0 + off + 16 + 1 > cap) {
+			if (csv_reserve(t, off + 16 + 1) < 0)
+				return -ENOMEM;
+			buf = t->buf;
+			cap = t->cap;
+		}
+#ifdef __SSE2__
+		if (m == 16) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + off));
+			_mm_storeu_si128((__m128i *)(void *)(buf + len0 + off), v);
+			const __m128i stop = _mm_or_si128(
+				_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, s.quote), _mm_cmpeq_epi8(v, s.nul)),
+					     _mm_or_si128(_mm_cmpeq_epi8(v, s.cr), _mm_cmpeq_epi8(v, s.lf))),
+				_mm_or_si128(_mm_cmpeq_epi8(v, s.d0),
+					     _mm_or_si128(_mm_cmpeq_epi8(v, s.d1), _mm_cmpeq_epi8(v, s.d2))));
+			bits = (unsigned)_mm_movemask_epi8(stop);
+		} else
+#endif
+			bits = csv_copy_classify(special, in + off, buf + len0 + off, m);
+		for (; bits; bits &= bits - 1) {
+			const size_t q = off + (size_t)__builtin_ctz(bits);
+			if (q - cs > room) {
+				end = cs + room;
+				goto done;
+			}
+			if (!(special[(unsigned char)in[q]] & CSV_DELIM) || n_fields >= CW_MAX_COLUMNS) {
+				end = q;
+				goto done;
+			}
+			/* csv_end_field. */
+			starts[n_fields] = field_start;
+			lens[n_fields] = len0 + q - field_start;
+			seps[n_fields] = in[q];
+			buf[len0 + q] = '\0';
+			n_fields++;
+			field_start = len0 + q + 1;
+			cs = q + 1;
+			blank_before = true;
+			room = csv_room(t->max_field, t->max_record, field_start, field_start, n_fields, SIZE_MAX);
+		}
+		off += m;
+		if (off - cs > room) {
+			end = cs + room;
+			break;
+		}
+	}
+done:
+	for (size_t j = cs; j < end && blank_before; j++)
+		blank_before = in[j] == ' ' || in[j] == '\t';
+	t->len = len0 + end;
+	t->field_start = field_start;
+	t->n_fields = n_fields;
+	t->field_blank = blank_before;
+	if (n_fields != n_fields0)
+		t->field_line = t->line;
+	if (end > 0)
+		t->prev_cr = false;
+	return (ssize_t)end;
+}
+
+/* What csv_push does at the start of a record (before the byte is handled
+ * as a cell's first), for the feed loop that keeps the byte. */
+static void csv_record_begin(ingest_csv_tokenizer *t)
+{
+	t->record_line = t->field_line = t->line;
+	t->field_blank = true;
+	t->state = CSV_FIELD;
 }
 
 int ingest_csv_tokenizer_feed(ingest_csv_tokenizer *t, const char *buf, size_t n)
 {
+	ssize_t k;
+	int r;
+
 	if (t->stopped)
 		return t->stopped;
 	for (size_t i = 0; i < n;) {
-		if (t->bom_done && (t->state == CSV_FIELD || t->state == CSV_QUOTED)) {
-			ssize_t k = csv_feed_run(t, buf + i, n - i);
+		if (!t->bom_done) {
+			r = csv_push_start(t, buf[i++]);
+			if (r != 0)
+				return t->stopped = r;
+			continue;
+		}
+		switch (t->state) {
+		case CSV_RECORD_START:
+			if (buf[i] == '\n' && t->prev_cr)
+				break; /* csv_push: the LF of a CRLF */
+			csv_record_begin(t);
+			continue;
+		case CSV_FIELD:
+			k = csv_take_cells(t, buf + i, n - i);
 			if (k < 0)
 				return t->stopped = (int)k;
-			if (k > 0) {
-				i += (size_t)k;
+			i += (size_t)k;
+			if (i == n)
+				return 0;
+			if (buf[i] == '"' && t->field_blank) {
+				/* csv_push's opening quote: blanks before it are padding. */
+				i++;
+				t->len = t->field_start;
+				t->field_line = t->line;
+				t->state = CSV_QUOTED;
+				t->prev_cr = false;
 				continue;
 			}
+			/* A line end is handled as after a closing quote. */
+			/* fall through */
+		case CSV_QUOTE_IN_QUOTED:
+			/* csv_push's common cases after a cell, inline (prev_cr is
+			 * false in both states: a CR ends the record, and a quote came
+			 * last in the other). */
+			if (t->state == CSV_QUOTE_IN_QUOTED && csv_is_delim(t, buf[i])) {
+				r = csv_end_field(t, buf[i++]);
+				if (r != 0)
+					return t->stopped = r;
+				continue;
+			}
+			if (buf[i] == '\n' || buf[i] == '\r') {
+				const char c = buf[i++];
+				r = csv_emit(t);
+				t->line++;
+				t->prev_cr = c == '\r';
+				if (r != 0)
+					return t->stopped = r;
+				continue;
+			}
+			break;
+		case CSV_QUOTED:
+			k = csv_take_quoted(t, buf + i, n - i);
+			if (k < 0)
+				return t->stopped = (int)k;
+			i += (size_t)k;
+			if (i == n)
+				return 0;
+			if (buf[i] == '"') {
+				/* csv_push: a closing quote, or the first of "". */
+				i++;
+				t->state = CSV_QUOTE_IN_QUOTED;
+				t->prev_cr = false;
+				continue;
+			}
+			break;
 		}
-		int r = csv_push_start(t, buf[i++]);
+		r = csv_push(t, buf[i++]);
 		if (r != 0)
 			return t->stopped = r;
 	}
@@ -380,9 +630,11 @@ void ingest_csv_record_resplit(ingest_csv_record *rec, char delim)
 			char *end = rec->fields[out - 1] + strlen(rec->fields[out - 1]);
 			*end = rec->seps[out - 1];
 			rec->seps[out - 1] = rec->seps[i];
+			rec->lens[out - 1] = strlen(rec->fields[out - 1]);
 			continue;
 		}
 		rec->fields[out] = rec->fields[i];
+		rec->lens[out] = rec->lens[i];
 		rec->seps[out] = rec->seps[i];
 		out++;
 	}
@@ -418,95 +670,29 @@ static char *cell_trim(char *s)
 	return s;
 }
 
-/* Offset of the first byte that does not start a valid UTF-8 sequence
- * (overlong forms, surrogates and > U+10FFFF included), or SIZE_MAX. */
-static size_t utf8_invalid_at(const char *str)
+/* cell_trim for a cell of known length (*n, no NUL inside): no strlen. *n
+ * becomes the trimmed length. */
+static char *cell_trim_len(char *s, size_t *n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (s[i]) {
-		unsigned char c = s[i], lo = 0x80, hi = 0xbf;
-		size_t n;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return i;
-		i += n + 1;
+	size_t len = *n;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
 	}
-	return SIZE_MAX;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	s[len] = '\0';
+	*n = len;
+	return s;
 }
 
-static unsigned count_line_ends(const char *s, size_t n)
+/* Whether a cell of length n holds nothing but blanks (what cell_trim would
+ * make empty). */
+static bool cell_blank(const char *s, size_t n)
 {
-	unsigned lines = 0;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\r' || (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')))
-			lines++;
-	return lines;
-}
-
-/* Whether the tokenizer's record is ASCII throughout. Its cells lie back to
- * back in one buffer (fields[0] first, each ended by a NUL, which is ASCII
- * too), so one pass over the span, eight bytes at a time, covers them all. */
-static bool record_ascii(const ingest_csv_record *rec)
-{
-	if (rec->n_fields == 0)
-		return true;
-	const char *s = rec->fields[0], *last = rec->fields[rec->n_fields - 1];
-	const size_t n = (size_t)(last - s) + strlen(last);
-	size_t k = 0;
-	for (; k + 8 <= n; k += 8) {
-		uint64_t w;
-		memcpy(&w, s + k, 8);
-		if (w & UINT64_C(0x8080808080808080))
+		if (s[i] != ' ' && s[i] != '\t')
 			return false;
-	}
-	for (; k < n; k++)
-		if ((unsigned char)s[k] >= 0x80)
-			return false;
-	return true;
-}
-
-/* Whether every cell is UTF-8; if not, the physical line of the bad byte
- * (cells may span lines). Windows-1252 decoding is a later step. */
-static bool record_utf8_valid(const ingest_csv_record *rec, unsigned *ret_line)
-{
-	/* Nearly every record of an export is ASCII: nothing to check then. */
-	if (record_ascii(rec))
-		return true;
-	for (size_t i = 0; i < rec->n_fields; i++) {
-		size_t bad = utf8_invalid_at(rec->fields[i]);
-		if (bad == SIZE_MAX)
-			continue;
-		/* Lines are counted only here, for the message: valid records
-		 * (all but one at most) never pay for it. */
-		unsigned line = rec->line;
-		for (size_t j = 0; j < i; j++)
-			line += count_line_ends(rec->fields[j], strlen(rec->fields[j]));
-		*ret_line = line + count_line_ends(rec->fields[i], bad);
-		return false;
-	}
 	return true;
 }
 
@@ -749,6 +935,19 @@ typedef struct csv_table_parser {
 	size_t n_header;
 	unsigned first_rejected_line;
 	signed char roles[CW_MAX_COLUMNS];
+	/* csv_table_on_row's single-valued cells by role and their lengths,
+	 * kept here (single_set: the roles the last row filled) so that a row
+	 * clears only those, not both lists (the zeroing, rep stos, was a
+	 * quarter of a row's cost). */
+	char *single[_CSV_ROLE_MAX];
+	size_t single_len[_CSV_ROLE_MAX];
+	unsigned single_set;
+	/* csv_table_date: the last date cell parsed and what it gave. */
+	char date_text[40];
+	size_t date_len;
+	bool date_ok;
+	int32_t date_day;
+	const char *date_why;
 	char *name_buf;        /* "first middle last": 3 cells + 2 spaces + NUL */
 	/* all_required tables: the preamble line nearest to a header, so that
 	 * the error says what is missing and what is there. */
@@ -840,12 +1039,18 @@ static int csv_table_on_preamble(csv_table_parser *p, ingest_csv_record *rec)
 	return 0; /* `Notes:`, its sentence, blank lines, Excel's `Notes:,,` */
 }
 
-/* Adds cell to list, split on sep (Google joins several values in one cell
- * with " ::: "), trimmed, empty parts dropped. */
+/* Adds cell (trimmed, not empty) to list, split on sep (Google joins
+ * several values in one cell with " ::: "), each part trimmed, empty parts
+ * dropped. */
 static void csv_add_multi(char **list, size_t *n, char *cell, const char *sep)
 {
+	if (!sep) {
+		if (*n < CSV_MAX_MULTI)
+			list[(*n)++] = cell;
+		return;
+	}
 	while (cell && *n < CSV_MAX_MULTI) {
-		char *next = sep ? strstr(cell, sep) : NULL;
+		char *next = strstr(cell, sep);
 		if (next) {
 			*next = '\0';
 			next += strlen(sep);
@@ -857,19 +1062,19 @@ static void csv_add_multi(char **list, size_t *n, char *cell, const char *sep)
 	}
 }
 
-/* "first middle last" of the parts there are, in p->name_buf. */
-static char *csv_join_name(csv_table_parser *p, char *const *parts, size_t n)
+/* "first middle last" of the parts there are (lens[i]: their lengths), in
+ * p->name_buf. */
+static char *csv_join_name(csv_table_parser *p, char *const *parts, const size_t *lens, size_t n)
 {
 	size_t len = 0, used = 0;
 	char *only = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!parts[i])
 			continue;
-		size_t k = strlen(parts[i]);
 		if (len)
 			p->name_buf[len++] = ' ';
-		memcpy(p->name_buf + len, parts[i], k);
-		len += k;
+		memcpy(p->name_buf + len, parts[i], lens[i]);
+		len += lens[i];
 		only = parts[i];
 		used++;
 	}
@@ -884,19 +1089,46 @@ static void csv_table_reject(csv_table_parser *p, const ingest_csv_record *rec)
 		p->first_rejected_line = rec->line;
 }
 
+/* date_parse_export_why of a date cell (len bytes, not empty) into *ret
+ * (untouched when it gives no date) and *ret_why. The parse depends on the
+ * text alone, so the last cell's outcome is kept: LinkedIn sorts
+ * connections by date, most rows repeat the date of the row before, and
+ * reading the month name again was most of the cost of a row. */
+static void csv_table_date(csv_table_parser *p, const char *raw, size_t len, int32_t *ret, const char **ret_why)
+{
+	if (len != p->date_len || memcmp(raw, p->date_text, len) != 0) {
+		p->date_ok = date_parse_export_why(raw, &p->date_day, &p->date_why) == 0;
+		/* Longer cells are parsed every time (date_len 0 matches no cell). */
+		p->date_len = len < sizeof p->date_text ? len : 0;
+		memcpy(p->date_text, raw, p->date_len);
+	}
+	if (p->date_ok)
+		*ret = p->date_day;
+	*ret_why = p->date_why;
+}
+
 static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 {
-	char *single[_CSV_ROLE_MAX] = { 0 };
-	char *emails[CSV_MAX_MULTI + 1] = { 0 }, *urls[CSV_MAX_MULTI + 1] = { 0 };
+	char **single = p->single;
+	size_t *single_len = p->single_len;
+	/* Not zeroed (that was a third of the cost of a row): the lists are
+	 * filled from 0 and NULL-terminated when the contact is built. */
+	char *emails[CSV_MAX_MULTI + 1], *urls[CSV_MAX_MULTI + 1];
 	size_t n_emails = 0, n_urls = 0, n = rec->n_fields;
 	bool content = false;
 	contact c;
+
+	for (unsigned m = p->single_set; m; m &= m - 1) {
+		single[__builtin_ctz(m)] = NULL;
+		single_len[__builtin_ctz(m)] = 0;
+	}
+	p->single_set = 0;
 
 	/* Cells beyond the header: Excel pads rows with empty ones, which are
 	 * harmless; text there means the row is misaligned and no cell of it can
 	 * be trusted, so it is rejected (and counted) rather than guessed at. */
 	for (size_t i = p->n_header; i < n; i++)
-		if (*cell_trim(rec->fields[i])) {
+		if (!cell_blank(rec->fields[i], rec->lens[i])) {
 			csv_table_reject(p, rec);
 			return 0;
 		}
@@ -904,11 +1136,14 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		n = p->n_header;
 
 	/* Fewer cells than the header: Excel drops trailing empties; the missing
-	 * cells are empty. */
+	 * cells are empty. Cells without a role are not even trimmed. */
 	for (size_t i = 0; i < n; i++) {
-		char *cell = cell_trim(rec->fields[i]);
 		ingest_csv_role role = (ingest_csv_role)p->roles[i];
-		if (!*cell || role == CSV_ROLE_NONE)
+		if (role == CSV_ROLE_NONE)
+			continue;
+		size_t len = rec->lens[i];
+		char *cell = cell_trim_len(rec->fields[i], &len);
+		if (len == 0)
 			continue;
 		if (role != CSV_ROLE_DATE)
 			content = true;
@@ -916,8 +1151,11 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 			csv_add_multi(emails, &n_emails, cell, p->fmt->multi_sep);
 		else if (role == CSV_ROLE_URL)
 			csv_add_multi(urls, &n_urls, cell, p->fmt->multi_sep);
-		else if (!single[role])
+		else if (!single[role]) {
 			single[role] = cell;
+			single_len[role] = len;
+			p->single_set |= CSV_ROLE_BIT(role);
+		}
 	}
 	/* Blank rows, and rows blank but for the date (2-3% of rows in real
 	 * LinkedIn exports, see domain.md) or for columns we do not read (a CRM
@@ -940,6 +1178,7 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 		}
 		c.event = out ? CONTACT_EVENT_INVITATION_OUTGOING : CONTACT_EVENT_INVITATION_INCOMING;
 		single[CSV_ROLE_NAME] = single[out ? CSV_ROLE_TO : CSV_ROLE_FROM];
+		p->single_set |= CSV_ROLE_BIT(CSV_ROLE_NAME);
 		if (single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL] && n_urls < CSV_MAX_MULTI)
 			urls[n_urls++] = single[out ? CSV_ROLE_TO_URL : CSV_ROLE_FROM_URL];
 		/* Only the employee's side filled in: a broken row, not a contact. */
@@ -958,21 +1197,23 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 	c.last = single[CSV_ROLE_LAST];
 	c.company = single[CSV_ROLE_COMPANY] ? single[CSV_ROLE_COMPANY] : single[CSV_ROLE_COMPANY_ALT];
 	c.position = single[CSV_ROLE_POSITION];
+	emails[n_emails] = NULL;
+	urls[n_urls] = NULL;
 	c.emails = n_emails ? emails : NULL;
 	c.urls = n_urls ? urls : NULL;
 	if (single[CSV_ROLE_NAME])
 		c.name = single[CSV_ROLE_NAME];
 	else {
 		char *parts[] = { c.first, single[CSV_ROLE_MIDDLE], c.last };
-		c.name = csv_join_name(p, parts, ELEMENTSOF(parts));
+		const size_t lens[] = { single_len[CSV_ROLE_FIRST], single_len[CSV_ROLE_MIDDLE],
+					single_len[CSV_ROLE_LAST] };
+		c.name = csv_join_name(p, parts, lens, ELEMENTSOF(parts));
 	}
 	if (single[CSV_ROLE_DATE]) {
-		int32_t d;
 		c.date_raw = single[CSV_ROLE_DATE];
 		/* Unreadable or ambiguous dates stay undated, never guessed; date_raw
 		 * keeps what was there and date_note says why. */
-		if (date_parse_export_why(c.date_raw, &d, &c.date_note) == 0)
-			c.connected_on = d;
+		csv_table_date(p, c.date_raw, single_len[CSV_ROLE_DATE], &c.connected_on, &c.date_note);
 	}
 	c.record = ++p->result->records;
 	c.line = rec->line;
@@ -985,11 +1226,11 @@ static int csv_table_on_row(csv_table_parser *p, ingest_csv_record *rec)
 static int csv_table_on_record(ingest_csv_record *rec, void *userdata)
 {
 	csv_table_parser *p = userdata;
-	unsigned bad_line;
 
+	/* Cells need no UTF-8 check: the parser is fed the decoder's output,
+	 * which is valid UTF-8 throughout (ingest.h), and a byte that is not
+	 * text is the decoder's error, reported with its line. */
 	p->any_record = true;
-	if (!record_utf8_valid(rec, &bad_line))
-		return csv_table_fail(p, bad_line, "invalid UTF-8");
 	if (!p->header_found)
 		return csv_table_on_preamble(p, rec);
 	return csv_table_on_row(p, rec);

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "contactwatch/text.h"
 
@@ -436,35 +439,55 @@ static void line_advance(unsigned *line, bool *prev_cr, uint32_t cp)
 }
 
 /* line_advance over a run of n bytes that are whole characters (ASCII, or
- * valid UTF-8 whose multi-byte sequences never contain CR or LF bytes). Most
- * files end lines with LF alone: with no CR in the run, memchr counts the
- * LFs; CRs (CRLF or old Mac files) take the byte loop. */
+ * valid UTF-8 whose multi-byte sequences never contain CR or LF bytes, so
+ * the byte before an LF is the character before it). A byte ends a line
+ * when it is CR, or LF not after CR; the first byte looks at prev_cr. With
+ * SSE2 that is counted 16 bytes at a time (LF, CRLF and CR files alike):
+ * each byte position keeps a counter of line ends (0 or -1 per block,
+ * subtracted), summed every 255 blocks before a counter could wrap. */
 static void line_advance_run(unsigned *line, bool *prev_cr, const char *s, size_t n)
 {
 	uint64_t lines = 0;
+	size_t i = 1;
 	if (n == 0)
 		return;
-	if (!memchr(s, '\r', n)) {
-		for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-			lines++;
-		/* The LF of a CRLF split between two runs ends no new line. */
-		if (*prev_cr && s[0] == '\n')
-			lines--;
-		*prev_cr = false;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\r' || (s[i] == '\n' && !*prev_cr))
-				lines++;
-			*prev_cr = s[i] == '\r';
+	lines += s[0] == '\r' || (s[0] == '\n' && !*prev_cr);
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	while (n - i >= 16) {
+		size_t blocks = (n - i) / 16 < 255 ? (n - i) / 16 : 255;
+		__m128i acc = zero;
+		uint64_t sum[2];
+		for (; blocks > 0; blocks--, i += 16) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			const __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(s + i - 1));
+			const __m128i ends = _mm_or_si128(_mm_cmpeq_epi8(v, cr),
+							  _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(v, lf)));
+			acc = _mm_sub_epi8(acc, ends);
 		}
+		_mm_storeu_si128((__m128i *)(void *)sum, _mm_sad_epu8(acc, zero));
+		lines += sum[0] + sum[1];
 	}
+#endif
+	for (; i < n; i++)
+		lines += s[i] == '\r' || (s[i] == '\n' && s[i - 1] != '\r');
+	*prev_cr = s[n - 1] == '\r';
 	*line = lines >= UINT_MAX - *line ? UINT_MAX : *line + (unsigned)lines;
 }
 
-/* Length of the run of ASCII bytes at the start of s, eight at a time. */
+/* Length of the run of ASCII bytes at the start of s, 16 (SSE2: the byte's
+ * top bit is the mask) or 8 at a time. */
 static size_t ascii_run(const char *s, size_t n)
 {
 	size_t k = 0;
+#ifdef __SSE2__
+	for (; k + 16 <= n; k += 16) {
+		const unsigned high =
+			(unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+		if (high)
+			return k + (size_t)__builtin_ctz(high);
+	}
+#endif
 	for (; k + 8 <= n; k += 8) {
 		uint64_t w;
 		memcpy(&w, s + k, 8);
@@ -476,17 +499,61 @@ static size_t ascii_run(const char *s, size_t n)
 	return k;
 }
 
+/* Sum of the 16 byte counters of acc (each at most 255). */
+#ifdef __SSE2__
+static uint64_t sum_bytes(__m128i acc)
+{
+	uint64_t sum[2];
+	_mm_storeu_si128((__m128i *)(void *)sum, _mm_sad_epu8(acc, _mm_setzero_si128()));
+	return sum[0] + sum[1];
+}
+#endif
+
 /* Length of the longest prefix of s that is whole, well-formed UTF-8
- * characters (a sequence cut by the end of s is left out: the caller's
- * state machine takes it byte by byte). Same rules as utf8_step. */
-static size_t utf8_valid_run(const char *str, size_t n)
+ * characters (a sequence cut by the end of s, or a bad one, is left out:
+ * the caller's state machine takes it byte by byte; same rules as
+ * utf8_step), with line_advance_run over that prefix done in the same
+ * pass: ASCII 16 bytes at a time (SSE2, line ends counted as there), the
+ * bytes before a non-ASCII one and its sequence one by one. */
+static size_t utf8_valid_run_lines(const char *str, size_t n, unsigned *line, bool *prev_cr)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	uint64_t lines = 0;
+	bool cr = *prev_cr; /* the character before s[i] is CR */
 	size_t i = 0;
 	while (i < n) {
-		i += ascii_run(str + i, n - i);
-		if (i >= n)
-			break;
+		/* The first byte alone: the blocks look at the byte before theirs. */
+		size_t ascii_end = i == 0 ? 1 : n;
+#ifdef __SSE2__
+		if (i > 0 && n - i >= 16) {
+			const __m128i vcr = _mm_set1_epi8('\r'), vlf = _mm_set1_epi8('\n');
+			__m128i acc = _mm_setzero_si128();
+			unsigned blocks = 0;
+			do {
+				const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+				if (_mm_movemask_epi8(v))
+					break;
+				const __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(s + i - 1));
+				acc = _mm_sub_epi8(acc, _mm_or_si128(_mm_cmpeq_epi8(v, vcr),
+								     _mm_andnot_si128(_mm_cmpeq_epi8(before, vcr),
+										      _mm_cmpeq_epi8(v, vlf))));
+				i += 16;
+				if (++blocks == 255) {
+					lines += sum_bytes(acc);
+					acc = _mm_setzero_si128();
+					blocks = 0;
+				}
+			} while (n - i >= 16);
+			lines += sum_bytes(acc);
+			cr = s[i - 1] == '\r';
+		}
+#endif
+		for (; i < n && i < ascii_end && s[i] < 0x80; i++) {
+			lines += s[i] == '\r' || (s[i] == '\n' && !cr);
+			cr = s[i] == '\r';
+		}
+		if (i == n || s[i] < 0x80)
+			continue;
 		unsigned char c = s[i], lo = 0x80, hi = 0xbf;
 		size_t need;
 		if (c >= 0xc2 && c <= 0xdf)
@@ -508,7 +575,10 @@ static size_t utf8_valid_run(const char *str, size_t n)
 		if (need >= 3 && (s[i + 3] < 0x80 || s[i + 3] > 0xbf))
 			break;
 		i += need + 1;
+		cr = false;
 	}
+	*prev_cr = cr;
+	*line = lines >= UINT_MAX - *line ? UINT_MAX : *line + (unsigned)lines;
 	return i;
 }
 
@@ -528,17 +598,19 @@ bool text_utf8_validator_feed(text_utf8_validator *v, const char *s, size_t n)
 {
 	utf8_seq seq = { .cp = v->cp, .need = v->need, .lo = v->lo, .hi = v->hi };
 	for (size_t i = 0; i < n && !v->invalid; i++) {
-		const unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
-		/* ASCII, nearly every byte of an export, without the state
-		 * machine: the whole run at once (it has no sequence to check). */
-		if (c < 0x80 && seq.need == 0) {
-			size_t k = ascii_run(s + i, n - i);
-			line_advance_run(&v->line, &v->prev_cr, s + i, k);
+		/* Between sequences, whole well-formed characters (nearly every
+		 * byte of an export) without the state machine: the whole run at
+		 * once. What ends it (a bad byte, a sequence cut by the end of s)
+		 * is the state machine's. */
+		if (seq.need == 0) {
+			size_t k = utf8_valid_run_lines(s + i, n - i, &v->line, &v->prev_cr);
 			v->offset += k;
-			i += k - 1;
-			continue;
+			i += k;
+			if (i == n)
+				break;
 		}
+		const unsigned char c = (unsigned char)s[i];
 		if (seq.need == 0)
 			v->seq_offset = v->offset;
 		int r = utf8_step(&seq, c, &cp);
@@ -752,15 +824,9 @@ static int decoder_1252_byte(text_decoder *d, unsigned char c, text_sink_fn out,
 static size_t decoder_ascii_run(text_decoder *d, const char *in, size_t n)
 {
 	const size_t room = sizeof d->out - d->out_len;
-	char *o = d->out + d->out_len;
-	size_t k = 0;
-	for (; k < n && k < room; k++) {
-		const unsigned char c = (unsigned char)in[k];
-		if (c >= 0x80)
-			break;
-		line_advance(&d->line, &d->prev_cr, c);
-		o[k] = (char)c;
-	}
+	const size_t k = ascii_run(in, n < room ? n : room);
+	memcpy(d->out + d->out_len, in, k);
+	line_advance_run(&d->line, &d->prev_cr, in, k);
 	d->out_len += k;
 	d->offset += k;
 	return k;
@@ -779,17 +845,18 @@ int text_decoder_feed(text_decoder *d, const char *in, size_t n, text_sink_fn ou
 		/* UTF-8 in, UTF-8 out: a run of whole, well-formed characters
 		 * would be copied unchanged, so the sink gets it straight from the
 		 * input. This skips decoder_put's per-character work, which is
-		 * safe because utf8_valid_run applies utf8_step's rules (a
+		 * safe because utf8_valid_run_lines applies utf8_step's rules (a
 		 * sequence cut by the chunk's end, or a bad one, is left to the
 		 * byte loop below, which reports it), and the BOM check only
 		 * concerns the first code point (started). */
 		if (d->started && d->seq.need == 0 && (d->enc == TEXT_UTF8 || d->enc == TEXT_UTF8_BOM)) {
-			size_t k = utf8_valid_run(in + i, n - i);
+			/* Counting the run's lines before the pending output is
+			 * flushed changes nothing: the sink never sees d->line. */
+			size_t k = utf8_valid_run_lines(in + i, n - i, &d->line, &d->prev_cr);
 			if (k > 0) {
 				r = decoder_flush(d, out, userdata);
 				if (r < 0)
 					return r;
-				line_advance_run(&d->line, &d->prev_cr, in + i, k);
 				d->offset += k;
 				r = out(in + i, k, userdata);
 				if (r < 0)

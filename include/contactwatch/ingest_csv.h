@@ -13,6 +13,8 @@
  * only during the callback; the callback may modify them in place (trim). */
 typedef struct ingest_csv_record {
 	char **fields;     /* n_fields NUL-terminated cells, quotes removed */
+	size_t *lens;      /* lens[i]: strlen(fields[i]) as handed out (kept by
+			    * ingest_csv_record_resplit; trimming in place does not) */
 	char *seps;        /* seps[i]: the delimiter that ended fields[i], 0 for the last */
 	size_t n_fields;
 	unsigned line;     /* physical line (1-based) where the record starts */
