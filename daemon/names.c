@@ -98,6 +98,83 @@ static char *join_words(char *const *words, size_t n)
 	return out;
 }
 
+/* ---- parse memory -------------------------------------------------------- */
+
+/* Blocks are at least this big: a contact's parses (company, address, a
+ * person) take a few hundred bytes, so one block serves many contacts. */
+#define ARENA_BLOCK_MIN 4096
+
+struct names_arena_block {
+	names_arena_block *next;
+	size_t size;       /* bytes in data */
+	uint64_t data[];   /* 8-byte aligned: pointers, sizes, strings */
+};
+
+void names_arena_init(names_arena *a)
+{
+	*a = (names_arena) {0};
+}
+
+void *names_arena_alloc(names_arena *a, size_t n)
+{
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	n = (n + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1);
+	if (a->cur && n <= a->cur->size - a->used) {
+		void *p = (char *)a->cur->data + a->used;
+		a->used += n;
+		return p;
+	}
+	/* After a reset the blocks of earlier contacts follow cur: the next
+	 * one is reused when it is big enough, else a new one goes before it. */
+	names_arena_block *next = a->cur ? a->cur->next : a->first;
+	if (!next || next->size < n) {
+		size_t size = a->cur && a->cur->size * 2 > ARENA_BLOCK_MIN ? a->cur->size * 2 : ARENA_BLOCK_MIN;
+		if (size < n)
+			size = n;
+		names_arena_block *b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->next = next;
+		if (a->cur)
+			a->cur->next = b;
+		else
+			a->first = b;
+		next = b;
+	}
+	a->cur = next;
+	a->used = n;
+	return next->data;
+}
+
+void names_arena_reset(names_arena *a)
+{
+	a->cur = NULL;
+	a->used = 0;
+}
+
+void names_arena_done(names_arena *a)
+{
+	while (a->first) {
+		names_arena_block *b = a->first;
+		a->first = b->next;
+		free(b);
+	}
+	*a = (names_arena) {0};
+}
+
+/* strdup into a. */
+static char *arena_strdup(names_arena *a, const char *s, size_t n)
+{
+	char *d = names_arena_alloc(a, n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 /* ---- e-mail, domains, URLs ---------------------------------------------- */
 
 const char *const names_free_mail_builtin[] = {
@@ -128,13 +205,9 @@ static bool domain_valid(const char *d)
 	return true;
 }
 
-int names_email(const char *raw, char **ret)
+/* Normalises a writable copy of an address in place; *ret points into it. */
+static int email_normalise(char *copy, char **ret)
 {
-	if (!raw)
-		return -EINVAL;
-	_cleanup_free_ char *copy = strdup(raw);
-	if (!copy)
-		return -ENOMEM;
 	char *s = text_strip(copy);
 	/* CRMs and vCards sometimes keep the link form or the angle brackets. */
 	if (has_prefix_ci(s, "mailto:"))
@@ -157,11 +230,36 @@ int names_email(const char *raw, char **ret)
 		dom[len - 1] = '\0'; /* the root dot names the same domain */
 	if (!domain_valid(dom))
 		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+int names_email(const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(raw);
+	if (!copy)
+		return -ENOMEM;
+	char *s;
+	int r = email_normalise(copy, &s);
+	if (r < 0)
+		return r;
 	char *out = strdup(s);
 	if (!out)
 		return -ENOMEM;
 	*ret = out;
 	return 0;
+}
+
+int names_email_in(names_arena *a, const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	char *copy = arena_strdup(a, raw, strlen(raw));
+	if (!copy)
+		return -ENOMEM;
+	return email_normalise(copy, ret);
 }
 
 const char *names_email_domain(const char *email)
@@ -359,87 +457,119 @@ int names_linkedin_url(const char *url, char **ret)
 
 /* ---- company names ------------------------------------------------------ */
 
-/* Legal forms (domain.md; ISO 20275 lists hundreds, these are the ones seen
- * in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined form:
- * "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped word by
- * word from the end), "Coöperatie ... U.A." as "cooperatie ... ua". */
-static const char *const legal_forms[] = {
-	"ab", "ag", "bv", "bvba", "cie", "co", "commv", "cooperatie", "cooperatieve", "corp",
-	"corporation", "cv", "eenmanszaak", "ev", "gmbh", "inc", "incorporated", "kg", "limited",
-	"llc", "llp", "ltd", "nv", "ohg", "plc", "sa", "sarl", "sas", "scrl", "sprl", "srl",
-	"stichting", "ua", "vereniging", "vof", "vzw",
+/* The words a company name is read with, one sorted table (LC_ALL=C) with
+ * the class of each, searched once per word (a million contacts, a few
+ * words each):
+ * - L, legal forms (domain.md; ISO 20275 lists hundreds, these are the ones
+ *   seen in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined
+ *   form: "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped
+ *   word by word from the end), "Coöperatie ... U.A." as "cooperatie ... ua";
+ * - I, low-identity words, which say which part of a group, not which group:
+ *   "Philips Nederland B.V." is Philips, "Koninklijke Philips" is "Royal
+ *   Philips";
+ * - T, trade and filler words: many unrelated companies share them
+ *   ("Verburg Installaties" is not "Hoogendijk Installaties"), so they are
+ *   kept in the key but a match needs a distinctive word beside them;
+ *   articles, particles and compass points are here for the same reason;
+ * - C, connectors: "&" is a separator already, these are its spelled-out
+ *   forms.
+ * No word has two classes. */
+#define C NAMES_WORD_CONNECTOR
+#define L NAMES_WORD_LEGAL_FORM
+#define I NAMES_WORD_LOW_IDENTITY
+#define T NAMES_WORD_TRADE
+static const struct company_word {
+	const char *word;
+	names_word_class cls;
+} company_words[] = {
+	{ "aannemer", T }, { "aannemersbedrijf", T }, { "ab", L }, { "accountants", T },
+	{ "administratie", T }, { "advies", T }, { "adviseurs", T }, { "advocaten", T },
+	{ "advocatenkantoor", T }, { "ag", L }, { "agency", T }, { "and", C }, { "architecten", T },
+	{ "auto", T }, { "autobedrijf", T }, { "automotive", T }, { "bakkerij", T }, { "bank", T },
+	{ "bedrijf", T }, { "benelux", I }, { "bouw", T }, { "bouwbedrijf", T }, { "brothers", T },
+	{ "bv", L }, { "bvba", L }, { "capital", T }, { "cie", L }, { "co", L }, { "communicatie", T },
+	{ "commv", L }, { "company", T }, { "consult", T }, { "consultancy", T }, { "consultants", T },
+	{ "consulting", T }, { "cooperatie", L }, { "cooperatieve", L }, { "corp", L }, { "corporation", L },
+	{ "cv", L }, { "da", T }, { "de", T }, { "den", T }, { "der", T }, { "des", T }, { "design", T },
+	{ "di", T }, { "diensten", T }, { "dienstverlening", T }, { "distributie", T }, { "du", T },
+	{ "east", T }, { "eenmanszaak", L }, { "elektro", T }, { "elektrotechniek", T }, { "en", C },
+	{ "energie", T }, { "energy", T }, { "engineering", T }, { "europe", I }, { "european", I },
+	{ "ev", L }, { "expeditie", T }, { "export", T }, { "finance", T }, { "financial", T },
+	{ "food", T }, { "foods", T }, { "garage", T }, { "gebr", T }, { "gebroeders", T },
+	{ "gemeente", T }, { "global", I }, { "gmbh", L }, { "groep", I }, { "group", I }, { "groupe", I },
+	{ "gruppe", I }, { "handel", T }, { "handelsonderneming", T }, { "het", T }, { "holding", I },
+	{ "holdings", I }, { "ict", T }, { "import", T }, { "inc", L }, { "incorporated", L },
+	{ "industrie", T }, { "industries", T }, { "ingenieursbureau", T }, { "installatie", T },
+	{ "installaties", T }, { "installatietechniek", T }, { "insurance", T }, { "international", I },
+	{ "intl", I }, { "it", T }, { "kantoor", T }, { "kg", L }, { "koninklijke", I }, { "la", T },
+	{ "labs", T }, { "le", T }, { "les", T }, { "limited", L }, { "llc", L }, { "llp", L },
+	{ "logistics", T }, { "logistiek", T }, { "ltd", L }, { "makelaardij", T }, { "makelaars", T },
+	{ "management", T }, { "marketing", T }, { "media", T }, { "metaal", T }, { "nederland", I },
+	{ "netherlands", I }, { "nl", I }, { "noord", T }, { "north", T }, { "notariaat", T },
+	{ "notarissen", T }, { "nv", L }, { "of", T }, { "ohg", L }, { "onderhoud", T }, { "oost", T },
+	{ "partners", T }, { "plc", L }, { "praktijk", T }, { "projecten", T }, { "retail", T },
+	{ "royal", I }, { "sa", L }, { "sarl", L }, { "sas", L }, { "schilders", T },
+	{ "schildersbedrijf", T }, { "scrl", L }, { "service", T }, { "services", T }, { "software", T },
+	{ "solutions", T }, { "sons", T }, { "south", T }, { "sprl", L }, { "srl", L }, { "staal", T },
+	{ "stichting", L }, { "studio", T }, { "systems", T }, { "t", T }, { "techniek", T },
+	{ "technieken", T }, { "technologies", T }, { "technology", T }, { "telecom", T }, { "the", T },
+	{ "trading", T }, { "transport", T }, { "transporten", T }, { "ua", L }, { "uitzendbureau", T },
+	{ "und", C }, { "van", T }, { "vastgoed", T }, { "vereniging", L }, { "verhuur", T },
+	{ "verzekeringen", T }, { "vof", L }, { "vzw", L }, { "welzijn", T }, { "west", T }, { "wonen", T },
+	{ "worldwide", I }, { "zonen", T }, { "zorg", T }, { "zuid", T },
 };
+#undef C
+#undef L
+#undef I
+#undef T
 /* The legal forms that also open a name ("Stichting Zorgpunt Oost"); the
  * others ("AG", "SA") may be the name itself when they come first. */
 static const char *const legal_forms_prefix[] = {
 	"cooperatie", "cooperatieve", "eenmanszaak", "stichting", "vereniging",
 };
-/* Words that say which part of a group, not which group: "Philips
- * Nederland B.V." is Philips, "Koninklijke Philips" is "Royal Philips". */
-static const char *const low_identity_words[] = {
-	"benelux", "europe", "european", "global", "groep", "group", "groupe", "gruppe",
-	"holding", "holdings", "international", "intl", "koninklijke", "nederland",
-	"netherlands", "nl", "royal", "worldwide",
-};
-/* Trade and filler words: many unrelated companies share them ("Verburg
- * Installaties" is not "Hoogendijk Installaties"), so they are kept in the
- * key but a match needs a distinctive word beside them. Articles, particles
- * and compass points are here for the same reason. */
-static const char *const trade_words[] = {
-	"aannemer", "aannemersbedrijf", "accountants", "administratie", "advies", "adviseurs",
-	"advocaten", "advocatenkantoor", "agency", "architecten", "auto", "autobedrijf",
-	"automotive", "bakkerij", "bank", "bedrijf", "bouw", "bouwbedrijf", "brothers", "capital",
-	"communicatie", "company", "consult", "consultancy", "consultants", "consulting", "da",
-	"de", "den", "der", "des", "design", "di", "diensten", "dienstverlening", "distributie",
-	"du", "east", "elektro", "elektrotechniek", "energie", "energy", "engineering",
-	"expeditie", "export", "finance", "financial", "food", "foods", "garage", "gebr",
-	"gebroeders", "gemeente", "handel", "handelsonderneming", "het", "ict", "import",
-	"industrie", "industries", "ingenieursbureau", "installatie", "installaties",
-	"installatietechniek", "insurance", "it", "kantoor", "la", "labs", "le", "les",
-	"logistics", "logistiek", "makelaardij", "makelaars", "management", "marketing", "media",
-	"metaal", "noord", "north", "notariaat", "notarissen", "of", "onderhoud", "oost",
-	"partners", "praktijk", "projecten", "retail", "schilders", "schildersbedrijf", "service",
-	"services", "software", "solutions", "sons", "south", "staal", "studio", "systems", "t",
-	"techniek", "technieken", "technologies", "technology", "telecom", "the", "trading",
-	"transport", "transporten", "uitzendbureau", "van", "vastgoed", "verhuur",
-	"verzekeringen", "welzijn", "west", "wonen", "zonen", "zorg", "zuid",
-};
-/* "&" is a separator already; these are its spelled-out forms. */
-static const char *const connector_words[] = { "and", "en", "und" };
 
-/* Longer than the longest word in the four tables below
- * ("installatietechniek"): such a word is in none of them. */
+/* Longer than the longest word in the table above
+ * ("installatietechniek"): such a word is not in it. */
 #define WORD_TABLE_MAX 19
 
-names_word_class names_company_word_class(const char *word)
+/* names_company_word_class of a word of len bytes. */
+static names_word_class word_class(const char *word, size_t len)
 {
 	/* Most words of a contact are distinctive, and long ones cannot be
-	 * in a table: one bounded length scan saves the four searches. */
-	size_t len = strnlen(word, WORD_TABLE_MAX + 1);
+	 * in the table. */
 	if (len > WORD_TABLE_MAX)
 		return NAMES_WORD_DISTINCTIVE;
-	/* A lone letter is an initial or a stray, not an identity (and no
-	 * table holds one). */
+	/* A lone letter is an initial or a stray, not an identity (and the
+	 * table holds none). */
 	if (len == 1)
 		return NAMES_WORD_TRADE;
-	if (word_in(word, connector_words, ELEMENTSOF(connector_words)))
-		return NAMES_WORD_CONNECTOR;
-	if (word_in(word, legal_forms, ELEMENTSOF(legal_forms)))
-		return NAMES_WORD_LEGAL_FORM;
-	if (word_in(word, low_identity_words, ELEMENTSOF(low_identity_words)))
-		return NAMES_WORD_LOW_IDENTITY;
-	if (word_in(word, trade_words, ELEMENTSOF(trade_words)))
-		return NAMES_WORD_TRADE;
+	size_t lo = 0, hi = ELEMENTSOF(company_words);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = word_cmp(word, company_words[mid].word);
+		if (c == 0)
+			return company_words[mid].cls;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NAMES_WORD_DISTINCTIVE;
 }
 
+names_word_class names_company_word_class(const char *word)
+{
+	return word_class(word, strnlen(word, WORD_TABLE_MAX + 1));
+}
+
 /* The words of one company name while it is parsed: pointers into one
- * character buffer, both sized from the folded name up front (a word is
- * at least one byte and, but for the last, followed by a separator or a
- * dot, so there are at most len / 2 + 1 words and len + words bytes with
- * the NULs): one allocation per name instead of one per word. */
+ * character buffer, both sized from the name up front (a word is at least
+ * one byte and, but for the last, followed by a separator or a dot, so
+ * there are at most len / 2 + 1 words and len + words bytes with the NULs),
+ * with their lengths (a word is below NAMES_MAX_WORD bytes). */
 typedef struct wordlist {
 	char **w;
+	uint8_t *lens;
 	size_t n;
 	char *buf;
 	size_t len;
@@ -449,11 +579,12 @@ static void wordlist_push(wordlist *wl, const char *s, size_t n)
 {
 	memcpy(wl->buf + wl->len, s, n);
 	wl->buf[wl->len + n] = '\0';
+	wl->lens[wl->n] = (uint8_t)n;
 	wl->w[wl->n++] = wl->buf + wl->len;
 	wl->len += n + 1;
 }
 
-/* Appends the words of one whitespace/punctuation-free chunk that may hold
+/* Appends the words of one whitespace/punctuation-free chunk that holds
  * dots. "b.v." / "a.s.r." / "comm.v." are abbreviations and become one
  * word ("bv", "asr", "commv"); "st.jansdal" or "abc.nl" are words run
  * together and are split at the dots. */
@@ -493,26 +624,51 @@ static void company_push_chunk(wordlist *words, const char *chunk, size_t n)
 		wordlist_push(words, buf, o);
 }
 
-/* Splits a folded name into words: letters, digits and non-ASCII belong to
- * words, apostrophes are dropped inside words ("'t", "McDonald's"), dots
- * are resolved per chunk, everything else ('-', '&', ',', '/', '(') separates:
- * "ABN-AMRO" is "ABN AMRO". */
-static void company_split(const char *folded, wordlist *words)
+/* What one byte of a name is to the word splitter. */
+enum { BYTE_SEPARATOR, BYTE_LETTER, BYTE_DOT, BYTE_DROPPED };
+
+static inline int company_byte(unsigned char ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || ch >= 0x80)
+		return BYTE_LETTER;
+	if (ch == '.')
+		return BYTE_DOT;
+	/* Apostrophes inside words ("'t", "McDonald's"); control characters,
+	 * which folding drops (whitespace, which it keeps, separates). */
+	if (ch == '\'' || ((ch < 0x20 || ch == 0x7f) && !(ch >= '\t' && ch <= '\r')))
+		return BYTE_DROPPED;
+	return BYTE_SEPARATOR;
+}
+
+/* Splits a name into words: letters, digits and non-ASCII belong to words,
+ * apostrophes are dropped inside words, dots are resolved per chunk,
+ * everything else (whitespace, '-', '&', ',', '/', '(') separates: "ABN-AMRO"
+ * is "ABN AMRO". s is folded, or ASCII: for ASCII this is text_fold
+ * (lowercase, control characters dropped, whitespace separates) and the
+ * split in one pass, with no folded copy. */
+static void company_split(const char *s, wordlist *words)
 {
 	char chunk[NAMES_MAX_WORD];
 	size_t n = 0;
-	for (const char *p = folded;; p++) {
+	bool dotted = false;
+	for (const char *p = s;; p++) {
 		unsigned char ch = (unsigned char)*p;
-		bool in_word = ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.';
-		if (ch == '\'')
-			continue;
-		if (in_word) {
-			if (n < sizeof chunk - 1)
-				chunk[n++] = (char)ch;
+		int k = ch ? company_byte(ch) : BYTE_SEPARATOR;
+		if (k == BYTE_LETTER || k == BYTE_DOT) {
+			if (n < sizeof chunk - 1) {
+				chunk[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+				dotted |= k == BYTE_DOT;
+			}
 			continue;
 		}
-		company_push_chunk(words, chunk, n);
+		if (k == BYTE_DROPPED)
+			continue;
+		if (dotted)
+			company_push_chunk(words, chunk, n);
+		else if (n > 0)
+			wordlist_push(words, chunk, n);
 		n = 0;
+		dotted = false;
 		if (ch == '\0')
 			break;
 	}
@@ -528,25 +684,60 @@ void names_company_done(names_company *c)
 	*c = (names_company) {0};
 }
 
-static int company_parse(const char *raw, bool german, names_company *ret)
+/* From a when there is one, else from the heap. */
+static void *parse_alloc(names_arena *a, size_t n)
 {
-	_cleanup_free_ char *folded = NULL;
-	_cleanup_free_ char **scratch = NULL;
+	return a ? names_arena_alloc(a, n) : malloc(n);
+}
+
+/* IJ -> y in a word of n bytes, in place; returns the new length. */
+static size_t ij_to_y_len(char *s, size_t n)
+{
+	if (!memchr(s, 'i', n))
+		return n;
+	ij_to_y(s);
+	return strlen(s);
+}
+
+/* Parses raw into a (a == NULL: into one block on the heap, which
+ * names_company_done frees). Only the result is allocated from a when
+ * there is one: the words are split into a stack buffer (or, for names
+ * longer than any real one, a temporary heap one). */
+static int company_parse(names_arena *a, const char *raw, bool german, names_company *ret)
+{
+	_cleanup_free_ char *folded_heap = NULL;
+	_cleanup_free_ char *scratch_heap = NULL;
+	char scratch_stack[2048];
 	names_company c = {0};
-	int r;
+	const char *src = raw;
 
 	if (isempty(raw))
 		return -EINVAL;
-	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
-	if (r < 0)
-		return r;
-	size_t flen = strlen(folded), maxw = flen / 2 + 1;
-	scratch = malloc(maxw * sizeof *scratch + flen + maxw + 1);
-	if (!scratch)
-		return -ENOMEM;
-	wordlist wl = { .w = scratch, .buf = (char *)(void *)(scratch + maxw) };
-	company_split(folded, &wl);
-	char **words = scratch;
+	/* Both forms of an ASCII name are its plain fold, which the splitter
+	 * applies itself. */
+	if (names_has_transliteration(raw)) {
+		int r = german ? text_fold_german(raw, &folded_heap) : text_fold(raw, &folded_heap);
+		if (r < 0)
+			return r;
+		src = folded_heap;
+	}
+	size_t slen = strlen(src), maxw = slen / 2 + 1;
+	size_t need = maxw * (sizeof(char *) + 1) + slen + maxw + 1;
+	char *scratch = scratch_stack;
+	if (need > sizeof scratch_stack) {
+		scratch_heap = malloc(need);
+		if (!scratch_heap)
+			return -ENOMEM;
+		scratch = scratch_heap;
+	}
+	wordlist wl = {
+		.w = (char **)(void *)scratch,
+		.lens = (uint8_t *)(scratch + maxw * sizeof(char *)),
+		.buf = scratch + maxw * (sizeof(char *) + 1),
+	};
+	company_split(src, &wl);
+	char **words = wl.w;
+	uint8_t *lens = wl.lens;
 
 	/* Each word is classified once (the class is needed three times
 	 * below) into a stack array; words past its end, in names longer than
@@ -557,11 +748,12 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
 	for (size_t i = 0; i < wl.n; i++) {
-		names_word_class k = names_company_word_class(words[i]);
+		names_word_class k = word_class(words[i], lens[i]);
 		if (k == NAMES_WORD_CONNECTOR)
 			continue;
 		if (n < ELEMENTSOF(cls))
 			cls[n] = k;
+		lens[n] = lens[i];
 		words[n++] = words[i];
 	}
 	size_t lo = 0, hi = n;
@@ -578,7 +770,7 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	for (size_t i = lo; i < hi; i++) {
 		if (CLASS_AT(i) != NAMES_WORD_LOW_IDENTITY)
 			kept++;
-		bytes += strlen(words[i]) + 1;
+		bytes += lens[i] + 1u;
 	}
 	bool drop_low = kept > 0;
 
@@ -587,13 +779,14 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * words' bytes, IJ -> y only shrinks them). */
 	size_t nw = hi - lo;
 	size_t ptrs = (nw + 1) * sizeof(char *);
-	char *block = malloc(ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
+	char *block = parse_alloc(a, ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
 	if (!block)
 		return -ENOMEM;
 	c.tokens = (char **)(void *)block;
 	c.letters = (uint8_t (*)[32])(void *)(block + ptrs);
 	c.lens = (uint8_t *)(block + ptrs + nw * 32);
 	c.trade = (bool *)(void *)(block + ptrs + nw * 33);
+	memset(c.letters, 0, nw * 32);
 	char *out = block + ptrs + nw * 33 + nw * sizeof(bool);
 	char *full = out + bytes, *key = full + bytes;
 	c.full_key = full;
@@ -602,8 +795,7 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	for (size_t i = lo; i < hi; i++) {
 		/* Classified before IJ -> y, so the tables keep their spelling. */
 		names_word_class k = CLASS_AT(i);
-		ij_to_y(words[i]);
-		size_t l = strlen(words[i]);
+		size_t l = ij_to_y_len(words[i], lens[i]);
 		if (i > lo)
 			*full++ = ' ';
 		memcpy(full, words[i], l + 1);
@@ -613,10 +805,9 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		memcpy(out, words[i], l + 1);
 		c.tokens[c.n_tokens] = out;
 		out += l + 1;
-		/* company_push_chunk caps a word below NAMES_MAX_WORD (128)
-		 * bytes, so neither the length nor a count overflows a byte. */
+		/* company_split caps a word below NAMES_MAX_WORD (128) bytes, so
+		 * neither the length nor a count overflows a byte. */
 		c.lens[c.n_tokens] = (uint8_t)l;
-		memset(c.letters[c.n_tokens], 0, 32);
 		for (size_t b = 0; b < l; b++)
 			c.letters[c.n_tokens][(unsigned char)words[i][b] & 31]++;
 		if (c.n_tokens > 0)
@@ -638,12 +829,17 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 
 int names_company_parse(const char *raw, names_company *ret)
 {
-	return company_parse(raw, false, ret);
+	return company_parse(NULL, raw, false, ret);
 }
 
 int names_company_parse_german(const char *raw, names_company *ret)
 {
-	return company_parse(raw, true, ret);
+	return company_parse(NULL, raw, true, ret);
+}
+
+int names_company_parse_in(names_arena *a, const char *raw, bool german, names_company *ret)
+{
+	return company_parse(a, raw, german, ret);
 }
 
 bool names_has_transliteration(const char *raw)
@@ -916,7 +1112,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the
 	 * closest (word similarity >= 0.965) reach the review band of the
 	 * default CompanyThreshold (0.82..0.92). */
-	return 0.85 * worst;
+	return NAMES_NEAR_MISS_WEIGHT * worst;
 }
 
 /* ---- person names ------------------------------------------------------- */

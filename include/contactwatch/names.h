@@ -5,12 +5,35 @@
 
 #include "contactwatch/common.h"
 
+/* ---- parse memory ---------------------------------------------------------
+ * A bump allocator for values that live as long as one contact (or one
+ * cache slot): the matcher parses a million contacts per scan, and a
+ * malloc/free pair per word and per key cost more than the parsing. Blocks
+ * never move, so what was handed out stays valid until names_arena_reset,
+ * which keeps the blocks for the next contact. Embedded: _init/_done. One
+ * arena belongs to one thread. */
+typedef struct names_arena_block names_arena_block;
+typedef struct names_arena {
+	names_arena_block *first; /* NULL until the first allocation */
+	names_arena_block *cur;   /* the block allocations come from */
+	size_t used;              /* bytes of cur handed out */
+} names_arena;
+
+void names_arena_init(names_arena *a);
+/* n bytes aligned for any scalar type; NULL when out of memory. */
+void *names_arena_alloc(names_arena *a, size_t n);
+/* Everything handed out is forgotten; the memory is kept. */
+void names_arena_reset(names_arena *a);
+void names_arena_done(names_arena *a);
+
 /* "https://nl.linkedin.com/in/SjoerdVdMolen/?x=y" -> "linkedin.com/in/sjoerdvdmolen"
  * (percent-decoded, lowercased; /company/ URLs likewise). -EINVAL if it is
  * not a LinkedIn profile or company URL. */
 int names_linkedin_url(const char *url, char **ret);
 /* Trimmed, lowercased address with exactly one '@' and a dotted domain. */
 int names_email(const char *raw, char **ret);
+/* The same, the result in a (owned by it: never freed on its own). */
+int names_email_in(names_arena *a, const char *raw, char **ret);
 /* The domain part of a normalised address (pointer into it). */
 const char *names_email_domain(const char *email);
 /* Whether domain equals company_domain or is a subdomain of it. */
@@ -59,6 +82,9 @@ int names_company_parse(const char *raw, names_company *ret);
 /* The same with German transliteration (ü -> ue, ö -> oe, ä -> ae): the
  * alternative form "Müller GmbH" needs to meet "Mueller GmbH". */
 int names_company_parse_german(const char *raw, names_company *ret);
+/* Either of the two into a (german: the transliterated form): the result
+ * is owned by the arena, never passed to names_company_done. */
+int names_company_parse_in(names_arena *a, const char *raw, bool german, names_company *ret);
 /* Whether raw may fold differently with transliteration (has non-ASCII). */
 bool names_has_transliteration(const char *raw);
 
@@ -69,6 +95,8 @@ bool names_has_transliteration(const char *raw);
 #define NAMES_TYPO_MIN_WORD 8
 /* Word pairs less similar than this (Jaro-Winkler) are different words. */
 #define NAMES_JW_NEAR 0.88
+/* A near miss scores this times the similarity of its differing words. */
+#define NAMES_NEAR_MISS_WEIGHT 0.85
 /* Jaro-Winkler similarity of two (folded) strings, 0..1 (1: equal). */
 double names_jaro_winkler(const char *a, const char *b);
 /* names_jaro_winkler(a, b) when it can reach min, else 0 (a cheap bound

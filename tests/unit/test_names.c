@@ -4,9 +4,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "contactwatch/names.h"
+#include "contactwatch/text.h"
 
 static void assert_url(const char *in, const char *want)
 {
@@ -53,15 +55,22 @@ static void test_linkedin_url(void **state)
 
 static void assert_email(const char *in, const char *want)
 {
-	char *out = NULL;
+	char *out = NULL, *in_arena = NULL;
+	names_arena a;
+	names_arena_init(&a);
 	int r = names_email(in, &out);
+	/* The arena form gives the same, or the same error. */
+	assert_int_equal(names_email_in(&a, in, &in_arena), r);
 	if (!want) {
 		assert_int_equal(r, -EINVAL);
+		names_arena_done(&a);
 		return;
 	}
 	assert_int_equal(r, 0);
 	assert_string_equal(out, want);
+	assert_string_equal(in_arena, want);
 	free(out);
+	names_arena_done(&a);
 }
 
 static void test_email(void **state)
@@ -230,6 +239,132 @@ static void test_company_parse(void **state)
 	assert_int_equal(names_company_parse(" - & . ", &c), -EINVAL);
 	assert_int_equal(names_company_parse(NULL, &c), -EINVAL);
 	names_company_done(NULL);
+}
+
+/* Two parses of one name are the same, field by field. */
+static void assert_company_same(const names_company *a, const names_company *b)
+{
+	assert_string_equal(a->full_key, b->full_key);
+	assert_string_equal(a->key, b->key);
+	assert_int_equal(a->n_tokens, b->n_tokens);
+	assert_int_equal(a->n_distinctive, b->n_distinctive);
+	for (size_t i = 0; i < a->n_tokens; i++) {
+		assert_string_equal(a->tokens[i], b->tokens[i]);
+		assert_int_equal(a->trade[i], b->trade[i]);
+		assert_int_equal(a->lens[i], b->lens[i]);
+		assert_int_equal(a->lens[i], strlen(a->tokens[i]));
+		assert_memory_equal(a->letters[i], b->letters[i], 32);
+	}
+	assert_null(a->tokens[a->n_tokens]);
+}
+
+/* Parsed into an arena, a name is what it is parsed on the heap (plain and
+ * German); and an ASCII name, which the splitter folds itself, parses as
+ * its text_fold does (the one folding rule of text.c). */
+static void assert_company_forms(names_arena *arena, const char *raw)
+{
+	for (int german = 0; german < 2; german++) {
+		names_company heap, in;
+		int r = german ? names_company_parse_german(raw, &heap) : names_company_parse(raw, &heap);
+		assert_int_equal(names_company_parse_in(arena, raw, german, &in), r);
+		if (r == 0) {
+			assert_company_same(&heap, &in);
+			names_company_done(&heap);
+		}
+	}
+	if (!raw || names_has_transliteration(raw))
+		return;
+	char *folded = NULL;
+	assert_int_equal(text_fold(raw, &folded), 0);
+	names_company a, b;
+	int r = names_company_parse(raw, &a);
+	assert_int_equal(names_company_parse(folded, &b), r);
+	if (r == 0) {
+		assert_company_same(&a, &b);
+		names_company_done(&a);
+		names_company_done(&b);
+	}
+	free(folded);
+}
+
+static void test_company_parse_in(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"Hoogendijk Installaties B.V.", "HOOGENDIJK INSTALLATIES BV", "Stichting Zorgpunt Oost",
+		"Coöperatie Veldhof U.A.", "Smit & Zonen Transport B.V.", "Koninklijke Philips N.V.", "ABN-AMRO",
+		"Müller GmbH & Co. KG", "Acme S.A.R.L.", "A.S.R. Verzekeringen", "St.Jansdal", "Van 't Hof Bouw",
+		"Holding B.V.", "BV", "AG Insurance", "Transport Nederland B.V.", "McDonald's", "abc.nl", "...",
+		" - & . ", "", "  Tab\tand\nnewline  ", "Ctrl\001char\177s", "Dots.in.a.row...x", "a.b.c.d.e.f",
+		"IJzerman Bouw", "Ijsselmeer", "Øresund Søren Æbeltoft", "Łódź Ltd", "Gonçalves & Filhos",
+		"Ærø ß straße", "日本 株式会社", "Zoë's Café B.V.", "x\xe2\x80\x94y", "Jürgen-Müller Ärzte",
+		"en", "and & en", "The Company of the North West Group Holding International B.V.",
+	};
+	names_arena arena;
+	names_arena_init(&arena);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		assert_company_forms(&arena, names[i]);
+	assert_company_forms(&arena, NULL);
+
+	/* Longer than any real name: words over the NAMES_MAX_WORD cap, more
+	 * than 32 words (the classes kept on the stack), a stack split buffer
+	 * too small. */
+	char big[6000];
+	size_t o = 0;
+	for (size_t i = 0; i < 300; i++)
+		o += (size_t)snprintf(big + o, sizeof big - o, "%s ", i % 7 == 0 ? "bouw" : i % 5 == 0 ? "b.v." : "Woord");
+	memset(big + o, 'q', 200);
+	big[o + 200] = '\0';
+	assert_company_forms(&arena, big);
+
+	/* Every ASCII byte, in short pseudo-random strings. */
+	uint32_t x = 12345;
+	for (size_t n = 0; n < 3000; n++) {
+		char s[24];
+		size_t len = n % 23;
+		for (size_t i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			/* Mostly letters, some of everything else (1..127). */
+			unsigned v = (x >> 16) % 160;
+			s[i] = v < 127 ? (char)(v + 1) : "aB. -'&"[v % 7];
+		}
+		s[len] = '\0';
+		assert_company_forms(&arena, s);
+		if (n % 100 == 0)
+			names_arena_reset(&arena);
+	}
+	names_arena_done(&arena);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	names_arena a;
+	names_arena_init(&a);
+	names_arena_reset(&a); /* empty: nothing to forget */
+	char *first = NULL;
+	for (int round = 0; round < 3; round++) {
+		/* Values survive later allocations (blocks never move), a big
+		 * value gets a block of its own, and a reset reuses the memory. */
+		char *p[200];
+		for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+			size_t n = i == 100 ? 100000 : 1 + i % 37;
+			p[i] = names_arena_alloc(&a, n);
+			assert_non_null(p[i]);
+			assert_int_equal((uintptr_t)p[i] % sizeof(uint64_t), 0);
+			memset(p[i], (int)i, n);
+		}
+		for (size_t i = 0; i < ELEMENTSOF(p); i++)
+			assert_int_equal((unsigned char)p[i][0], (unsigned char)i);
+		if (round == 0)
+			first = p[0];
+		else
+			assert_ptr_equal(p[0], first);
+		names_arena_reset(&a);
+	}
+	assert_null(names_arena_alloc(&a, SIZE_MAX));
+	names_arena_done(&a);
+	names_arena_done(&a); /* twice is harmless */
 }
 
 static double compare(const char *contact, const char *relation)
@@ -490,6 +625,8 @@ int main(void)
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_word_classes),
 		cmocka_unit_test(test_company_parse),
+		cmocka_unit_test(test_company_parse_in),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_company_compare),
 		cmocka_unit_test(test_company_german),
 		cmocka_unit_test(test_jaro_winkler),
