@@ -370,11 +370,17 @@ static void delmap_done(delmap *d)
  * sorted postings array, a small open-addressing table gram -> range) keeps
  * the build to one sort and the lookups allocation-free. */
 
+typedef struct qgram_entry {
+	uint32_t key;        /* gram + 1; 0: empty slot */
+	uint32_t start, len; /* its range in postings */
+} qgram_entry;
+
 typedef struct qgram_index {
-	uint32_t *keys;      /* gram + 1; 0: empty slot */
-	uint32_t *start, *len;
+	qgram_entry *slots;  /* one array, so a probe touches one cache line */
 	size_t cap;          /* power of two, 0 when empty */
-	uint32_t *postings;
+	uint32_t *postings;  /* map slots of the vocabulary words, gram after gram */
+	uint8_t *lens;       /* per posting: its word's length, for the length
+			      * filter before any counting */
 } qgram_index;
 
 /* The trigrams of "^word$" (^ and $ as bytes 1 and 2, which no folded word
@@ -391,13 +397,13 @@ static size_t qgram_of(const char *w, size_t n, uint32_t *out)
 	return n;
 }
 
-static size_t qgram_slot(const qgram_index *q, uint32_t key)
+static qgram_entry *qgram_slot(const qgram_index *q, uint32_t key)
 {
 	size_t mask = q->cap - 1;
 	size_t i = (size_t)(key * 2654435761u) & mask;
-	while (q->keys[i] && q->keys[i] != key)
+	while (q->slots[i].key && q->slots[i].key != key)
 		i = (i + 1) & mask;
-	return i;
+	return &q->slots[i];
 }
 
 /* Sorts (gram << 32 | slot) pairs by gram, keeping the order of equal
@@ -443,10 +449,9 @@ static int sort_pairs_by_gram(uint64_t **pairs, size_t n)
 
 static void qgram_done(qgram_index *q)
 {
-	free(q->keys);
-	free(q->start);
-	free(q->len);
+	free(q->slots);
 	free(q->postings);
+	free(q->lens);
 	*q = (qgram_index) {0};
 }
 
@@ -726,21 +731,22 @@ static int qgram_build(match_index *idx)
 	q->cap = 16;
 	while (q->cap < uniq * 2)
 		q->cap *= 2;
-	q->keys = calloc(q->cap, sizeof *q->keys);
-	q->start = calloc(q->cap, sizeof *q->start);
-	q->len = calloc(q->cap, sizeof *q->len);
+	q->slots = calloc(q->cap, sizeof *q->slots);
 	q->postings = malloc(n * sizeof *q->postings);
-	if (!q->keys || !q->start || !q->len || !q->postings)
+	q->lens = malloc(n);
+	if (!q->slots || !q->postings || !q->lens)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t key = (uint32_t)(pairs[i] >> 32);
-		size_t slot = qgram_slot(q, key);
-		if (!q->keys[slot]) {
-			q->keys[slot] = key;
-			q->start[slot] = (uint32_t)i;
+		qgram_entry *e = qgram_slot(q, key);
+		if (!e->key) {
+			e->key = key;
+			e->start = (uint32_t)i;
 		}
-		q->len[slot]++;
+		e->len++;
 		q->postings[i] = (uint32_t)pairs[i];
+		/* <= QGRAM_MAX_WORD: fits a byte. */
+		q->lens[i] = (uint8_t)strlen(map_key(m, &m->slots[q->postings[i]]));
 	}
 	r = 0;
 fail:
@@ -794,71 +800,290 @@ fail:
 
 /* ---- one contact --------------------------------------------------------- */
 
+/* Parsed person names, per thread, keyed by the raw fields. Exports repeat
+ * first and last names endlessly (a few hundred pairs make up most of a
+ * file), and parsing one (two folds, particles, initials, surname parts)
+ * costs more than the rest of preparing a contact. Two-way set-associative
+ * (a direct-mapped table of this size let a few hundred names evict each
+ * other ~7% of the time), the older of a set replaced; a name is parsed the
+ * same way whatever the index, so the cache never needs clearing. */
+#define PERSON_CACHE_SLOTS 4096 /* two per set */
+
+typedef struct person_slot {
+	uint64_t hash;
+	char *key;            /* the raw fields as person_key writes them */
+	size_t key_len, key_cap;
+	bool used;
+	int r;                /* the parse's result: 0, or -EINVAL (no surname) */
+	names_person person;  /* when r == 0 */
+} person_slot;
+
+struct match_scratch {
+	names_arena arena;    /* the contact's values; reset per contact */
+	person_slot *persons; /* PERSON_CACHE_SLOTS, or NULL: parse every time */
+};
+
+static void scratch_init(match_scratch *s)
+{
+	*s = (match_scratch) {0};
+	names_arena_init(&s->arena);
+}
+
+static void scratch_done(match_scratch *s)
+{
+	for (size_t i = 0; s->persons && i < PERSON_CACHE_SLOTS; i++) {
+		person_slot *e = &s->persons[i];
+		if (e->used && e->r == 0)
+			names_person_done(&e->person);
+		free(e->key);
+	}
+	free(s->persons);
+	names_arena_done(&s->arena);
+	*s = (match_scratch) {0};
+}
+
+int match_scratch_new(match_scratch **ret)
+{
+	match_scratch *s;
+
+	if (!ret)
+		return -EINVAL;
+	s = malloc(sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	scratch_init(s);
+	s->persons = calloc(PERSON_CACHE_SLOTS, sizeof *s->persons);
+	if (!s->persons) {
+		free(s);
+		return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+match_scratch *match_scratch_free(match_scratch *s)
+{
+	if (!s)
+		return NULL;
+	scratch_done(s);
+	free(s);
+	return NULL;
+}
+
 typedef struct contact_prep {
-	char **urls;          /* normalised LinkedIn URLs */
-	char **emails;        /* normalised addresses */
-	char **domains;       /* their domains that are not free-mail (parallel to nothing; a set) */
-	names_company company;
+	char **urls;          /* normalised LinkedIn URLs (in the arena, NULL-terminated) */
+	char **emails;        /* normalised addresses (likewise) */
+	const char **domains; /* their domains that are not free-mail, each once (likewise) */
+	names_company company;     /* in the arena */
 	bool has_company;
 	names_company company_de;  /* German transliteration, when it differs */
 	bool has_company_de;
-	names_person person;
-	bool has_person;
+	const names_person *person; /* NULL: none; in the cache or own_person */
+	names_person own_person;    /* parsed for this contact only (no cache) */
+	bool owns_person;
 } contact_prep;
 
 static void contact_prep_done(contact_prep *p)
 {
-	strv_free(p->urls);
-	strv_free(p->emails);
-	strv_free(p->domains);
-	names_company_done(&p->company);
-	names_company_done(&p->company_de);
-	names_person_done(&p->person);
+	if (p->owns_person)
+		names_person_done(&p->own_person);
+	*p = (contact_prep) {0};
 }
 
-static int contact_prepare(const match_index *idx, const contact *c, contact_prep *p)
+static bool strs_contain(char *const *l, size_t n, const char *s)
 {
-	int r = 0;
-	for (char **u = c->urls; r >= 0 && u && *u; u++)
-		r = push_normalised(&p->urls, *u, names_linkedin_url);
-	for (char **e = c->emails; r >= 0 && e && *e; e++)
-		r = push_normalised(&p->emails, *e, names_email);
-	for (char **e = p->emails; r >= 0 && e && *e; e++) {
-		const char *d = names_email_domain(*e);
-		/* m18: a Gmail address says nothing about the employer. */
-		if (d && !names_domain_is_free_mail(d, idx->free_mail) && !strv_contains(p->domains, d))
-			r = strv_push(&p->domains, d);
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i], s))
+			return true;
+	return false;
+}
+
+/* The contact's LinkedIn URLs, normalised, each once, into the arena. */
+static int prepare_urls(names_arena *a, char *const *raw, char ***ret)
+{
+	char **l = names_arena_alloc(a, (strv_length(raw) + 1) * sizeof *l);
+	size_t n = 0;
+	if (!l)
+		return -ENOMEM;
+	for (char *const *u = raw; u && *u; u++) {
+		_cleanup_free_ char *v = NULL;
+		int r = names_linkedin_url(*u, &v);
+		if (r == -EINVAL)
+			continue; /* not a LinkedIn profile: nothing to compare */
+		if (r < 0)
+			return r;
+		if (strs_contain(l, n, v))
+			continue;
+		size_t len = strlen(v) + 1;
+		l[n] = names_arena_alloc(a, len);
+		if (!l[n])
+			return -ENOMEM;
+		memcpy(l[n++], v, len);
 	}
+	l[n] = NULL;
+	*ret = l;
+	return 0;
+}
+
+/* The contact's addresses, normalised, each once, and their domains that
+ * may identify an employer, into the arena. */
+static int prepare_emails(const match_index *idx, names_arena *a, char *const *raw, contact_prep *p)
+{
+	size_t max = strv_length(raw), n = 0, nd = 0;
+	p->emails = names_arena_alloc(a, (max + 1) * sizeof *p->emails);
+	p->domains = names_arena_alloc(a, (max + 1) * sizeof *p->domains);
+	if (!p->emails || !p->domains)
+		return -ENOMEM;
+	for (char *const *e = raw; e && *e; e++) {
+		char *v;
+		int r = names_email_in(a, *e, &v);
+		if (r == -EINVAL)
+			continue;
+		if (r < 0)
+			return r;
+		if (!strs_contain(p->emails, n, v))
+			p->emails[n++] = v;
+	}
+	p->emails[n] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = names_email_domain(p->emails[i]);
+		/* m18: a Gmail address says nothing about the employer. */
+		if (d && !names_domain_is_free_mail(d, idx->free_mail) &&
+		    !strs_contain((char *const *)p->domains, nd, d))
+			p->domains[nd++] = d;
+	}
+	p->domains[nd] = NULL;
+	return 0;
+}
+
+/* The person cache's key: which parse ('s': first and last apart, 'n': one
+ * whole name) and its input, NUL-separated. */
+static char *person_key(names_arena *a, char mode, const char *x, const char *y, size_t *ret_len)
+{
+	size_t lx = strlen(strempty(x)), ly = strlen(strempty(y));
+	char *k = names_arena_alloc(a, 1 + lx + 1 + ly);
+	if (!k)
+		return NULL;
+	k[0] = mode;
+	memcpy(k + 1, strempty(x), lx);
+	k[1 + lx] = '\0';
+	memcpy(k + 2 + lx, strempty(y), ly);
+	*ret_len = 2 + lx + ly;
+	return k;
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	/* FNV-1a: short keys, no adversary who controls both sides. */
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int person_parse(char mode, const char *x, const char *y, names_person *ret)
+{
+	return mode == 's' ? names_person_parse_split(x, y, ret) : names_person_parse(x, ret);
+}
+
+/* The contact's parsed name (NULL when it has none): from the cache when
+ * the same fields were parsed before, else parsed (into the cache). */
+static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
+{
+	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
+	 * without a last name the whole name is the better source. */
+	char mode = 's';
+	const char *x = c->first, *y = c->last;
+	int r;
+	if (isempty(c->last)) {
+		mode = 'n';
+		x = !isempty(c->name) ? c->name : c->first;
+		y = NULL;
+		if (isempty(x))
+			return 0;
+	}
+	if (!s->persons) {
+		r = person_parse(mode, x, y, &p->own_person);
+		if (r == -EINVAL)
+			return 0;
+		if (r < 0)
+			return r;
+		p->owns_person = true;
+		p->person = &p->own_person;
+		return 0;
+	}
+
+	size_t klen;
+	char *key = person_key(&s->arena, mode, x, y, &klen);
+	if (!key)
+		return -ENOMEM;
+	uint64_t h = bytes_hash(key, klen);
+	person_slot *set = &s->persons[h & (PERSON_CACHE_SLOTS - 2)], *e = NULL;
+	for (size_t i = 0; i < 2 && !e; i++)
+		if (set[i].used && set[i].hash == h && set[i].key_len == klen && memcmp(set[i].key, key, klen) == 0)
+			e = &set[i];
+	if (e && e == &set[1]) {
+		/* Most recent first: the other one is replaced next. */
+		person_slot t = set[0];
+		set[0] = set[1];
+		set[1] = t;
+		e = &set[0];
+	}
+	if (!e) {
+		person_slot t = set[1];
+		set[1] = set[0];
+		set[0] = t;
+		e = &set[0];
+		if (e->used && e->r == 0)
+			names_person_done(&e->person);
+		e->used = false;
+		if (e->key_cap < klen) {
+			/* Room for a typical name at once, so slots rarely grow. */
+			size_t cap = klen > 64 ? klen : 64;
+			char *nk = realloc(e->key, cap);
+			if (!nk)
+				return -ENOMEM;
+			e->key = nk;
+			e->key_cap = cap;
+		}
+		r = person_parse(mode, x, y, &e->person);
+		if (r < 0 && r != -EINVAL)
+			return r;
+		memcpy(e->key, key, klen);
+		e->key_len = klen;
+		e->hash = h;
+		e->r = r;
+		e->used = true;
+	}
+	p->person = e->r == 0 ? &e->person : NULL;
+	return 0;
+}
+
+static int contact_prepare(const match_index *idx, match_scratch *s, const contact *c, contact_prep *p)
+{
+	names_arena *a = &s->arena;
+	int r = prepare_urls(a, c->urls, &p->urls);
+	if (r >= 0)
+		r = prepare_emails(idx, a, c->emails, p);
 	if (r < 0)
 		return r;
 	if (!isempty(c->company)) {
-		r = names_company_parse(c->company, &p->company);
+		r = names_company_parse_in(a, c->company, false, &p->company);
 		p->has_company = r >= 0;
 		if (r < 0 && r != -EINVAL)
 			return r;
 		if (p->has_company && names_has_transliteration(c->company)) {
-			r = names_company_parse_german(c->company, &p->company_de);
+			r = names_company_parse_in(a, c->company, true, &p->company_de);
 			p->has_company_de = r >= 0;
 			if (r < 0 && r != -EINVAL)
 				return r;
-			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key)) {
-				names_company_done(&p->company_de);
+			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key))
 				p->has_company_de = false;
-			}
 		}
 	}
-	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
-	 * without a last name the whole name is the better source. */
-	if (!isempty(c->last))
-		r = names_person_parse_split(c->first, c->last, &p->person);
-	else if (!isempty(c->name))
-		r = names_person_parse(c->name, &p->person);
-	else if (!isempty(c->first))
-		r = names_person_parse(c->first, &p->person);
-	else
-		r = -EINVAL;
-	p->has_person = r >= 0;
-	return r == -EINVAL ? 0 : r;
+	return prepare_person(s, c, p);
 }
 
 /* A contact's candidates: at most MATCH_MAX_CANDIDATES relations, on the
@@ -882,10 +1107,9 @@ static void candidates_add_entry(candidates *cs, const map *m, const map_entry *
  * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
  * length can only meet them as it is, and its own variants (one shorter)
  * meet nothing, so they are not generated. */
-static void lookup_deletions(const delmap *d, map_kind kind, const char *word, candidates *cs)
+static void lookup_deletions(const delmap *d, map_kind kind, const char *word, size_t n, candidates *cs)
 {
 	uint64_t h[TYPO_MAX_WORD + 1];
-	size_t n = strlen(word);
 	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
 		return;
 	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
@@ -917,34 +1141,46 @@ static void sort_u32(uint32_t *v, size_t n)
 	}
 }
 
-/* Near misses of one contact word: vocabulary words sharing at least half
- * of its informative trigrams, then (cheap, exact) Jaro-Winkler >=
- * NAMES_JW_NEAR before their relations become candidates. */
-static void qgram_search(const match_index *idx, const char *w, candidates *cs)
+/* Near misses of one contact word of n letters: vocabulary words sharing
+ * at least half of its informative trigrams, then (cheap, exact)
+ * Jaro-Winkler >= NAMES_JW_NEAR before their relations become candidates.
+ * (Not a stricter bound from the review band: a relation reached through
+ * one word pair may score through another, its German form or an alias,
+ * whose trigrams alone would not have reached it.) */
+static void qgram_search(const match_index *idx, const char *w, size_t n, candidates *cs)
 {
 	const qgram_index *q = &idx->qgrams;
-	size_t n = strlen(w);
 	if (q->cap == 0 || n < QGRAM_MIN_WORD || n > QGRAM_MAX_WORD)
 		return;
 	uint32_t g[QGRAM_MAX_WORD], hits[QGRAM_MAX_HITS];
-	size_t ng = qgram_of(w, n, g), nh = 0, considered = 0;
+	size_t ng = qgram_of(w, n, g), nh = 0, seen = 0, considered = 0;
 	for (size_t i = 0; i < ng; i++) {
-		size_t slot = qgram_slot(q, g[i]);
-		if (!q->keys[slot] || q->len[slot] > QGRAM_MAX_POSTINGS)
+		const qgram_entry *e = qgram_slot(q, g[i]);
+		if (!e->key || e->len > QGRAM_MAX_POSTINGS)
 			continue;
 		considered++;
-		for (uint32_t k = 0; k < q->len[slot] && nh < ELEMENTSOF(hits); k++)
-			hits[nh++] = q->postings[q->start[slot] + k];
+		/* A word more than QGRAM_MAX_LEN_DIFF letters longer or shorter
+		 * is never a near miss: dropped before counting. The cap on hits
+		 * still counts every posting (seen), so it cuts the same words
+		 * off as without the filter. */
+		for (uint32_t k = e->start; k < e->start + e->len && seen < QGRAM_MAX_HITS; k++, seen++) {
+			size_t el = q->lens[k];
+			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF)
+				hits[nh++] = q->postings[k];
+		}
 	}
 	if (considered < 2 || nh == 0)
 		return;
 	/* How many of the word's grams each vocabulary word shares: counted in
-	 * a small open-addressing table (twice QGRAM_MAX_HITS slots, so it
-	 * never fills) rather than by sorting the hits; words are then taken
-	 * in order of first appearance, each once. */
+	 * a small open-addressing table (at least twice the hits, so it never
+	 * fills) rather than by sorting the hits; words are then taken in
+	 * order of first appearance, each once. */
 	uint32_t tkey[2 * QGRAM_MAX_HITS], tcnt[2 * QGRAM_MAX_HITS];
-	memset(tkey, 0xff, sizeof tkey);
-	const size_t tmask = ELEMENTSOF(tkey) - 1;
+	size_t tsize = 16;
+	while (tsize < 2 * nh)
+		tsize *= 2;
+	memset(tkey, 0xff, tsize * sizeof *tkey);
+	const size_t tmask = tsize - 1;
 	for (size_t i = 0; i < nh; i++) {
 		size_t t = (size_t)(hits[i] * 2654435761u) & tmask;
 		while (tkey[t] != UINT32_MAX && tkey[t] != hits[i])
@@ -964,9 +1200,7 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 		const map_entry *e = &idx->map.slots[tkey[t]];
 		if (count * 2 >= considered && count >= 2) {
 			const char *key = map_key(&idx->map, e);
-			size_t el = strlen(key);
-			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(key, w) &&
-			    names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
+			if (!streq(key, w) && names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
 				candidates_add_entry(cs, &idx->map, e);
 		}
 	}
@@ -987,8 +1221,8 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		lookup_deletions(&idx->typos, MAP_DELETION, t, cs);
-		qgram_search(idx, t, cs);
+		lookup_deletions(&idx->typos, MAP_DELETION, t, c->lens[i], cs);
+		qgram_search(idx, t, c->lens[i], cs);
 	}
 }
 
@@ -1004,16 +1238,16 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 	/* mail.hoogendijk.nl, then hoogendijk.nl: walking up at dots is what
 	 * makes "within" exact (never nothoogendijk.nl, never
 	 * hoogendijk.nl.example.com, whose parents are example.com and com). */
-	for (char **d = p->domains; d && *d; d++)
+	for (const char **d = p->domains; d && *d; d++)
 		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
 			candidates_add_entry(cs, m, map_get(m, MAP_DOMAIN, s));
-	for (size_t f = 0; p->has_person && f < (p->person.german_same ? 1u : 2u); f++)
-		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
-			const char *main = p->person.form[f].surnames[i].main;
+	for (size_t f = 0; p->person && f < (p->person->german_same ? 1u : 2u); f++)
+		for (size_t i = 0; i < p->person->form[f].n_surnames; i++) {
+			const char *main = p->person->form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
 			candidates_add_entry(cs, m, e);
 			if (!e)
-				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, cs);
+				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, strlen(main), cs);
 		}
 	if (p->has_company)
 		gather_company(idx, &p->company, cs);
@@ -1056,7 +1290,7 @@ static void score_company(const match_index *idx, const relation_prep *rp, const
 	/* Feature email_domain: the contact's (non-free) mail domain is, or is
 	 * under, one of the company's domains. */
 	bool found = false;
-	for (char **d = p->domains; !found && d && *d; d++)
+	for (const char **d = p->domains; !found && d && *d; d++)
 		for (char **rd = rp->domains; !found && rd && *rd; rd++)
 			if (names_domain_within(*d, *rd)) {
 				scoring_add(s, "email_domain", *d, *rd, SCORE_EMAIL_DOMAIN, true);
@@ -1086,12 +1320,12 @@ static void score_company(const match_index *idx, const relation_prep *rp, const
 static void score_person(const match_index *idx, const relation_prep *rp, const contact_prep *p,
 			 bool identity_agrees, scoring *s)
 {
-	if (!p->has_person)
+	if (!p->person)
 		return;
 	names_person_agreement best = NAMES_PERSON_DISAGREE;
 	const names_person *bp = NULL;
 	for (size_t i = 0; i < rp->n_persons; i++) {
-		names_person_agreement a = names_person_compare(&p->person, &rp->persons[i]);
+		names_person_agreement a = names_person_compare(p->person, &rp->persons[i]);
 		if (a > best) {
 			best = a;
 			bp = &rp->persons[i];
@@ -1109,15 +1343,16 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 	for (size_t f = 0; rp->has_employer && f < 2; f++) {
 		const names_company *cc = f == 0 ? (p->has_company ? &p->company : NULL)
 						 : (p->has_company_de ? &p->company_de : NULL);
+		/* cc is checked again: a CompanyThreshold of 0 lets v = 0 pass. */
 		double v = cc ? names_company_compare(cc, &rp->employer) : 0;
-		if (v + SCORE_EPSILON >= idx->company_threshold) {
+		if (cc && v + SCORE_EPSILON >= idx->company_threshold) {
 			scoring_add(s, "company_corroboration", cc->full_key, rp->employer.full_key, v, false);
 			corroborated = true;
 			break;
 		}
 	}
 	bool dom = false;
-	for (char **d = p->domains; !dom && d && *d; d++)
+	for (const char **d = p->domains; !dom && d && *d; d++)
 		for (char **rd = rp->email_domains; !dom && rd && *rd; rd++)
 			if (names_domain_within(*d, *rd)) {
 				scoring_add(s, "email_domain_corroboration", *d, *rd, SCORE_EMAIL_DOMAIN, false);
@@ -1139,7 +1374,7 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 		v = corroborated ? SCORE_PERSON_TYPO : SCORE_PERSON_UNCORROBORATED;
 		break;
 	}
-	scoring_add(s, "person_name", p->person.display, bp->display, v, true);
+	scoring_add(s, "person_name", p->person->display, bp->display, v, true);
 }
 
 /* Strength of a feature as an identity signal (domain.md, "Identity
@@ -1267,6 +1502,7 @@ static int score_candidate(const match_index *idx, uint32_t id, const contact_pr
 
 int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max)
 {
+	match_scratch s;
 	contact_prep p = {0};
 	candidates cs;
 	int r;
@@ -1274,7 +1510,8 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 	if (!idx || !c || (!ret && max > 0))
 		return -EINVAL;
 	cs.n = 0;
-	r = contact_prepare(idx, c, &p);
+	scratch_init(&s);
+	r = contact_prepare(idx, &s, c, &p);
 	if (r >= 0) {
 		gather_candidates(idx, &p, &cs);
 		for (size_t i = 0; i < cs.n && i < max; i++)
@@ -1282,19 +1519,22 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 		r = (int)cs.n;
 	}
 	contact_prep_done(&p);
+	scratch_done(&s);
 	return r;
 }
 
-int match_contact(const match_index *idx, const contact *c, match_list *out)
+int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out)
 {
 	contact_prep p = {0};
 	candidates cs;
 	int r, n = 0;
 
-	if (!idx || !c || !out)
+	if (!idx || !s || !c || !out)
 		return -EINVAL;
 	cs.n = 0;
-	r = contact_prepare(idx, c, &p);
+	/* The previous contact's values are no longer referenced. */
+	names_arena_reset(&s->arena);
+	r = contact_prepare(idx, s, c, &p);
 	if (r < 0)
 		goto fail;
 	gather_candidates(idx, &p, &cs);
@@ -1307,5 +1547,14 @@ int match_contact(const match_index *idx, const contact *c, match_list *out)
 	r = n;
 fail:
 	contact_prep_done(&p);
+	return r;
+}
+
+int match_contact(const match_index *idx, const contact *c, match_list *out)
+{
+	match_scratch s;
+	scratch_init(&s);
+	int r = match_contact_scratch(idx, &s, c, out);
+	scratch_done(&s);
 	return r;
 }
