@@ -103,7 +103,10 @@ typedef struct map {
 
 static uint64_t map_hash(map_kind kind, const char *s)
 {
-	/* FNV-1a: short keys, no adversary who controls both sides. */
+	/* FNV-1a: short keys, no adversary who controls both sides. The slot
+	 * order it gives decides the order of the trigram postings (built in
+	 * slot order), and with it which near misses the hit cap cuts off:
+	 * another hash would change which candidates a contact reaches. */
 	uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;
 	h *= 1099511628211ull;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -274,6 +277,9 @@ static void map_done(map *m)
 static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool variants, uint64_t *out)
 {
 	uint64_t pre[TYPO_MAX_WORD];
+	/* These hashes decide the fingerprints, and with them which spurious
+	 * candidates a lookup brings: FNV-1a like map_hash, so that a contact
+	 * reaches the same candidates (MATCH_MAX_CANDIDATES cuts the same). */
 	uint64_t h = map_hash(kind, "");
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -375,12 +381,23 @@ typedef struct qgram_entry {
 	uint32_t start, len; /* its range in postings */
 } qgram_entry;
 
+/* A word of the vocabulary: its map slot, length and letter counts (for
+ * the Jaro-Winkler bound without a pass over the word). */
+typedef struct qgram_word {
+	uint32_t slot;
+	uint32_t mask;
+	uint8_t len;
+	uint8_t letters[32];
+} qgram_word;
+
 typedef struct qgram_index {
 	qgram_entry *slots;  /* one array, so a probe touches one cache line */
 	size_t cap;          /* power of two, 0 when empty */
-	uint32_t *postings;  /* map slots of the vocabulary words, gram after gram */
+	size_t bits;         /* log2(cap) */
+	uint32_t *postings;  /* vocabulary words (index into words), gram after gram */
 	uint8_t *lens;       /* per posting: its word's length, for the length
 			      * filter before any counting */
+	qgram_word *words;   /* in map slot order */
 } qgram_index;
 
 /* The trigrams of "^word$" (^ and $ as bytes 1 and 2, which no folded word
@@ -400,7 +417,10 @@ static size_t qgram_of(const char *w, size_t n, uint32_t *out)
 static qgram_entry *qgram_slot(const qgram_index *q, uint32_t key)
 {
 	size_t mask = q->cap - 1;
-	size_t i = (size_t)(key * 2654435761u) & mask;
+	/* The top bits of the product: its low bits depend only on the low
+	 * bits of the gram, and grams sharing their last letters then piled
+	 * up in long probe runs. */
+	size_t i = q->bits ? (size_t)((key * 2654435761u) >> (32 - q->bits)) : 0;
 	while (q->slots[i].key && q->slots[i].key != key)
 		i = (i + 1) & mask;
 	return &q->slots[i];
@@ -452,6 +472,7 @@ static void qgram_done(qgram_index *q)
 	free(q->slots);
 	free(q->postings);
 	free(q->lens);
+	free(q->words);
 	*q = (qgram_index) {0};
 }
 
@@ -690,14 +711,22 @@ static int qgram_build(match_index *idx)
 	const map *m = &idx->map;
 	qgram_index *q = &idx->qgrams;
 	uint64_t *pairs = NULL;
-	size_t n = 0, cap = 0, uniq = 0;
+	size_t n = 0, cap = 0, uniq = 0, nwords = 0, cap_words = 0;
 	int r = -ENOMEM;
 
+	/* Words are numbered in map slot order, so postings sorted by word
+	 * are in the order the slots gave them before. */
 	for (size_t s = 0; s < m->cap; s++) {
 		const map_entry *e = &m->slots[s];
 		size_t len = e->key ? strlen(map_key(m, e)) : 0;
 		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
 			continue;
+		if (grow_array(&q->words, &cap_words, nwords + 1, sizeof *q->words) < 0)
+			goto fail;
+		qgram_word *w = &q->words[nwords];
+		w->slot = (uint32_t)s;
+		w->len = (uint8_t)len; /* <= QGRAM_MAX_WORD */
+		w->mask = names_letters_count(map_key(m, e), len, w->letters);
 		uint32_t g[QGRAM_MAX_WORD];
 		size_t ng = qgram_of(map_key(m, e), len, g);
 		if (n + ng > cap) {
@@ -711,10 +740,13 @@ static int qgram_build(match_index *idx)
 			cap = ncap;
 		}
 		for (size_t i = 0; i < ng; i++)
-			pairs[n++] = (uint64_t)g[i] << 32 | (uint32_t)s;
+			pairs[n++] = (uint64_t)g[i] << 32 | (uint32_t)nwords;
+		nwords++;
 	}
-	if (n == 0)
+	if (n == 0) {
+		qgram_done(q);
 		return 0;
+	}
 	r = sort_pairs_by_gram(&pairs, n);
 	if (r < 0)
 		goto fail;
@@ -729,8 +761,11 @@ static int qgram_build(match_index *idx)
 		}
 	n = k;
 	q->cap = 16;
-	while (q->cap < uniq * 2)
+	q->bits = 4;
+	while (q->cap < uniq * 2) {
 		q->cap *= 2;
+		q->bits++;
+	}
 	q->slots = calloc(q->cap, sizeof *q->slots);
 	q->postings = malloc(n * sizeof *q->postings);
 	q->lens = malloc(n);
@@ -745,8 +780,7 @@ static int qgram_build(match_index *idx)
 		}
 		e->len++;
 		q->postings[i] = (uint32_t)pairs[i];
-		/* <= QGRAM_MAX_WORD: fits a byte. */
-		q->lens[i] = (uint8_t)strlen(map_key(m, &m->slots[q->postings[i]]));
+		q->lens[i] = q->words[q->postings[i]].len;
 	}
 	r = 0;
 fail:
@@ -1147,7 +1181,8 @@ static void sort_u32(uint32_t *v, size_t n)
  * (Not a stricter bound from the review band: a relation reached through
  * one word pair may score through another, its German form or an alias,
  * whose trigrams alone would not have reached it.) */
-static void qgram_search(const match_index *idx, const char *w, size_t n, candidates *cs)
+static void qgram_search(const match_index *idx, const char *w, size_t n, const uint8_t letters[32], uint32_t mask,
+			 candidates *cs)
 {
 	const qgram_index *q = &idx->qgrams;
 	if (q->cap == 0 || n < QGRAM_MIN_WORD || n > QGRAM_MAX_WORD)
@@ -1197,10 +1232,12 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, candid
 		if (count == 0)
 			continue; /* seen already */
 		tcnt[t] = 0;
-		const map_entry *e = &idx->map.slots[tkey[t]];
+		const qgram_word *v = &q->words[tkey[t]];
 		if (count * 2 >= considered && count >= 2) {
+			const map_entry *e = &idx->map.slots[v->slot];
 			const char *key = map_key(&idx->map, e);
-			if (!streq(key, w) && names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
+			if (!streq(key, w) && names_jaro_winkler_at_least_counted(w, n, letters, mask, key, v->len, v->letters,
+										   v->mask, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
 				candidates_add_entry(cs, &idx->map, e);
 		}
 	}
@@ -1209,8 +1246,11 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, candid
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->key));
-	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->full_key));
+	const map_entry *e_key = map_get(m, MAP_KEY, c->key);
+	candidates_add_entry(cs, m, e_key);
+	/* Most names have no low-identity word: the same key twice, whose ids
+	 * are added twice (they count against the cap as they did). */
+	candidates_add_entry(cs, m, streq(c->full_key, c->key) ? e_key : map_get(m, MAP_KEY, c->full_key));
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		const char *t = c->tokens[i];
 		const map_entry *e = map_get(m, MAP_TOKEN, t);
@@ -1222,7 +1262,7 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		if (c->trade[i] || e)
 			continue;
 		lookup_deletions(&idx->typos, MAP_DELETION, t, c->lens[i], cs);
-		qgram_search(idx, t, c->lens[i], cs);
+		qgram_search(idx, t, c->lens[i], c->letters[i], c->masks[i], cs);
 	}
 }
 
@@ -1254,7 +1294,12 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 	if (p->has_company_de)
 		gather_company(idx, &p->company_de, cs);
 	if (cs->n > 1) {
-		sort_u32(cs->ids, cs->n);
+		/* Most lists are one key's ids, already in order. */
+		size_t sorted = 1;
+		while (sorted < cs->n && cs->ids[sorted - 1] <= cs->ids[sorted])
+			sorted++;
+		if (sorted < cs->n)
+			sort_u32(cs->ids, cs->n);
 		size_t k = 1;
 		for (size_t i = 1; i < cs->n; i++)
 			if (cs->ids[i] != cs->ids[k - 1])
@@ -1461,7 +1506,8 @@ static int score_candidate(const match_index *idx, uint32_t id, const contact_pr
 {
 	const relation *rel = &idx->set->items[id];
 	const relation_prep *rp = &idx->prep[id];
-	scoring s = {0};
+	scoring s;
+	s.n = 0; /* only the entries up to n are read */
 	bool identity = false;
 
 	for (char **u = p->urls; rp->url && u && *u; u++)

@@ -11,9 +11,6 @@
 #include "contactwatch/names.h"
 #include "contactwatch/text.h"
 
-/* Longest word the deletion/typo logic and the token buffers consider; a
- * longer "word" in a name is noise, not identity. */
-#define NAMES_MAX_WORD 128
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -779,15 +776,16 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 	 * words' bytes, IJ -> y only shrinks them). */
 	size_t nw = hi - lo;
 	size_t ptrs = (nw + 1) * sizeof(char *);
-	char *block = parse_alloc(a, ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
+	size_t at_masks = ptrs + nw * 32, at_lens = at_masks + nw * sizeof(uint32_t), at_trade = at_lens + nw;
+	char *block = parse_alloc(a, at_trade + nw * sizeof(bool) + 3 * bytes);
 	if (!block)
 		return -ENOMEM;
 	c.tokens = (char **)(void *)block;
 	c.letters = (uint8_t (*)[32])(void *)(block + ptrs);
-	c.lens = (uint8_t *)(block + ptrs + nw * 32);
-	c.trade = (bool *)(void *)(block + ptrs + nw * 33);
-	memset(c.letters, 0, nw * 32);
-	char *out = block + ptrs + nw * 33 + nw * sizeof(bool);
+	c.masks = (uint32_t *)(void *)(block + at_masks);
+	c.lens = (uint8_t *)(block + at_lens);
+	c.trade = (bool *)(void *)(block + at_trade);
+	char *out = block + at_trade + nw * sizeof(bool);
 	char *full = out + bytes, *key = full + bytes;
 	c.full_key = full;
 	c.key = key;
@@ -808,8 +806,7 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 		/* company_split caps a word below NAMES_MAX_WORD (128) bytes, so
 		 * neither the length nor a count overflows a byte. */
 		c.lens[c.n_tokens] = (uint8_t)l;
-		for (size_t b = 0; b < l; b++)
-			c.letters[c.n_tokens][(unsigned char)words[i][b] & 31]++;
+		c.masks[c.n_tokens] = names_letters_count(words[i], l, c.letters[c.n_tokens]);
 		if (c.n_tokens > 0)
 			*key++ = ' ';
 		memcpy(key, words[i], l + 1);
@@ -937,6 +934,13 @@ bool names_distance_is_one(const char *a, const char *b)
 	return streq(a + i, b + i + 1);
 }
 
+/* Whether token i of x and token j of y are the same word (lengths first:
+ * most differ there). */
+static inline bool token_eq(const names_company *x, size_t i, const names_company *y, size_t j)
+{
+	return x->lens[i] == y->lens[j] && memcmp(x->tokens[i], y->tokens[j], x->lens[i]) == 0;
+}
+
 /* Whether the multiset of trade words of x is contained in y's. */
 static bool trade_subset(const names_company *x, const names_company *y)
 {
@@ -948,7 +952,7 @@ static bool trade_subset(const names_company *x, const names_company *y)
 			continue;
 		bool found = false;
 		for (size_t j = 0; j < y->n_tokens && !found; j++)
-			if (y->trade[j] && !used[j] && streq(x->tokens[i], y->tokens[j]))
+			if (y->trade[j] && !used[j] && token_eq(x, i, y, j))
 				found = used[j] = true;
 		if (!found)
 			return false;
@@ -969,10 +973,102 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 			j++;
 		if (i == x->n_tokens || j == y->n_tokens)
 			return i == x->n_tokens && j == y->n_tokens;
-		if (!streq(x->tokens[i], y->tokens[j]))
+		if (!token_eq(x, i, y, j))
 			return false;
 		i++, j++;
 	}
+}
+
+uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32])
+{
+	uint32_t mask = 0;
+	memset(ret, 0, 32);
+	for (size_t i = 0; i < n; i++) {
+		ret[(unsigned char)w[i] & 31]++;
+		mask |= 1u << ((unsigned char)w[i] & 31);
+	}
+	return mask;
+}
+
+/* The Jaro-Winkler bound of names_jaro_winkler_at_least for m shared
+ * letters. */
+static double jaro_winkler_bound(size_t la, size_t lb, size_t m, size_t prefix)
+{
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	return jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max);
+}
+
+/* Bits set in x. By hand: without -mpopcnt the builtin is a library call
+ * that costs more than this. */
+static inline size_t popcount32(uint32_t x)
+{
+	x = x - ((x >> 1) & 0x55555555u);
+	x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0fu;
+	return (size_t)((x * 0x01010101u) >> 24);
+}
+
+/* An upper bound on the letters two words of la and lb bytes share, from
+ * which buckets they have at all: a bucket only one has holds at least one
+ * letter the other cannot match. */
+static size_t letters_shared_at_most(size_t la, uint32_t ma, size_t lb, uint32_t mb)
+{
+	size_t a_only = popcount32(ma & ~mb), b_only = popcount32(mb & ~ma);
+	size_t x = la - a_only, y = lb - b_only;
+	return x < y ? x : y;
+}
+
+/* How many letters two words share as multisets: the sum of the smaller
+ * of their counts per bucket. Eight buckets at a time (SWAR): every count
+ * and the sum are below 128 (words are shorter), so per byte x - y + 128
+ * borrows from no neighbour and its top bit says x >= y, and the byte sums
+ * of the four words fit a byte each. This runs for every candidate word
+ * pair; the plain loop was the costliest line of the scoring. */
+static size_t letters_shared(const uint8_t a[32], const uint8_t b[32])
+{
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t sum = 0;
+	for (size_t k = 0; k < 32; k += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		uint64_t mask = ((((x | high) - y) & high) >> 7) * 0xff;
+		sum += (y & mask) | (x & ~mask);
+	}
+	return (size_t)((sum * 0x0101010101010101ull) >> 56);
+}
+
+/* The common prefix Winkler counts (at most 4). */
+static size_t winkler_prefix(const char *a, const char *b)
+{
+	size_t prefix = 0;
+	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+		prefix++;
+	return prefix;
+}
+
+/* The Jaro-Winkler bound of names_jaro_winkler_at_least from m shared
+ * letters, then the real value when it can reach min. */
+static double jaro_winkler_from_shared(const char *a, size_t la, const char *b, size_t lb, size_t m, double min)
+{
+	if (jaro_winkler_bound(la, lb, m, winkler_prefix(a, b)) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
+/* The same with the letter counts and masks at hand: the bound from the
+ * masks first (the bound grows with m, so what fails with more letters
+ * than shared fails with the exact count), which ends most pairs of
+ * unrelated words; the exact count only for the rest. */
+static double jaro_winkler_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma, const char *b,
+				   size_t lb, const uint8_t cb[32], uint32_t mb, double min)
+{
+	size_t prefix = winkler_prefix(a, b);
+	if (jaro_winkler_bound(la, lb, letters_shared_at_most(la, ma, lb, mb), prefix) < min)
+		return 0.0;
+	if (jaro_winkler_bound(la, lb, letters_shared(ca, cb), prefix) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
 }
 
 /* names_jaro_winkler(a, b) when it can reach min, else 0. The letters the
@@ -1001,13 +1097,17 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 	size_t m = 0;
 	for (size_t k = 0; k < 32; k++)
 		m += ca[k] < cb[k] ? ca[k] : cb[k];
-	size_t prefix = 0;
-	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
-		prefix++;
-	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
+	return jaro_winkler_from_shared(a, la, b, lb, m, min);
+}
+
+double names_jaro_winkler_at_least_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma,
+					   const char *b, size_t lb, const uint8_t cb[32], uint32_t mb, double min)
+{
+	if (la == 0 || lb == 0)
 		return 0.0;
-	return names_jaro_winkler(a, b);
+	if (la >= NAMES_MAX_WORD || lb >= NAMES_MAX_WORD)
+		return names_jaro_winkler_at_least(a, b, min);
+	return jaro_winkler_counted(a, la, ca, ma, b, lb, cb, mb, min);
 }
 
 /* names_jaro_winkler_at_least for token i of two parsed names, with the
@@ -1015,26 +1115,11 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
  * minimum-sum, no pass over the words. */
 static double jaro_winkler_bounded(const names_company *c, const names_company *r, size_t i, double min)
 {
-	size_t la = c->lens[i], lb = r->lens[i], m = 0;
+	size_t la = c->lens[i], lb = r->lens[i];
 	if (la == 0 || lb == 0)
 		return 0.0;
-	for (size_t k = 0; k < 32; k++)
-		m += c->letters[i][k] < r->letters[i][k] ? c->letters[i][k] : r->letters[i][k];
-	const char *a = c->tokens[i], *b = r->tokens[i];
-	size_t prefix = 0;
-	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
-		prefix++;
-	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
-		return 0.0;
-	return names_jaro_winkler(a, b);
-}
-
-/* Whether a company token is short enough to be an acronym or a name one
- * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
-static bool token_is_short(const char *t)
-{
-	return strlen(t) <= NAMES_COMPANY_SHORT_WORD;
+	return jaro_winkler_counted(c->tokens[i], la, c->letters[i], c->masks[i], r->tokens[i], lb, r->letters[i],
+				    r->masks[i], min);
 }
 
 double names_company_compare(const names_company *c, const names_company *r)
@@ -1071,9 +1156,11 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * the first pair below NAMES_JW_NEAR ends it (worst only falls). */
 	size_t diff = 0, at = 0;
 	for (size_t i = 0; i < r->n_tokens; i++) {
-		if (streq(c->tokens[i], r->tokens[i]))
+		if (token_eq(c, i, r, i))
 			continue;
-		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
+		/* Short enough to be an acronym or a name one letter away from
+		 * another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
+		if (c->lens[i] <= NAMES_COMPANY_SHORT_WORD || r->lens[i] <= NAMES_COMPANY_SHORT_WORD)
 			return 0.0;
 		/* Words more than two letters apart in length are different
 		 * words (one edit changes the length by one). */
@@ -1089,7 +1176,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		if (diff == 1)
 			i = at; /* the only differing word, known from the first pass */
-		else if (streq(c->tokens[i], r->tokens[i]))
+		else if (token_eq(c, i, r, i))
 			continue;
 		double jw = jaro_winkler_bounded(c, r, i, NAMES_JW_NEAR);
 		if (jw < NAMES_JW_NEAR)
@@ -1106,7 +1193,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * reaches "Phillips" this way. The rule decides, JW grades: between
 	 * 0.93 (over the default CompanyThreshold even for a first-letter slip,
 	 * which costs Winkler's prefix bonus) and 0.97 (below an exact key). */
-	if (diff == 1 && strlen(r->tokens[at]) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
+	if (diff == 1 && r->lens[at] >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
 		return worst < 0.93 ? 0.93 : worst > 0.97 ? 0.97 : worst;
 	/* A near miss (two edits, or one in a shorter word: "Verberg" for
 	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the

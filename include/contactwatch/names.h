@@ -72,6 +72,9 @@ typedef struct names_company {
 	bool *trade;       /* per token: not distinctive */
 	uint8_t (*letters)[32]; /* per token: its bytes counted per (byte & 31), for
 				 * the Jaro-Winkler bound in names_company_compare */
+	uint32_t *masks;   /* per token: bit (byte & 31) set for each of its bytes, for
+			    * an upper bound on the letters two words share that
+			    * costs two popcounts */
 	uint8_t *lens;     /* per token: its length (words are < NAMES_MAX_WORD bytes) */
 	size_t n_tokens;
 	size_t n_distinctive;
@@ -88,6 +91,10 @@ int names_company_parse_in(names_arena *a, const char *raw, bool german, names_c
 /* Whether raw may fold differently with transliteration (has non-ASCII). */
 bool names_has_transliteration(const char *raw);
 
+/* Longest word (bytes, with its NUL) the name parsers keep; a longer
+ * "word" in a name is noise, not identity, and is cut. */
+#define NAMES_MAX_WORD 128
+
 /* Distinctive words of at most this many letters are acronyms or short
  * names: they agree only exactly, never by similarity. */
 #define NAMES_COMPANY_SHORT_WORD 4
@@ -102,6 +109,14 @@ double names_jaro_winkler(const char *a, const char *b);
 /* names_jaro_winkler(a, b) when it can reach min, else 0 (a cheap bound
  * from the letters the two share rules most pairs out first). */
 double names_jaro_winkler_at_least(const char *a, const char *b, double min);
+/* The same for words of la and lb bytes whose bytes were counted per
+ * (byte & 31) by names_letters_count, with their masks (words below
+ * NAMES_MAX_WORD bytes then cost no pass for the bound). */
+double names_jaro_winkler_at_least_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma,
+					   const char *b, size_t lb, const uint8_t cb[32], uint32_t mb, double min);
+/* A word's bytes counted per (byte & 31), as names_company.letters;
+ * returns its mask, as names_company.masks. */
+uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32]);
 void names_company_done(names_company *c);
 /* How well a contact's company name agrees with a relation's name (or alias):
  * 1.0 same full key; 0.98 same key (low-identity words differ); 0.94 the

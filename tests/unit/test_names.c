@@ -254,6 +254,7 @@ static void assert_company_same(const names_company *a, const names_company *b)
 		assert_int_equal(a->lens[i], b->lens[i]);
 		assert_int_equal(a->lens[i], strlen(a->tokens[i]));
 		assert_memory_equal(a->letters[i], b->letters[i], 32);
+		assert_int_equal(a->masks[i], b->masks[i]);
 	}
 	assert_null(a->tokens[a->n_tokens]);
 }
@@ -457,6 +458,27 @@ static void test_company_german(void **state)
 	names_company_done(&g);
 }
 
+/* The bound from letter counts and masks decides as the one from the
+ * words: every pair of some words, at several minimums. */
+static void test_jaro_winkler_counted(void **state)
+{
+	(void)state;
+	static const char *const w[] = { "martha", "marhta", "dwayne", "duane", "dixon", "dicksonx", "vanderlande",
+					 "vanderlnade", "wanderlande", "hoogendyk", "xoogendyk", "verburg", "verberg",
+					 "verburgh", "aaaaaaaa", "aaaaaaab", "baaaaaaa", "z", "zz", "abcdefghijklmnopqrstuvwxyz",
+					 "zyxwvutsrqponmlkjihgfedcba", "jürgen", "juergen", "0123456789" };
+	static const double mins[] = { 0.0, 0.5, 0.8, 0.88, 0.9, 0.95, 0.99, 1.0 };
+	for (size_t i = 0; i < ELEMENTSOF(w); i++)
+		for (size_t j = 0; j < ELEMENTSOF(w); j++)
+			for (size_t k = 0; k < ELEMENTSOF(mins); k++) {
+				uint8_t ca[32], cb[32];
+				size_t la = strlen(w[i]), lb = strlen(w[j]);
+				uint32_t ma = names_letters_count(w[i], la, ca), mb = names_letters_count(w[j], lb, cb);
+				double want = names_jaro_winkler_at_least(w[i], w[j], mins[k]);
+				assert_true(names_jaro_winkler_at_least_counted(w[i], la, ca, ma, w[j], lb, cb, mb, mins[k]) == want);
+			}
+}
+
 static void test_jaro_winkler(void **state)
 {
 	(void)state;
@@ -630,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_company_compare),
 		cmocka_unit_test(test_company_german),
 		cmocka_unit_test(test_jaro_winkler),
+		cmocka_unit_test(test_jaro_winkler_counted),
 		cmocka_unit_test(test_person_parse),
 		cmocka_unit_test(test_person_parse_empty_parts),
 		cmocka_unit_test(test_person_compare),
