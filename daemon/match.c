@@ -195,8 +195,10 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 		e->at = (uint32_t)m->n;
 		m->last[m->n++] = UINT32_MAX;
 	}
-	/* Ids arrive relation by relation, so a repeat is always the last one. */
-	if (m->last[e->at] == id)
+	/* Ids arrive relation by relation, so a repeat is always the last one.
+	 * (last is never NULL here: an entry exists only once last has its
+	 * ordinal, which the analyzer cannot follow across calls.) */
+	if (m->last[e->at] == id) /* NOLINT(clang-analyzer-core.NullDereference): see above */
 		return 0;
 	int r = grow_array(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
 	if (r < 0)
@@ -241,12 +243,26 @@ static int map_finish(map *m)
 	return 0;
 }
 
-static const map_entry *map_get(const map *m, map_kind kind, const char *s)
+static const map_entry *map_get_hashed(const map *m, map_kind kind, const char *s, uint64_t h)
 {
 	if (m->cap == 0 || isempty(s))
 		return NULL;
-	map_entry *e = map_slot(m, kind, s, map_hash(kind, s));
+	map_entry *e = map_slot(m, kind, s, h);
 	return e->key ? e : NULL;
+}
+
+static const map_entry *map_get(const map *m, map_kind kind, const char *s)
+{
+	return map_get_hashed(m, kind, s, map_hash(kind, s));
+}
+
+/* Asks for the slot a lookup of h starts at to be brought into the cache:
+ * a contact's lookups land anywhere in tables of megabytes, and issued
+ * together their cache misses overlap instead of following each other. */
+static void map_prefetch(const map *m, uint64_t h)
+{
+	if (m->cap > 0)
+		__builtin_prefetch(&m->slots[(size_t)h & (m->cap - 1)]);
 }
 
 static void map_done(map *m)
@@ -288,16 +304,36 @@ static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool va
 		h *= 1099511628211ull;
 	}
 	out[k++] = h;
-	for (size_t i = 0; variants && i < n; i++) {
-		/* Deleting either of two equal neighbours gives the same key. */
-		if (i > 0 && word[i] == word[i - 1])
-			continue;
-		uint64_t hd = pre[i];
-		for (size_t j = i + 1; j < n; j++) {
-			hd ^= (unsigned char)word[j];
-			hd *= 1099511628211ull;
+	if (!variants)
+		return k;
+	/* The variants: deleting either of two equal neighbours gives the same
+	 * key, so only the first of a run is deleted. */
+	size_t gaps[TYPO_MAX_WORD], ng = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(i > 0 && word[i] == word[i - 1]))
+			gaps[ng++] = i;
+	/* Each variant hashes the letters after its gap: two at a time, which
+	 * share the loads and whose multiplications overlap (one chain of
+	 * multiplications waits on itself). */
+	const unsigned char *w = (const unsigned char *)word;
+	size_t g = 0;
+	for (; g + 1 < ng; g += 2) {
+		uint64_t a = pre[gaps[g]], b = pre[gaps[g + 1]];
+		size_t j = gaps[g] + 1;
+		for (; j <= gaps[g + 1]; j++)
+			a = (a ^ w[j]) * 1099511628211ull;
+		for (; j < n; j++) {
+			a = (a ^ w[j]) * 1099511628211ull;
+			b = (b ^ w[j]) * 1099511628211ull;
 		}
-		out[k++] = hd;
+		out[k++] = a;
+		out[k++] = b;
+	}
+	if (g < ng) {
+		uint64_t a = pre[gaps[g]];
+		for (size_t j = gaps[g] + 1; j < n; j++)
+			a = (a ^ w[j]) * 1099511628211ull;
+		out[k++] = a;
 	}
 	return k;
 }
@@ -381,11 +417,14 @@ typedef struct qgram_entry {
 	uint32_t start, len; /* its range in postings */
 } qgram_entry;
 
-/* A word of the vocabulary: its map slot, length and letter counts (for
- * the Jaro-Winkler bound without a pass over the word). */
+/* A word of the vocabulary: where its string and its relations are in the
+ * map, its length, first bytes and letter counts: the Jaro-Winkler bound
+ * needs neither the map slot nor the string, each a cache miss. */
 typedef struct qgram_word {
-	uint32_t slot;
+	uint32_t key;        /* offset + 1 into map.arena, as map_entry.key */
+	uint32_t at, n;      /* its relation ids in map.ids, as map_entry */
 	uint32_t mask;
+	uint8_t head[4];     /* its first four bytes (words have at least five) */
 	uint8_t len;
 	uint8_t letters[32];
 } qgram_word;
@@ -414,13 +453,18 @@ static size_t qgram_of(const char *w, size_t n, uint32_t *out)
 	return n;
 }
 
+/* Where the probe for a gram starts: the top bits of the product (its
+ * low bits depend only on the low bits of the gram, and grams sharing
+ * their last letters then piled up in long probe runs). */
+static size_t qgram_home(const qgram_index *q, uint32_t key)
+{
+	return q->bits ? (size_t)((key * 2654435761u) >> (32 - q->bits)) : 0;
+}
+
 static qgram_entry *qgram_slot(const qgram_index *q, uint32_t key)
 {
 	size_t mask = q->cap - 1;
-	/* The top bits of the product: its low bits depend only on the low
-	 * bits of the gram, and grams sharing their last letters then piled
-	 * up in long probe runs. */
-	size_t i = q->bits ? (size_t)((key * 2654435761u) >> (32 - q->bits)) : 0;
+	size_t i = qgram_home(q, key);
 	while (q->slots[i].key && q->slots[i].key != key)
 		i = (i + 1) & mask;
 	return &q->slots[i];
@@ -479,6 +523,7 @@ static void qgram_done(qgram_index *q)
 /* ---- the index ----------------------------------------------------------- */
 
 typedef struct relation_prep {
+	bool company;             /* relation.type == RELATION_COMPANY */
 	char *url;                /* normalised LinkedIn URL */
 	char **emails;            /* normalised addresses (strv) */
 	char **domains;           /* company: normalised, free-mail left out (strv) */
@@ -649,6 +694,7 @@ static int index_relation(match_index *idx, uint32_t id)
 	relation_prep *p = &idx->prep[id];
 	int r = 0;
 
+	p->company = rel->type == RELATION_COMPANY;
 	if (rel->linkedin) {
 		r = names_linkedin_url(rel->linkedin, &p->url);
 		if (r == -EINVAL)
@@ -724,7 +770,10 @@ static int qgram_build(match_index *idx)
 		if (grow_array(&q->words, &cap_words, nwords + 1, sizeof *q->words) < 0)
 			goto fail;
 		qgram_word *w = &q->words[nwords];
-		w->slot = (uint32_t)s;
+		w->key = e->key;
+		w->at = e->at;
+		w->n = e->n;
+		memcpy(w->head, map_key(m, e), 4); /* len >= QGRAM_MIN_WORD */
 		w->len = (uint8_t)len; /* <= QGRAM_MAX_WORD */
 		w->mask = names_letters_count(map_key(m, e), len, w->letters);
 		uint32_t g[QGRAM_MAX_WORD];
@@ -1148,12 +1197,18 @@ static void lookup_deletions(const delmap *d, map_kind kind, const char *word, s
 		return;
 	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
 	size_t mask = d->cap - 1;
+	uint32_t fp[TYPO_MAX_WORD + 1];
+	size_t at[TYPO_MAX_WORD + 1];
+	/* Every probe's first slot asked for before the first probe. */
 	for (size_t v = 0; v < k; v++) {
-		uint32_t fp = delmap_fingerprint(h[v]);
-		for (size_t i = delmap_index(d, fp); d->slots[i]; i = (i + 1) & mask)
-			if ((uint32_t)(d->slots[i] >> 32) == fp && cs->n < ELEMENTSOF(cs->ids))
-				cs->ids[cs->n++] = (uint32_t)d->slots[i];
+		fp[v] = delmap_fingerprint(h[v]);
+		at[v] = delmap_index(d, fp[v]);
+		__builtin_prefetch(&d->slots[at[v]]);
 	}
+	for (size_t v = 0; v < k; v++)
+		for (size_t i = at[v]; d->slots[i]; i = (i + 1) & mask)
+			if ((uint32_t)(d->slots[i] >> 32) == fp[v] && cs->n < ELEMENTSOF(cs->ids))
+				cs->ids[cs->n++] = (uint32_t)d->slots[i];
 }
 
 /* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
@@ -1188,9 +1243,21 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 	if (q->cap == 0 || n < QGRAM_MIN_WORD || n > QGRAM_MAX_WORD)
 		return;
 	uint32_t g[QGRAM_MAX_WORD], hits[QGRAM_MAX_HITS];
+	const qgram_entry *ge[QGRAM_MAX_WORD];
 	size_t ng = qgram_of(w, n, g), nh = 0, seen = 0, considered = 0;
+	/* The grams' slots asked for together, then their postings (see
+	 * map_prefetch), before any is read. */
+	for (size_t i = 0; i < ng; i++)
+		__builtin_prefetch(&q->slots[qgram_home(q, g[i])]);
 	for (size_t i = 0; i < ng; i++) {
-		const qgram_entry *e = qgram_slot(q, g[i]);
+		ge[i] = qgram_slot(q, g[i]);
+		if (ge[i]->key && ge[i]->len <= QGRAM_MAX_POSTINGS) {
+			__builtin_prefetch(&q->postings[ge[i]->start]);
+			__builtin_prefetch(&q->lens[ge[i]->start]);
+		}
+	}
+	for (size_t i = 0; i < ng; i++) {
+		const qgram_entry *e = ge[i];
 		if (!e->key || e->len > QGRAM_MAX_POSTINGS)
 			continue;
 		considered++;
@@ -1234,26 +1301,46 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 		tcnt[t] = 0;
 		const qgram_word *v = &q->words[tkey[t]];
 		if (count * 2 >= considered && count >= 2) {
-			const map_entry *e = &idx->map.slots[v->slot];
-			const char *key = map_key(&idx->map, e);
-			if (!streq(key, w) && names_jaro_winkler_at_least_counted(w, n, letters, mask, key, v->len, v->letters,
-										   v->mask, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
-				candidates_add_entry(cs, &idx->map, e);
+			/* names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR), its
+			 * bound from what the vocabulary keeps. */
+			size_t prefix = 0;
+			while (prefix < 4 && (unsigned char)w[prefix] == v->head[prefix])
+				prefix++;
+			if (!names_jaro_winkler_may_reach(n, letters, mask, v->len, v->letters, v->mask, prefix,
+							  NAMES_JW_NEAR))
+				continue;
+			const char *key = idx->map.arena + v->key - 1;
+			if (streq(key, w) || names_jaro_winkler(w, key) < NAMES_JW_NEAR)
+				continue;
+			for (size_t k = 0; k < v->n && cs->n < ELEMENTSOF(cs->ids); k++)
+				cs->ids[cs->n++] = idx->map.ids[v->at + k];
 		}
 	}
 }
 
+#define GATHER_PREFETCH_TOKENS 16
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	const map_entry *e_key = map_get(m, MAP_KEY, c->key);
+	/* All lookups hashed and their slots asked for first (map_prefetch). */
+	bool same = streq(c->full_key, c->key);
+	uint64_t h_key = map_hash(MAP_KEY, c->key), h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
+	uint64_t h_tok[GATHER_PREFETCH_TOKENS];
+	map_prefetch(m, h_key);
+	map_prefetch(m, h_full);
+	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++) {
+		h_tok[i] = map_hash(MAP_TOKEN, c->tokens[i]);
+		map_prefetch(m, h_tok[i]);
+	}
+	const map_entry *e_key = map_get_hashed(m, MAP_KEY, c->key, h_key);
 	candidates_add_entry(cs, m, e_key);
 	/* Most names have no low-identity word: the same key twice, whose ids
 	 * are added twice (they count against the cap as they did). */
-	candidates_add_entry(cs, m, streq(c->full_key, c->key) ? e_key : map_get(m, MAP_KEY, c->full_key));
+	candidates_add_entry(cs, m, same ? e_key : map_get_hashed(m, MAP_KEY, c->full_key, h_full));
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		const char *t = c->tokens[i];
-		const map_entry *e = map_get(m, MAP_TOKEN, t);
+		const map_entry *e = i < GATHER_PREFETCH_TOKENS ? map_get_hashed(m, MAP_TOKEN, t, h_tok[i])
+								: map_get(m, MAP_TOKEN, t);
 		candidates_add_entry(cs, m, e);
 		/* A word in the trade table is spelt right, and no relation has a
 		 * trade word as its distinctive one: no typo search. (A misspelt
@@ -1502,10 +1589,26 @@ static int commit_match(const relation *rel, const scoring *s, double score, boo
 	return 0;
 }
 
+/* Whether a company relation can be reported for this contact, when only
+ * its name can agree (no URL, address or domain on one of the two sides):
+ * most candidates a common word brings end here, before any scoring. */
+static bool company_may_score(const relation_prep *rp, const contact_prep *p)
+{
+	if ((rp->url && p->urls[0]) || (rp->emails && p->emails[0]) || (rp->domains && p->domains[0]))
+		return true;
+	for (size_t i = 0; i < rp->n_names; i++)
+		if ((p->has_company && names_company_may_agree(&p->company, &rp->names[i])) ||
+		    (p->has_company_de && names_company_may_agree(&p->company_de, &rp->names[i])))
+			return true;
+	return false;
+}
+
 static int score_candidate(const match_index *idx, uint32_t id, const contact_prep *p, match_list *out)
 {
-	const relation *rel = &idx->set->items[id];
 	const relation_prep *rp = &idx->prep[id];
+	if (rp->company && !company_may_score(rp, p))
+		return 0;
+	const relation *rel = &idx->set->items[id];
 	scoring s;
 	s.n = 0; /* only the entries up to n are read */
 	bool identity = false;
@@ -1569,6 +1672,33 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 	return r;
 }
 
+/* Before candidate i is scored, what later ones will read is asked for
+ * (see map_prefetch), in stages: the relation_prep of the one
+ * PREFETCH_AHEAD on, its names (the prep has arrived by then) half way,
+ * and their words' lengths and masks just before. A common word brings
+ * hundreds of candidates from anywhere in the index, and most are
+ * dismissed in less time than one cache miss takes. */
+#define PREFETCH_AHEAD 8
+static void prefetch_candidate(const match_index *idx, const candidates *cs, size_t i)
+{
+	if (i + PREFETCH_AHEAD < cs->n)
+		__builtin_prefetch(&idx->prep[cs->ids[i + PREFETCH_AHEAD]]);
+	if (i + PREFETCH_AHEAD / 2 < cs->n) {
+		const relation_prep *rp = &idx->prep[cs->ids[i + PREFETCH_AHEAD / 2]];
+		if (rp->n_names > 0) {
+			__builtin_prefetch(rp->names);
+			__builtin_prefetch((const char *)rp->names + 64);
+		}
+	}
+	if (i + 1 < cs->n) {
+		const relation_prep *rp = &idx->prep[cs->ids[i + 1]];
+		if (rp->n_names > 0) {
+			__builtin_prefetch(rp->names[0].masks);
+			__builtin_prefetch(rp->names[0].tokens[0]);
+		}
+	}
+}
+
 int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out)
 {
 	contact_prep p = {0};
@@ -1585,6 +1715,7 @@ int match_contact_scratch(const match_index *idx, match_scratch *s, const contac
 		goto fail;
 	gather_candidates(idx, &p, &cs);
 	for (size_t i = 0; i < cs.n; i++) {
+		prefetch_candidate(idx, &cs, i);
 		r = score_candidate(idx, cs.ids[i], &p, out);
 		if (r < 0)
 			goto fail;

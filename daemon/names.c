@@ -454,9 +454,9 @@ int names_linkedin_url(const char *url, char **ret)
 
 /* ---- company names ------------------------------------------------------ */
 
-/* The words a company name is read with, one sorted table (LC_ALL=C) with
- * the class of each, searched once per word (a million contacts, a few
- * words each):
+/* The words a company name is read with, with the class of each, in one
+ * table per length, each sorted (LC_ALL=C): a word is searched once, among
+ * the dozen or so of its length (a million contacts, a few words each):
  * - L, legal forms (domain.md; ISO 20275 lists hundreds, these are the ones
  *   seen in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined
  *   form: "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped
@@ -475,45 +475,108 @@ int names_linkedin_url(const char *url, char **ret)
 #define L NAMES_WORD_LEGAL_FORM
 #define I NAMES_WORD_LOW_IDENTITY
 #define T NAMES_WORD_TRADE
-static const struct company_word {
+struct company_word {
 	const char *word;
 	names_word_class cls;
+};
+static const struct company_word company_words_1[] = {
+	{ "t", T },
+};
+static const struct company_word company_words_2[] = {
+	{ "ab", L }, { "ag", L }, { "bv", L }, { "co", L }, { "cv", L }, { "da", T }, { "de", T },
+	{ "di", T }, { "du", T }, { "en", C }, { "ev", L }, { "it", T }, { "kg", L }, { "la", T },
+	{ "le", T }, { "nl", I }, { "nv", L }, { "of", T }, { "sa", L }, { "ua", L },
+};
+static const struct company_word company_words_3[] = {
+	{ "and", C }, { "cie", L }, { "den", T }, { "der", T }, { "des", T }, { "het", T }, { "ict", T },
+	{ "inc", L }, { "les", T }, { "llc", L }, { "llp", L }, { "ltd", L }, { "ohg", L }, { "plc", L },
+	{ "sas", L }, { "srl", L }, { "the", T }, { "und", C }, { "van", T }, { "vof", L }, { "vzw", L },
+};
+static const struct company_word company_words_4[] = {
+	{ "auto", T }, { "bank", T }, { "bouw", T }, { "bvba", L }, { "corp", L }, { "east", T },
+	{ "food", T }, { "gebr", T }, { "gmbh", L }, { "intl", I }, { "labs", T }, { "oost", T },
+	{ "sarl", L }, { "scrl", L }, { "sons", T }, { "sprl", L }, { "west", T }, { "zorg", T },
+	{ "zuid", T },
+};
+static const struct company_word company_words_5[] = {
+	{ "commv", L }, { "foods", T }, { "groep", I }, { "group", I }, { "media", T }, { "noord", T },
+	{ "north", T }, { "royal", I }, { "south", T }, { "staal", T }, { "wonen", T }, { "zonen", T },
+};
+static const struct company_word company_words_6[] = {
+	{ "advies", T }, { "agency", T }, { "design", T }, { "energy", T }, { "europe", I }, { "export", T },
+	{ "garage", T }, { "global", I }, { "groupe", I }, { "gruppe", I }, { "handel", T }, { "import", T },
+	{ "metaal", T }, { "retail", T }, { "studio", T },
+};
+static const struct company_word company_words_7[] = {
+	{ "bedrijf", T }, { "benelux", I }, { "capital", T }, { "company", T }, { "consult", T },
+	{ "elektro", T }, { "energie", T }, { "finance", T }, { "holding", I }, { "kantoor", T },
+	{ "limited", L }, { "service", T }, { "systems", T }, { "telecom", T }, { "trading", T },
+	{ "verhuur", T }, { "welzijn", T },
+};
+static const struct company_word company_words_8[] = {
+	{ "aannemer", T }, { "bakkerij", T }, { "brothers", T }, { "diensten", T }, { "european", I },
+	{ "gemeente", T }, { "holdings", I }, { "partners", T }, { "praktijk", T }, { "services", T },
+	{ "software", T }, { "techniek", T }, { "vastgoed", T },
+};
+static const struct company_word company_words_9[] = {
+	{ "adviseurs", T }, { "advocaten", T }, { "expeditie", T }, { "financial", T }, { "industrie", T },
+	{ "insurance", T }, { "logistics", T }, { "logistiek", T }, { "makelaars", T }, { "marketing", T },
+	{ "nederland", I }, { "notariaat", T }, { "onderhoud", T }, { "projecten", T }, { "schilders", T },
+	{ "solutions", T }, { "stichting", L }, { "transport", T }, { "worldwide", I },
+};
+static const struct company_word company_words_10[] = {
+	{ "automotive", T }, { "consulting", T }, { "cooperatie", L }, { "gebroeders", T },
+	{ "industries", T }, { "management", T }, { "notarissen", T }, { "technieken", T },
+	{ "technology", T }, { "vereniging", L },
+};
+static const struct company_word company_words_11[] = {
+	{ "accountants", T }, { "architecten", T }, { "autobedrijf", T }, { "bouwbedrijf", T },
+	{ "consultancy", T }, { "consultants", T }, { "corporation", L }, { "distributie", T },
+	{ "eenmanszaak", L }, { "engineering", T }, { "installatie", T }, { "koninklijke", I },
+	{ "makelaardij", T }, { "netherlands", I }, { "transporten", T },
+};
+static const struct company_word company_words_12[] = {
+	{ "communicatie", T }, { "cooperatieve", L }, { "incorporated", L }, { "installaties", T },
+	{ "technologies", T },
+};
+static const struct company_word company_words_13[] = {
+	{ "administratie", T }, { "international", I }, { "uitzendbureau", T }, { "verzekeringen", T },
+};
+static const struct company_word company_words_15[] = {
+	{ "dienstverlening", T }, { "elektrotechniek", T },
+};
+static const struct company_word company_words_16[] = {
+	{ "aannemersbedrijf", T }, { "advocatenkantoor", T }, { "ingenieursbureau", T },
+	{ "schildersbedrijf", T },
+};
+static const struct company_word company_words_18[] = {
+	{ "handelsonderneming", T },
+};
+static const struct company_word company_words_19[] = {
+	{ "installatietechniek", T },
+};
+/* By length: a word is searched among those of its own length. */
+static const struct {
+	const struct company_word *words;
+	size_t n;
 } company_words[] = {
-	{ "aannemer", T }, { "aannemersbedrijf", T }, { "ab", L }, { "accountants", T },
-	{ "administratie", T }, { "advies", T }, { "adviseurs", T }, { "advocaten", T },
-	{ "advocatenkantoor", T }, { "ag", L }, { "agency", T }, { "and", C }, { "architecten", T },
-	{ "auto", T }, { "autobedrijf", T }, { "automotive", T }, { "bakkerij", T }, { "bank", T },
-	{ "bedrijf", T }, { "benelux", I }, { "bouw", T }, { "bouwbedrijf", T }, { "brothers", T },
-	{ "bv", L }, { "bvba", L }, { "capital", T }, { "cie", L }, { "co", L }, { "communicatie", T },
-	{ "commv", L }, { "company", T }, { "consult", T }, { "consultancy", T }, { "consultants", T },
-	{ "consulting", T }, { "cooperatie", L }, { "cooperatieve", L }, { "corp", L }, { "corporation", L },
-	{ "cv", L }, { "da", T }, { "de", T }, { "den", T }, { "der", T }, { "des", T }, { "design", T },
-	{ "di", T }, { "diensten", T }, { "dienstverlening", T }, { "distributie", T }, { "du", T },
-	{ "east", T }, { "eenmanszaak", L }, { "elektro", T }, { "elektrotechniek", T }, { "en", C },
-	{ "energie", T }, { "energy", T }, { "engineering", T }, { "europe", I }, { "european", I },
-	{ "ev", L }, { "expeditie", T }, { "export", T }, { "finance", T }, { "financial", T },
-	{ "food", T }, { "foods", T }, { "garage", T }, { "gebr", T }, { "gebroeders", T },
-	{ "gemeente", T }, { "global", I }, { "gmbh", L }, { "groep", I }, { "group", I }, { "groupe", I },
-	{ "gruppe", I }, { "handel", T }, { "handelsonderneming", T }, { "het", T }, { "holding", I },
-	{ "holdings", I }, { "ict", T }, { "import", T }, { "inc", L }, { "incorporated", L },
-	{ "industrie", T }, { "industries", T }, { "ingenieursbureau", T }, { "installatie", T },
-	{ "installaties", T }, { "installatietechniek", T }, { "insurance", T }, { "international", I },
-	{ "intl", I }, { "it", T }, { "kantoor", T }, { "kg", L }, { "koninklijke", I }, { "la", T },
-	{ "labs", T }, { "le", T }, { "les", T }, { "limited", L }, { "llc", L }, { "llp", L },
-	{ "logistics", T }, { "logistiek", T }, { "ltd", L }, { "makelaardij", T }, { "makelaars", T },
-	{ "management", T }, { "marketing", T }, { "media", T }, { "metaal", T }, { "nederland", I },
-	{ "netherlands", I }, { "nl", I }, { "noord", T }, { "north", T }, { "notariaat", T },
-	{ "notarissen", T }, { "nv", L }, { "of", T }, { "ohg", L }, { "onderhoud", T }, { "oost", T },
-	{ "partners", T }, { "plc", L }, { "praktijk", T }, { "projecten", T }, { "retail", T },
-	{ "royal", I }, { "sa", L }, { "sarl", L }, { "sas", L }, { "schilders", T },
-	{ "schildersbedrijf", T }, { "scrl", L }, { "service", T }, { "services", T }, { "software", T },
-	{ "solutions", T }, { "sons", T }, { "south", T }, { "sprl", L }, { "srl", L }, { "staal", T },
-	{ "stichting", L }, { "studio", T }, { "systems", T }, { "t", T }, { "techniek", T },
-	{ "technieken", T }, { "technologies", T }, { "technology", T }, { "telecom", T }, { "the", T },
-	{ "trading", T }, { "transport", T }, { "transporten", T }, { "ua", L }, { "uitzendbureau", T },
-	{ "und", C }, { "van", T }, { "vastgoed", T }, { "vereniging", L }, { "verhuur", T },
-	{ "verzekeringen", T }, { "vof", L }, { "vzw", L }, { "welzijn", T }, { "west", T }, { "wonen", T },
-	{ "worldwide", I }, { "zonen", T }, { "zorg", T }, { "zuid", T },
+	[1] = { company_words_1, ELEMENTSOF(company_words_1) },
+	[2] = { company_words_2, ELEMENTSOF(company_words_2) },
+	[3] = { company_words_3, ELEMENTSOF(company_words_3) },
+	[4] = { company_words_4, ELEMENTSOF(company_words_4) },
+	[5] = { company_words_5, ELEMENTSOF(company_words_5) },
+	[6] = { company_words_6, ELEMENTSOF(company_words_6) },
+	[7] = { company_words_7, ELEMENTSOF(company_words_7) },
+	[8] = { company_words_8, ELEMENTSOF(company_words_8) },
+	[9] = { company_words_9, ELEMENTSOF(company_words_9) },
+	[10] = { company_words_10, ELEMENTSOF(company_words_10) },
+	[11] = { company_words_11, ELEMENTSOF(company_words_11) },
+	[12] = { company_words_12, ELEMENTSOF(company_words_12) },
+	[13] = { company_words_13, ELEMENTSOF(company_words_13) },
+	[15] = { company_words_15, ELEMENTSOF(company_words_15) },
+	[16] = { company_words_16, ELEMENTSOF(company_words_16) },
+	[18] = { company_words_18, ELEMENTSOF(company_words_18) },
+	[19] = { company_words_19, ELEMENTSOF(company_words_19) },
 };
 #undef C
 #undef L
@@ -540,12 +603,20 @@ static names_word_class word_class(const char *word, size_t len)
 	 * table holds none). */
 	if (len == 1)
 		return NAMES_WORD_TRADE;
-	size_t lo = 0, hi = ELEMENTSOF(company_words);
+	if (len >= ELEMENTSOF(company_words))
+		return NAMES_WORD_DISTINCTIVE;
+	const struct company_word *t = company_words[len].words;
+	size_t lo = 0, hi = company_words[len].n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = word_cmp(word, company_words[mid].word);
-		if (c == 0)
-			return company_words[mid].cls;
+		/* memcmp's order, inline: most probes differ in the first byte. */
+		const char *x = word, *y = t[mid].word;
+		size_t k = 0;
+		while (k < len && x[k] == y[k])
+			k++;
+		if (k == len)
+			return t[mid].cls;
+		int c = (int)(unsigned char)x[k] - (int)(unsigned char)y[k];
 		if (c < 0)
 			hi = mid;
 		else
@@ -621,21 +692,18 @@ static void company_push_chunk(wordlist *words, const char *chunk, size_t n)
 		wordlist_push(words, buf, o);
 }
 
-/* What one byte of a name is to the word splitter. */
-enum { BYTE_SEPARATOR, BYTE_LETTER, BYTE_DOT, BYTE_DROPPED };
-
-static inline int company_byte(unsigned char ch)
-{
-	if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || ch >= 0x80)
-		return BYTE_LETTER;
-	if (ch == '.')
-		return BYTE_DOT;
-	/* Apostrophes inside words ("'t", "McDonald's"); control characters,
-	 * which folding drops (whitespace, which it keeps, separates). */
-	if (ch == '\'' || ((ch < 0x20 || ch == 0x7f) && !(ch >= '\t' && ch <= '\r')))
-		return BYTE_DROPPED;
-	return BYTE_SEPARATOR;
-}
+/* What each byte of a name is to the word splitter: letters, digits and
+ * non-ASCII belong to words (capitals lowercased); apostrophes inside
+ * words ("'t", "McDonald's") and control characters, which folding drops,
+ * are skipped (whitespace, which folding keeps, separates); the rest
+ * separates, NUL included. A table: this runs for every byte of every
+ * contact's company. */
+enum { BYTE_SEPARATOR = 0, BYTE_LETTER, BYTE_CAPITAL, BYTE_DOT, BYTE_DROPPED };
+static const uint8_t company_bytes[256] = {
+	[0x01 ... 0x08] = BYTE_DROPPED, [0x0e ... 0x1f] = BYTE_DROPPED, ['\''] = BYTE_DROPPED,
+	['.'] = BYTE_DOT, ['0' ... '9'] = BYTE_LETTER, ['A' ... 'Z'] = BYTE_CAPITAL, ['a' ... 'z'] = BYTE_LETTER,
+	[0x7f] = BYTE_DROPPED, [0x80 ... 0xff] = BYTE_LETTER,
+};
 
 /* Splits a name into words: letters, digits and non-ASCII belong to words,
  * apostrophes are dropped inside words, dots are resolved per chunk,
@@ -645,25 +713,41 @@ static inline int company_byte(unsigned char ch)
  * split in one pass, with no folded copy. */
 static void company_split(const char *s, wordlist *words)
 {
-	char chunk[NAMES_MAX_WORD];
+	/* A chunk is written where its word goes; one with dots is copied
+	 * out and resolved by company_push_chunk (rare). */
+	char *chunk = words->buf + words->len;
 	size_t n = 0;
 	bool dotted = false;
-	for (const char *p = s;; p++) {
-		unsigned char ch = (unsigned char)*p;
-		int k = ch ? company_byte(ch) : BYTE_SEPARATOR;
-		if (k == BYTE_LETTER || k == BYTE_DOT) {
-			if (n < sizeof chunk - 1) {
-				chunk[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-				dotted |= k == BYTE_DOT;
-			}
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		unsigned char ch = *p;
+		switch (company_bytes[ch]) {
+		case BYTE_DROPPED:
 			continue;
+		case BYTE_DOT:
+			dotted = dotted || n < NAMES_MAX_WORD - 1;
+			/* fall through */
+		case BYTE_LETTER:
+			if (n < NAMES_MAX_WORD - 1)
+				chunk[n++] = (char)ch;
+			continue;
+		case BYTE_CAPITAL:
+			if (n < NAMES_MAX_WORD - 1)
+				chunk[n++] = (char)(ch - 'A' + 'a');
+			continue;
+		default:
+			break;
 		}
-		if (k == BYTE_DROPPED)
-			continue;
-		if (dotted)
-			company_push_chunk(words, chunk, n);
-		else if (n > 0)
-			wordlist_push(words, chunk, n);
+		if (dotted) {
+			char copy[NAMES_MAX_WORD];
+			memcpy(copy, chunk, n);
+			company_push_chunk(words, copy, n);
+		} else if (n > 0) {
+			chunk[n] = '\0';
+			words->lens[words->n] = (uint8_t)n;
+			words->w[words->n++] = chunk;
+			words->len += n + 1;
+		}
+		chunk = words->buf + words->len;
 		n = 0;
 		dotted = false;
 		if (ch == '\0')
@@ -685,6 +769,24 @@ void names_company_done(names_company *c)
 static void *parse_alloc(names_arena *a, size_t n)
 {
 	return a ? names_arena_alloc(a, n) : malloc(n);
+}
+
+/* A hash of n bytes for names_company's equality hints (any collision
+ * only costs a comparison): eight bytes a step, then a final mix. */
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+	for (; n >= 8; s += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
 }
 
 /* IJ -> y in a word of n bytes, in place; returns the new length. */
@@ -787,6 +889,7 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 	c.trade = (bool *)(void *)(block + at_trade);
 	char *out = block + at_trade + nw * sizeof(bool);
 	char *full = out + bytes, *key = full + bytes;
+	uint64_t dh = 0;
 	c.full_key = full;
 	c.key = key;
 	*full = *key = '\0';
@@ -814,11 +917,16 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
 		c.trade[c.n_tokens] = k != NAMES_WORD_DISTINCTIVE && k != NAMES_WORD_LEGAL_FORM;
-		if (!c.trade[c.n_tokens])
+		if (!c.trade[c.n_tokens]) {
 			c.n_distinctive++;
+			dh = (dh ^ key_hash(words[i], l)) * 0x9E3779B97F4A7C15ull;
+		}
 		c.n_tokens++;
 	}
 	c.tokens[c.n_tokens] = NULL;
+	c.full_hash = key_hash(c.full_key, (size_t)(full - c.full_key));
+	c.key_hash = key_hash(c.key, (size_t)(key - c.key));
+	c.distinctive_hash = dh;
 	*ret = c;
 	return 0;
 }
@@ -861,10 +969,56 @@ bool names_has_transliteration(const char *raw)
  * 0.91): that is why the callers gate it with the acronym, prefix and
  * edit-distance rules and never use it on its own to decide a match.
  * Bytes, not code points: inputs are folded (mostly ASCII) keys. */
+/* Jaro's matching for words of at most 64 bytes, a bit per position: b's
+ * positions of each byte value as masks, so "the first unmatched equal
+ * byte of b within the window" is the lowest bit of three ANDed masks, and
+ * the transpositions walk the matched bits of both words in order. The
+ * same matches and count as the loops of names_jaro_winkler, in O(la + lb)
+ * instead of O(la x window): this runs for every word pair that passes
+ * the bound. */
+static void jaro_match_bits(const char *a, size_t la, const char *b, size_t lb, size_t window, size_t *ret_m,
+			    size_t *ret_t)
+{
+	uint64_t pos[256];
+	/* Only b's bytes' entries are set and read (a byte of a that b lacks
+	 * is checked against the set first). */
+	uint64_t present[4] = {0};
+	for (size_t j = 0; j < lb; j++) {
+		unsigned char ch = (unsigned char)b[j];
+		if (!(present[ch >> 6] >> (ch & 63) & 1)) {
+			present[ch >> 6] |= 1ull << (ch & 63);
+			pos[ch] = 0;
+		}
+		pos[ch] |= 1ull << j;
+	}
+	uint64_t ma = 0, mb = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < la; i++) {
+		unsigned char ch = (unsigned char)a[i];
+		if (!(present[ch >> 6] >> (ch & 63) & 1))
+			continue;
+		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+		if (lo >= hi)
+			continue;
+		uint64_t win = (hi - lo == 64 ? ~0ull : ((1ull << (hi - lo)) - 1)) << lo;
+		uint64_t cand = pos[ch] & win & ~mb;
+		if (cand) {
+			mb |= cand & -cand;
+			ma |= 1ull << i;
+			m++;
+		}
+	}
+	size_t t = 0;
+	for (uint64_t x = ma, y = mb; x; x &= x - 1, y &= y - 1)
+		if (a[__builtin_ctzll(x)] != b[__builtin_ctzll(y)])
+			t++;
+	*ret_m = m;
+	*ret_t = t;
+}
+
 double names_jaro_winkler(const char *a, const char *b)
 {
 	enum { MAXLEN = 256 };
-	bool ma[MAXLEN], mb[MAXLEN];
 	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
 
 	if (la == 0 || lb == 0)
@@ -873,33 +1027,37 @@ double names_jaro_winkler(const char *a, const char *b)
 		la = MAXLEN;
 	if (lb > MAXLEN)
 		lb = MAXLEN;
-	/* Only what is used: this runs per candidate word pair. */
-	memset(ma, 0, la);
-	memset(mb, 0, lb);
 	size_t longest = la > lb ? la : lb;
 	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
-	size_t m = 0;
-	for (size_t i = 0; i < la; i++) {
-		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
-		for (size_t j = lo; j < hi; j++)
-			if (!mb[j] && a[i] == b[j]) {
-				ma[i] = mb[j] = true;
-				m++;
-				break;
-			}
+	size_t m = 0, t = 0;
+	if (la <= 64 && lb <= 64)
+		jaro_match_bits(a, la, b, lb, window, &m, &t);
+	else {
+		bool ma[MAXLEN], mb[MAXLEN];
+		/* Only what is used: this runs per candidate word pair. */
+		memset(ma, 0, la);
+		memset(mb, 0, lb);
+		for (size_t i = 0; i < la; i++) {
+			size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+			for (size_t j = lo; j < hi; j++)
+				if (!mb[j] && a[i] == b[j]) {
+					ma[i] = mb[j] = true;
+					m++;
+					break;
+				}
+		}
+		for (size_t i = 0, j = 0; m > 0 && i < la; i++) {
+			if (!ma[i])
+				continue;
+			while (!mb[j])
+				j++;
+			if (a[i] != b[j])
+				t++;
+			j++;
+		}
 	}
 	if (m == 0)
 		return 0.0;
-	size_t t = 0;
-	for (size_t i = 0, j = 0; i < la; i++) {
-		if (!ma[i])
-			continue;
-		while (!mb[j])
-			j++;
-		if (a[i] != b[j])
-			t++;
-		j++;
-	}
 	double md = (double)m;
 	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
 	/* Winkler: up to 4 agreeing leading characters, weight 0.1, only when
@@ -1100,14 +1258,15 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 	return jaro_winkler_from_shared(a, la, b, lb, m, min);
 }
 
-double names_jaro_winkler_at_least_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma,
-					   const char *b, size_t lb, const uint8_t cb[32], uint32_t mb, double min)
+bool names_jaro_winkler_may_reach(size_t la, const uint8_t ca[32], uint32_t ma, size_t lb, const uint8_t cb[32],
+				  uint32_t mb, size_t prefix, double min)
 {
-	if (la == 0 || lb == 0)
-		return 0.0;
-	if (la >= NAMES_MAX_WORD || lb >= NAMES_MAX_WORD)
-		return names_jaro_winkler_at_least(a, b, min);
-	return jaro_winkler_counted(a, la, ca, ma, b, lb, cb, mb, min);
+	if (la == 0 || lb == 0 || la >= NAMES_MAX_WORD || lb >= NAMES_MAX_WORD)
+		return false;
+	/* As jaro_winkler_counted: the masks first, the exact count after. */
+	if (jaro_winkler_bound(la, lb, letters_shared_at_most(la, ma, lb, mb), prefix) < min)
+		return false;
+	return jaro_winkler_bound(la, lb, letters_shared(ca, cb), prefix) >= min;
 }
 
 /* names_jaro_winkler_at_least for token i of two parsed names, with the
@@ -1122,9 +1281,66 @@ static double jaro_winkler_bounded(const names_company *c, const names_company *
 				    r->masks[i], min);
 }
 
+/* The common prefix Winkler counts of two words of at least 4 bytes, from
+ * their first four bytes at once. */
+static size_t winkler_prefix4(const char *a, const char *b)
+{
+	uint32_t x, y;
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	x ^= y;
+	if (!x)
+		return 4;
+	/* The first differing byte: the lowest set bit, on a little-endian
+	 * machine; the highest, on a big-endian one. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctz(x) / 8;
+#else
+	return (size_t)__builtin_clz(x) / 8;
+#endif
+}
+
+/* A necessary condition from hashes, counts, lengths and masks, which no
+ * agreeing pair fails and most unrelated pairs do (a candidate list is
+ * mostly relations that share one common word with the contact). Every
+ * way to agree needs
+ * one of: equal keys (equal hashes), the same distinctive words (equal
+ * hashes), or words that line up one to one, each pair the same (same
+ * length and letters) or long, of about the same length and with a
+ * Jaro-Winkler bound (from the masks) of at least NAMES_JW_NEAR. */
+bool names_company_may_agree(const names_company *c, const names_company *r)
+{
+	if (c->full_hash == r->full_hash || c->key_hash == r->key_hash)
+		return true;
+	if (c->n_distinctive == r->n_distinctive && c->distinctive_hash == r->distinctive_hash)
+		return true;
+	if (c->n_tokens != r->n_tokens)
+		return false;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		size_t lc = c->lens[i], lr = r->lens[i];
+		if (lc == lr && c->masks[i] == r->masks[i])
+			continue;
+		if (lc <= NAMES_COMPANY_SHORT_WORD || lr <= NAMES_COMPANY_SHORT_WORD || (lc > lr ? lc - lr : lr - lc) > 2)
+			return false;
+		/* jaro_winkler_bound(lc, lr, m, p) < NAMES_JW_NEAR in integers:
+		 * with J = (m/lc + m/lr + 1) / 3 the bound J + p/10 (1 - J) is
+		 * below n/100 exactly when (m (lc + lr) + lc lr)(100 - 10p) <
+		 * 3 (n - 10p) lc lr. A rational bound below n/100 is below by at
+		 * least 1/(300 lc lr), far more than rounding, so the double bound
+		 * of names_company_compare rejects the pair too. */
+		size_t m = letters_shared_at_most(lc, c->masks[i], lr, r->masks[i]);
+		size_t p = winkler_prefix4(c->tokens[i], r->tokens[i]);
+		if ((m * (lc + lr) + lc * lr) * (100 - 10 * p) < 3 * (NAMES_JW_NEAR_PERCENT - 10 * p) * lc * lr)
+			return false;
+	}
+	return true;
+}
+
 double names_company_compare(const names_company *c, const names_company *r)
 {
 	if (!c || !r || !c->key || !r->key)
+		return 0.0;
+	if (!names_company_may_agree(c, r))
 		return 0.0;
 	if (streq(c->full_key, r->full_key))
 		return 1.0;

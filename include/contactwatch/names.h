@@ -78,6 +78,10 @@ typedef struct names_company {
 	uint8_t *lens;     /* per token: its length (words are < NAMES_MAX_WORD bytes) */
 	size_t n_tokens;
 	size_t n_distinctive;
+	/* For names_company_compare's first test, which ends most pairs of
+	 * unrelated names without a call: */
+	uint64_t full_hash, key_hash; /* of full_key and key */
+	uint64_t distinctive_hash;    /* of the distinctive tokens, in order */
 } names_company;
 
 /* -EINVAL when nothing is left of raw (empty, punctuation only), -ENOMEM. */
@@ -100,8 +104,10 @@ bool names_has_transliteration(const char *raw);
 #define NAMES_COMPANY_SHORT_WORD 4
 /* A one-edit typo is accepted in words of at least this many letters. */
 #define NAMES_TYPO_MIN_WORD 8
-/* Word pairs less similar than this (Jaro-Winkler) are different words. */
-#define NAMES_JW_NEAR 0.88
+/* Word pairs less similar than this (Jaro-Winkler) are different words
+ * (in percent too, for exact integer bounds). */
+#define NAMES_JW_NEAR_PERCENT 88
+#define NAMES_JW_NEAR (NAMES_JW_NEAR_PERCENT / 100.0)
 /* A near miss scores this times the similarity of its differing words. */
 #define NAMES_NEAR_MISS_WEIGHT 0.85
 /* Jaro-Winkler similarity of two (folded) strings, 0..1 (1: equal). */
@@ -109,11 +115,12 @@ double names_jaro_winkler(const char *a, const char *b);
 /* names_jaro_winkler(a, b) when it can reach min, else 0 (a cheap bound
  * from the letters the two share rules most pairs out first). */
 double names_jaro_winkler_at_least(const char *a, const char *b, double min);
-/* The same for words of la and lb bytes whose bytes were counted per
- * (byte & 31) by names_letters_count, with their masks (words below
- * NAMES_MAX_WORD bytes then cost no pass for the bound). */
-double names_jaro_winkler_at_least_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma,
-					   const char *b, size_t lb, const uint8_t cb[32], uint32_t mb, double min);
+/* Whether names_jaro_winkler_at_least(a, b, min) gets past its bound (it
+ * then returns names_jaro_winkler(a, b), else 0), for words of la and lb
+ * bytes (below NAMES_MAX_WORD) counted by names_letters_count, whose
+ * common prefix (at most 4) is prefix: without the words themselves. */
+bool names_jaro_winkler_may_reach(size_t la, const uint8_t ca[32], uint32_t ma, size_t lb, const uint8_t cb[32],
+				  uint32_t mb, size_t prefix, double min);
 /* A word's bytes counted per (byte & 31), as names_company.letters;
  * returns its mask, as names_company.masks. */
 uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32]);
@@ -130,6 +137,10 @@ void names_company_done(names_company *c);
  * by similarity, and a longer name that starts with the relation's
  * ("Ingram Micro", "Philips Van Heusen") never agrees. */
 double names_company_compare(const names_company *contact, const names_company *relation);
+/* false when names_company_compare(contact, relation) is surely 0; a
+ * cheap test (no call, no pass over the words) that ends most comparisons
+ * of unrelated names. true says nothing. */
+bool names_company_may_agree(const names_company *contact, const names_company *relation);
 /* Whether a and b are at Damerau-Levenshtein distance exactly 1 (bytes). */
 bool names_distance_is_one(const char *a, const char *b);
 

@@ -181,7 +181,63 @@ static void test_word_classes(void **state)
 	const char *conn[] = { "and", "en", "und" };
 	for (size_t i = 0; i < ELEMENTSOF(conn); i++)
 		assert_int_equal(names_company_word_class(conn[i]), NAMES_WORD_CONNECTOR);
-	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz" };
+	/* Every word of the tables (one per length: a word in the wrong one
+	 * would not be found). */
+	static const struct {
+		const char *word;
+		names_word_class cls;
+	} every[] = {
+#define C NAMES_WORD_CONNECTOR
+#define L NAMES_WORD_LEGAL_FORM
+#define I NAMES_WORD_LOW_IDENTITY
+#define T NAMES_WORD_TRADE
+		{ "aannemer", T }, { "aannemersbedrijf", T }, { "ab", L }, { "accountants", T },
+		{ "administratie", T }, { "advies", T }, { "adviseurs", T }, { "advocaten", T },
+		{ "advocatenkantoor", T }, { "ag", L }, { "agency", T }, { "and", C }, { "architecten", T },
+		{ "auto", T }, { "autobedrijf", T }, { "automotive", T }, { "bakkerij", T }, { "bank", T },
+		{ "bedrijf", T }, { "benelux", I }, { "bouw", T }, { "bouwbedrijf", T }, { "brothers", T },
+		{ "bv", L }, { "bvba", L }, { "capital", T }, { "cie", L }, { "co", L },
+		{ "communicatie", T }, { "commv", L }, { "company", T }, { "consult", T },
+		{ "consultancy", T }, { "consultants", T }, { "consulting", T }, { "cooperatie", L },
+		{ "cooperatieve", L }, { "corp", L }, { "corporation", L }, { "cv", L }, { "da", T },
+		{ "de", T }, { "den", T }, { "der", T }, { "des", T }, { "design", T }, { "di", T },
+		{ "diensten", T }, { "dienstverlening", T }, { "distributie", T }, { "du", T },
+		{ "east", T }, { "eenmanszaak", L }, { "elektro", T }, { "elektrotechniek", T }, { "en", C },
+		{ "energie", T }, { "energy", T }, { "engineering", T }, { "europe", I }, { "european", I },
+		{ "ev", L }, { "expeditie", T }, { "export", T }, { "finance", T }, { "financial", T },
+		{ "food", T }, { "foods", T }, { "garage", T }, { "gebr", T }, { "gebroeders", T },
+		{ "gemeente", T }, { "global", I }, { "gmbh", L }, { "groep", I }, { "group", I },
+		{ "groupe", I }, { "gruppe", I }, { "handel", T }, { "handelsonderneming", T }, { "het", T },
+		{ "holding", I }, { "holdings", I }, { "ict", T }, { "import", T }, { "inc", L },
+		{ "incorporated", L }, { "industrie", T }, { "industries", T }, { "ingenieursbureau", T },
+		{ "installatie", T }, { "installaties", T }, { "installatietechniek", T },
+		{ "insurance", T }, { "international", I }, { "intl", I }, { "it", T }, { "kantoor", T },
+		{ "kg", L }, { "koninklijke", I }, { "la", T }, { "labs", T }, { "le", T }, { "les", T },
+		{ "limited", L }, { "llc", L }, { "llp", L }, { "logistics", T }, { "logistiek", T },
+		{ "ltd", L }, { "makelaardij", T }, { "makelaars", T }, { "management", T },
+		{ "marketing", T }, { "media", T }, { "metaal", T }, { "nederland", I },
+		{ "netherlands", I }, { "nl", I }, { "noord", T }, { "north", T }, { "notariaat", T },
+		{ "notarissen", T }, { "nv", L }, { "of", T }, { "ohg", L }, { "onderhoud", T },
+		{ "oost", T }, { "partners", T }, { "plc", L }, { "praktijk", T }, { "projecten", T },
+		{ "retail", T }, { "royal", I }, { "sa", L }, { "sarl", L }, { "sas", L },
+		{ "schilders", T }, { "schildersbedrijf", T }, { "scrl", L }, { "service", T },
+		{ "services", T }, { "software", T }, { "solutions", T }, { "sons", T }, { "south", T },
+		{ "sprl", L }, { "srl", L }, { "staal", T }, { "stichting", L }, { "studio", T },
+		{ "systems", T }, { "t", T }, { "techniek", T }, { "technieken", T }, { "technologies", T },
+		{ "technology", T }, { "telecom", T }, { "the", T }, { "trading", T }, { "transport", T },
+		{ "transporten", T }, { "ua", L }, { "uitzendbureau", T }, { "und", C }, { "van", T },
+		{ "vastgoed", T }, { "vereniging", L }, { "verhuur", T }, { "verzekeringen", T },
+		{ "vof", L }, { "vzw", L }, { "welzijn", T }, { "west", T }, { "wonen", T },
+		{ "worldwide", I }, { "zonen", T }, { "zorg", T }, { "zuid", T },
+#undef C
+#undef L
+#undef I
+#undef T
+	};
+	for (size_t i = 0; i < ELEMENTSOF(every); i++)
+		assert_int_equal(names_company_word_class(every[i].word), every[i].cls);
+	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz",
+			       "installatietechnie", "installatietechniekx", "ingenieursbureaux" };
 	for (size_t i = 0; i < ELEMENTSOF(dist); i++)
 		assert_int_equal(names_company_word_class(dist[i]), NAMES_WORD_DISTINCTIVE);
 }
@@ -248,6 +304,9 @@ static void assert_company_same(const names_company *a, const names_company *b)
 	assert_string_equal(a->key, b->key);
 	assert_int_equal(a->n_tokens, b->n_tokens);
 	assert_int_equal(a->n_distinctive, b->n_distinctive);
+	assert_true(a->full_hash == b->full_hash);
+	assert_true(a->key_hash == b->key_hash);
+	assert_true(a->distinctive_hash == b->distinctive_hash);
 	for (size_t i = 0; i < a->n_tokens; i++) {
 		assert_string_equal(a->tokens[i], b->tokens[i]);
 		assert_int_equal(a->trade[i], b->trade[i]);
@@ -459,7 +518,8 @@ static void test_company_german(void **state)
 }
 
 /* The bound from letter counts and masks decides as the one from the
- * words: every pair of some words, at several minimums. */
+ * words: every pair of some words, at several minimums (min 0: every pair
+ * reaches it, and names_jaro_winkler_at_least gives the similarity). */
 static void test_jaro_winkler_counted(void **state)
 {
 	(void)state;
@@ -472,11 +532,78 @@ static void test_jaro_winkler_counted(void **state)
 		for (size_t j = 0; j < ELEMENTSOF(w); j++)
 			for (size_t k = 0; k < ELEMENTSOF(mins); k++) {
 				uint8_t ca[32], cb[32];
-				size_t la = strlen(w[i]), lb = strlen(w[j]);
+				size_t la = strlen(w[i]), lb = strlen(w[j]), prefix = 0;
 				uint32_t ma = names_letters_count(w[i], la, ca), mb = names_letters_count(w[j], lb, cb);
+				while (prefix < 4 && w[i][prefix] && w[i][prefix] == w[j][prefix])
+					prefix++;
 				double want = names_jaro_winkler_at_least(w[i], w[j], mins[k]);
-				assert_true(names_jaro_winkler_at_least_counted(w[i], la, ca, ma, w[j], lb, cb, mb, mins[k]) == want);
+				bool reach = names_jaro_winkler_may_reach(la, ca, ma, lb, cb, mb, prefix, mins[k]);
+				assert_true(want == (reach ? names_jaro_winkler(w[i], w[j]) : 0.0));
 			}
+}
+
+/* Jaro-Winkler as the textbook writes it (Winkler 1990), to check the
+ * bit-parallel matching of names_jaro_winkler against. */
+static double reference_jaro_winkler(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), m = 0, t = 0;
+	bool ma[256] = {0}, mb[256] = {0};
+	if (la == 0 || lb == 0)
+		return la == lb ? 1.0 : 0.0;
+	size_t longest = la > lb ? la : lb;
+	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
+	for (size_t i = 0; i < la; i++)
+		for (size_t j = i > window ? i - window : 0; j < lb && j <= i + window; j++)
+			if (!mb[j] && a[i] == b[j]) {
+				ma[i] = mb[j] = true;
+				m++;
+				break;
+			}
+	if (m == 0)
+		return 0.0;
+	for (size_t i = 0, j = 0; i < la; i++) {
+		if (!ma[i])
+			continue;
+		while (!mb[j])
+			j++;
+		t += a[i] != b[j];
+		j++;
+	}
+	double md = (double)m;
+	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
+	if (jaro <= 0.7)
+		return jaro;
+	size_t prefix = 0;
+	while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
+		prefix++;
+	return jaro + (double)prefix * 0.1 * (1.0 - jaro);
+}
+
+static void test_jaro_winkler_random(void **state)
+{
+	(void)state;
+	uint32_t x = 777;
+	for (size_t n = 0; n < 200000; n++) {
+		char a[80], b[80];
+		/* Small alphabets, so that letters repeat and windows matter;
+		 * lengths on both sides of 64 (the bit-parallel limit). */
+		size_t alphabet = 2 + n % 9, la, lb;
+		x = x * 1103515245u + 12345u;
+		la = 1 + (x >> 16) % (n % 10 == 0 ? 79 : 20);
+		x = x * 1103515245u + 12345u;
+		lb = n % 3 == 0 ? la : 1 + (x >> 16) % (n % 10 == 0 ? 79 : 20);
+		for (size_t i = 0; i < la; i++) {
+			x = x * 1103515245u + 12345u;
+			a[i] = (char)('a' + (x >> 16) % alphabet);
+		}
+		for (size_t i = 0; i < lb; i++) {
+			x = x * 1103515245u + 12345u;
+			/* Often a copy of a with a few changes. */
+			b[i] = i < la && (x >> 16) % 4 ? a[i] : (char)('a' + (x >> 20) % alphabet);
+		}
+		a[la] = b[lb] = '\0';
+		assert_true(names_jaro_winkler(a, b) == reference_jaro_winkler(a, b));
+	}
 }
 
 static void test_jaro_winkler(void **state)
@@ -653,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_company_german),
 		cmocka_unit_test(test_jaro_winkler),
 		cmocka_unit_test(test_jaro_winkler_counted),
+		cmocka_unit_test(test_jaro_winkler_random),
 		cmocka_unit_test(test_person_parse),
 		cmocka_unit_test(test_person_parse_empty_parts),
 		cmocka_unit_test(test_person_compare),
