@@ -60,6 +60,55 @@
  * between words of 5+ letters allows no more in practice). */
 #define QGRAM_MAX_LEN_DIFF 2
 
+/* ---- a Bloom filter in front of a table ----------------------------------
+ * One bit per key hash, about eight bits per key (one key in nine or so
+ * of those that are absent gets past it): small enough to stay in the
+ * cache while the tables are megabytes, and most of a contact's lookups
+ * (its words, their typo variants) find nothing. It has no false
+ * negatives, so what a lookup finds is unchanged. */
+typedef struct bloom {
+	uint64_t *bits;   /* NULL: lets everything pass */
+	unsigned shift;   /* 64 - log2(bits) */
+} bloom;
+
+static size_t bloom_bit(const bloom *b, uint64_t x)
+{
+	return (size_t)((x * 0xD6E8FEB86659FD93ull) >> b->shift);
+}
+
+static bool bloom_may_contain(const bloom *b, uint64_t x)
+{
+	if (!b->bits)
+		return true;
+	size_t i = bloom_bit(b, x);
+	return b->bits[i / 64] >> (i % 64) & 1;
+}
+
+/* An empty filter sized for n keys. */
+static int bloom_init(bloom *b, size_t n)
+{
+	unsigned log2 = 9;
+	while (((size_t)1 << log2) < n * 8 && log2 < 40)
+		log2++;
+	b->bits = calloc((size_t)1 << (log2 - 6), sizeof *b->bits);
+	if (!b->bits)
+		return -ENOMEM;
+	b->shift = 64 - log2;
+	return 0;
+}
+
+static void bloom_add(bloom *b, uint64_t x)
+{
+	size_t i = bloom_bit(b, x);
+	b->bits[i / 64] |= 1ull << (i % 64);
+}
+
+static void bloom_done(bloom *b)
+{
+	free(b->bits);
+	*b = (bloom) {0};
+}
+
 /* ---- a small open-addressing multimap: (kind, string) -> relation ids ---- */
 
 typedef enum map_kind {
@@ -99,6 +148,7 @@ typedef struct map {
 	size_t n_pairs, cap_pairs;
 	uint32_t *last;   /* per ordinal: the last id added (a repeat is always the last) */
 	size_t cap_last;
+	bloom filter;     /* of the entries' hashes, from map_finish on */
 } map;
 
 static uint64_t map_hash(map_kind kind, const char *s)
@@ -240,12 +290,17 @@ static int map_finish(map *m)
 	m->last = NULL;
 	m->n_pairs = m->cap_pairs = m->cap_last = 0;
 	m->ids = ids;
+	if (bloom_init(&m->filter, m->n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			bloom_add(&m->filter, m->slots[i].hash);
 	return 0;
 }
 
 static const map_entry *map_get_hashed(const map *m, map_kind kind, const char *s, uint64_t h)
 {
-	if (m->cap == 0 || isempty(s))
+	if (m->cap == 0 || isempty(s) || !bloom_may_contain(&m->filter, h))
 		return NULL;
 	map_entry *e = map_slot(m, kind, s, h);
 	return e->key ? e : NULL;
@@ -261,7 +316,7 @@ static const map_entry *map_get(const map *m, map_kind kind, const char *s)
  * together their cache misses overlap instead of following each other. */
 static void map_prefetch(const map *m, uint64_t h)
 {
-	if (m->cap > 0)
+	if (m->cap > 0 && bloom_may_contain(&m->filter, h))
 		__builtin_prefetch(&m->slots[(size_t)h & (m->cap - 1)]);
 }
 
@@ -272,6 +327,7 @@ static void map_done(map *m)
 	free(m->ids);
 	free(m->pairs);
 	free(m->last);
+	bloom_done(&m->filter);
 	*m = (map) {0};
 }
 
@@ -347,6 +403,7 @@ typedef struct delmap {
 	size_t cap;       /* power of two, 0 when empty */
 	unsigned shift;   /* 64 - log2(cap) */
 	size_t n;
+	bloom filter;     /* of the fingerprints, from delmap_finish on */
 } delmap;
 
 static uint32_t delmap_fingerprint(uint64_t h)
@@ -400,9 +457,24 @@ static int delmap_add(delmap *d, uint64_t h, uint32_t id)
 	return 0;
 }
 
+/* Once every variant is in: the filter. */
+static int delmap_finish(delmap *d)
+{
+	if (d->cap == 0)
+		return 0;
+	int r = bloom_init(&d->filter, d->n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->slots[i])
+			bloom_add(&d->filter, d->slots[i] >> 32);
+	return 0;
+}
+
 static void delmap_done(delmap *d)
 {
 	free(d->slots);
+	bloom_done(&d->filter);
 	*d = (delmap) {0};
 }
 
@@ -871,6 +943,8 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	}
 	r = map_finish(&idx->map);
 	if (r >= 0)
+		r = delmap_finish(&idx->typos);
+	if (r >= 0)
 		r = qgram_build(idx);
 	if (r < 0)
 		goto fail;
@@ -1198,14 +1272,19 @@ static void lookup_deletions(const delmap *d, map_kind kind, const char *word, s
 	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
 	size_t mask = d->cap - 1;
 	uint32_t fp[TYPO_MAX_WORD + 1];
-	size_t at[TYPO_MAX_WORD + 1];
-	/* Every probe's first slot asked for before the first probe. */
+	size_t at[TYPO_MAX_WORD + 1], np = 0;
+	/* The variants the filter lets pass (few), their first slots asked
+	 * for before the first probe. */
 	for (size_t v = 0; v < k; v++) {
-		fp[v] = delmap_fingerprint(h[v]);
-		at[v] = delmap_index(d, fp[v]);
-		__builtin_prefetch(&d->slots[at[v]]);
+		uint32_t f = delmap_fingerprint(h[v]);
+		if (!bloom_may_contain(&d->filter, f))
+			continue;
+		fp[np] = f;
+		at[np] = delmap_index(d, f);
+		__builtin_prefetch(&d->slots[at[np]]);
+		np++;
 	}
-	for (size_t v = 0; v < k; v++)
+	for (size_t v = 0; v < np; v++)
 		for (size_t i = at[v]; d->slots[i]; i = (i + 1) & mask)
 			if ((uint32_t)(d->slots[i] >> 32) == fp[v] && cs->n < ELEMENTSOF(cs->ids))
 				cs->ids[cs->n++] = (uint32_t)d->slots[i];
