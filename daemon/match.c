@@ -516,12 +516,13 @@ typedef struct qgram_index {
  * the middle ones. */
 static size_t qgram_of(const char *w, size_t n, uint32_t *out)
 {
-	unsigned char p[QGRAM_MAX_WORD + 2];
-	p[0] = 1;
-	memcpy(p + 1, w, n);
-	p[n + 1] = 2;
-	for (size_t i = 0; i < n; i++)
-		out[i] = ((uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2]) + 1;
+	/* Rolling: each gram is the last one shifted, plus the next byte. */
+	uint32_t g = n > 0 ? 1u << 8 | (unsigned char)w[0] : 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t next = i + 1 < n ? (unsigned char)w[i + 1] : 2;
+		g = (g << 8 | next) & 0xffffff;
+		out[i] = g + 1;
+	}
 	return n;
 }
 
@@ -595,7 +596,6 @@ static void qgram_done(qgram_index *q)
 /* ---- the index ----------------------------------------------------------- */
 
 typedef struct relation_prep {
-	bool company;             /* relation.type == RELATION_COMPANY */
 	char *url;                /* normalised LinkedIn URL */
 	char **emails;            /* normalised addresses (strv) */
 	char **domains;           /* company: normalised, free-mail left out (strv) */
@@ -618,6 +618,20 @@ struct match_index {
 	map map;
 	delmap typos;             /* MAP_DELETION, MAP_SURNAME_DELETION variants */
 	qgram_index qgrams;
+	/* What decides whether a candidate needs scoring at all, per relation
+	 * and dense (a common word brings hundreds of candidates, most of
+	 * which no name of theirs can agree with): */
+	uint8_t *quick;           /* QUICK_* flags */
+	uint32_t *summary_at;     /* company: its names' summaries are
+				   * summaries[summary_at[id] .. summary_at[id + 1]) */
+	names_company_summary *summaries;
+};
+
+enum {
+	QUICK_COMPANY = 1 << 0,   /* a company relation */
+	QUICK_URL = 1 << 1,       /* with a URL, addresses, domains */
+	QUICK_EMAILS = 1 << 2,
+	QUICK_DOMAINS = 1 << 3,
 };
 
 static void relation_prep_done(relation_prep *p)
@@ -647,6 +661,9 @@ match_index *match_index_free(match_index *idx)
 	map_done(&idx->map);
 	delmap_done(&idx->typos);
 	qgram_done(&idx->qgrams);
+	free(idx->quick);
+	free(idx->summary_at);
+	free(idx->summaries);
 	free(idx);
 	return NULL;
 }
@@ -766,7 +783,6 @@ static int index_relation(match_index *idx, uint32_t id)
 	relation_prep *p = &idx->prep[id];
 	int r = 0;
 
-	p->company = rel->type == RELATION_COMPANY;
 	if (rel->linkedin) {
 		r = names_linkedin_url(rel->linkedin, &p->url);
 		if (r == -EINVAL)
@@ -820,6 +836,36 @@ static int index_relation(match_index *idx, uint32_t id)
 			r = strv_push(&p->email_domains, d);
 	}
 	return r;
+}
+
+/* The quick flags and name summaries of every relation, once all are
+ * indexed. */
+static int quick_build(match_index *idx)
+{
+	size_t n = idx->set->n, total = 0;
+	idx->quick = calloc(n ? n : 1, sizeof *idx->quick);
+	idx->summary_at = calloc(n + 1, sizeof *idx->summary_at);
+	if (!idx->quick || !idx->summary_at)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		total += idx->prep[i].n_names;
+	if (total >= UINT32_MAX)
+		return -E2BIG;
+	idx->summaries = malloc((total ? total : 1) * sizeof *idx->summaries);
+	if (!idx->summaries)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const relation_prep *p = &idx->prep[i];
+		idx->summary_at[i] = (uint32_t)k;
+		idx->quick[i] = (idx->set->items[i].type == RELATION_COMPANY ? QUICK_COMPANY : 0) |
+				(p->url ? QUICK_URL : 0) | (p->emails ? QUICK_EMAILS : 0) |
+				(p->domains ? QUICK_DOMAINS : 0);
+		for (size_t j = 0; j < p->n_names; j++)
+			names_company_summarize(&p->names[j], &idx->summaries[k++]);
+	}
+	idx->summary_at[n] = (uint32_t)k;
+	return 0;
 }
 
 /* One pass over the finished map: every distinctive company word of
@@ -945,6 +991,8 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	if (r >= 0)
 		r = delmap_finish(&idx->typos);
 	if (r >= 0)
+		r = quick_build(idx);
+	if (r >= 0)
 		r = qgram_build(idx);
 	if (r < 0)
 		goto fail;
@@ -962,14 +1010,16 @@ fail:
  * file), and parsing one (two folds, particles, initials, surname parts)
  * costs more than the rest of preparing a contact. Two-way set-associative
  * (a direct-mapped table of this size let a few hundred names evict each
- * other ~7% of the time), the older of a set replaced; a name is parsed the
- * same way whatever the index, so the cache never needs clearing. */
+ * other ~7% of the time), the older of a set replaced. Keys and parses are
+ * copied into one arena, emptied with the whole cache after
+ * PERSON_CACHE_SLOTS insertions, so the cache never allocates once warm.
+ * A name is parsed the same way whatever the index: one cache serves all. */
 #define PERSON_CACHE_SLOTS 4096 /* two per set */
 
 typedef struct person_slot {
 	uint64_t hash;
-	char *key;            /* the raw fields as person_key writes them */
-	size_t key_len, key_cap;
+	const char *key;      /* the raw fields as person_key writes them */
+	size_t key_len;
 	bool used;
 	int r;                /* the parse's result: 0, or -EINVAL (no surname) */
 	names_person person;  /* when r == 0 */
@@ -978,24 +1028,22 @@ typedef struct person_slot {
 struct match_scratch {
 	names_arena arena;    /* the contact's values; reset per contact */
 	person_slot *persons; /* PERSON_CACHE_SLOTS, or NULL: parse every time */
+	names_arena cache;    /* the slots' keys and parses */
+	size_t inserted;      /* into the cache since it was last emptied */
 };
 
 static void scratch_init(match_scratch *s)
 {
 	*s = (match_scratch) {0};
 	names_arena_init(&s->arena);
+	names_arena_init(&s->cache);
 }
 
 static void scratch_done(match_scratch *s)
 {
-	for (size_t i = 0; s->persons && i < PERSON_CACHE_SLOTS; i++) {
-		person_slot *e = &s->persons[i];
-		if (e->used && e->r == 0)
-			names_person_done(&e->person);
-		free(e->key);
-	}
 	free(s->persons);
 	names_arena_done(&s->arena);
+	names_arena_done(&s->cache);
 	*s = (match_scratch) {0};
 }
 
@@ -1035,15 +1083,13 @@ typedef struct contact_prep {
 	bool has_company;
 	names_company company_de;  /* German transliteration, when it differs */
 	bool has_company_de;
-	const names_person *person; /* NULL: none; in the cache or own_person */
+	const names_person *person; /* NULL: none; in the arena or the cache */
 	names_person own_person;    /* parsed for this contact only (no cache) */
-	bool owns_person;
 } contact_prep;
 
 static void contact_prep_done(contact_prep *p)
 {
-	if (p->owns_person)
-		names_person_done(&p->own_person);
+	/* Everything is in the arena or the cache. */
 	*p = (contact_prep) {0};
 }
 
@@ -1140,13 +1186,14 @@ static uint64_t bytes_hash(const char *s, size_t n)
 	return h;
 }
 
-static int person_parse(char mode, const char *x, const char *y, names_person *ret)
+static int person_parse(names_arena *a, char mode, const char *x, const char *y, names_person *ret)
 {
-	return mode == 's' ? names_person_parse_split(x, y, ret) : names_person_parse(x, ret);
+	return mode == 's' ? names_person_parse_split_in(a, x, y, ret) : names_person_parse_in(a, x, ret);
 }
 
 /* The contact's parsed name (NULL when it has none): from the cache when
- * the same fields were parsed before, else parsed (into the cache). */
+ * the same fields were parsed before, else parsed (and copied into the
+ * cache). */
 static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 {
 	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
@@ -1162,12 +1209,11 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 			return 0;
 	}
 	if (!s->persons) {
-		r = person_parse(mode, x, y, &p->own_person);
+		r = person_parse(&s->arena, mode, x, y, &p->own_person);
 		if (r == -EINVAL)
 			return 0;
 		if (r < 0)
 			return r;
-		p->owns_person = true;
 		p->person = &p->own_person;
 		return 0;
 	}
@@ -1189,30 +1235,34 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 		e = &set[0];
 	}
 	if (!e) {
-		person_slot t = set[1];
-		set[1] = set[0];
-		set[0] = t;
-		e = &set[0];
-		if (e->used && e->r == 0)
-			names_person_done(&e->person);
-		e->used = false;
-		if (e->key_cap < klen) {
-			/* Room for a typical name at once, so slots rarely grow. */
-			size_t cap = klen > 64 ? klen : 64;
-			char *nk = realloc(e->key, cap);
-			if (!nk)
-				return -ENOMEM;
-			e->key = nk;
-			e->key_cap = cap;
+		if (s->inserted >= PERSON_CACHE_SLOTS) {
+			/* Emptied wholesale: the arena holds at most this many. */
+			memset(s->persons, 0, PERSON_CACHE_SLOTS * sizeof *s->persons);
+			names_arena_reset(&s->cache);
+			s->inserted = 0;
 		}
-		r = person_parse(mode, x, y, &e->person);
+		names_person parsed;
+		r = person_parse(&s->arena, mode, x, y, &parsed);
 		if (r < 0 && r != -EINVAL)
 			return r;
-		memcpy(e->key, key, klen);
+		set[1] = set[0];
+		e = &set[0];
+		e->used = false;
+		if (r == 0) {
+			int k = names_person_copy_in(&s->cache, &parsed, &e->person);
+			if (k < 0)
+				return k;
+		}
+		char *ck = names_arena_alloc(&s->cache, klen);
+		if (!ck)
+			return -ENOMEM;
+		memcpy(ck, key, klen);
+		e->key = ck;
 		e->key_len = klen;
 		e->hash = h;
 		e->r = r;
 		e->used = true;
+		s->inserted++;
 	}
 	p->person = e->r == 0 ? &e->person : NULL;
 	return 0;
@@ -1344,10 +1394,13 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 		 * is never a near miss: dropped before counting. The cap on hits
 		 * still counts every posting (seen), so it cuts the same words
 		 * off as without the filter. */
-		for (uint32_t k = e->start; k < e->start + e->len && seen < QGRAM_MAX_HITS; k++, seen++) {
-			size_t el = q->lens[k];
-			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF)
-				hits[nh++] = q->postings[k];
+		size_t take = e->len < QGRAM_MAX_HITS - seen ? e->len : QGRAM_MAX_HITS - seen;
+		seen += take;
+		/* Branch-free: whether a word passes is a coin toss to the
+		 * branch predictor. |el - n| <= D as one unsigned comparison. */
+		for (uint32_t k = e->start; k < e->start + take; k++) {
+			hits[nh] = q->postings[k];
+			nh += (size_t)q->lens[k] + QGRAM_MAX_LEN_DIFF - n <= (size_t)2 * QGRAM_MAX_LEN_DIFF;
 		}
 	}
 	if (considered < 2 || nh == 0)
@@ -1668,25 +1721,30 @@ static int commit_match(const relation *rel, const scoring *s, double score, boo
 	return 0;
 }
 
-/* Whether a company relation can be reported for this contact, when only
- * its name can agree (no URL, address or domain on one of the two sides):
- * most candidates a common word brings end here, before any scoring. */
-static bool company_may_score(const relation_prep *rp, const contact_prep *p)
+/* Whether relation id can be reported for this contact: false only for a
+ * company relation that only its name could tie to the contact (no URL,
+ * address or domain on one of the two sides) and none of whose names can
+ * agree with the contact's. Most candidates a common word brings end
+ * here, having read two bytes and a cache line. */
+static bool relation_may_score(const match_index *idx, uint32_t id, const contact_prep *p)
 {
-	if ((rp->url && p->urls[0]) || (rp->emails && p->emails[0]) || (rp->domains && p->domains[0]))
+	unsigned q = idx->quick[id];
+	if (!(q & QUICK_COMPANY))
 		return true;
-	for (size_t i = 0; i < rp->n_names; i++)
-		if ((p->has_company && names_company_may_agree(&p->company, &rp->names[i])) ||
-		    (p->has_company_de && names_company_may_agree(&p->company_de, &rp->names[i])))
+	if ((q & QUICK_URL && p->urls[0]) || (q & QUICK_EMAILS && p->emails[0]) || (q & QUICK_DOMAINS && p->domains[0]))
+		return true;
+	for (uint32_t k = idx->summary_at[id]; k < idx->summary_at[id + 1]; k++)
+		if ((p->has_company && names_company_may_agree(&p->company, &idx->summaries[k])) ||
+		    (p->has_company_de && names_company_may_agree(&p->company_de, &idx->summaries[k])))
 			return true;
 	return false;
 }
 
 static int score_candidate(const match_index *idx, uint32_t id, const contact_prep *p, match_list *out)
 {
-	const relation_prep *rp = &idx->prep[id];
-	if (rp->company && !company_may_score(rp, p))
+	if (!relation_may_score(idx, id, p))
 		return 0;
+	const relation_prep *rp = &idx->prep[id];
 	const relation *rel = &idx->set->items[id];
 	scoring s;
 	s.n = 0; /* only the entries up to n are read */
@@ -1751,31 +1809,15 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 	return r;
 }
 
-/* Before candidate i is scored, what later ones will read is asked for
- * (see map_prefetch), in stages: the relation_prep of the one
- * PREFETCH_AHEAD on, its names (the prep has arrived by then) half way,
- * and their words' lengths and masks just before. A common word brings
+/* Before candidate i is scored, the first name summary of the one
+ * PREFETCH_AHEAD on is asked for (see map_prefetch): a common word brings
  * hundreds of candidates from anywhere in the index, and most are
  * dismissed in less time than one cache miss takes. */
 #define PREFETCH_AHEAD 8
 static void prefetch_candidate(const match_index *idx, const candidates *cs, size_t i)
 {
 	if (i + PREFETCH_AHEAD < cs->n)
-		__builtin_prefetch(&idx->prep[cs->ids[i + PREFETCH_AHEAD]]);
-	if (i + PREFETCH_AHEAD / 2 < cs->n) {
-		const relation_prep *rp = &idx->prep[cs->ids[i + PREFETCH_AHEAD / 2]];
-		if (rp->n_names > 0) {
-			__builtin_prefetch(rp->names);
-			__builtin_prefetch((const char *)rp->names + 64);
-		}
-	}
-	if (i + 1 < cs->n) {
-		const relation_prep *rp = &idx->prep[cs->ids[i + 1]];
-		if (rp->n_names > 0) {
-			__builtin_prefetch(rp->names[0].masks);
-			__builtin_prefetch(rp->names[0].tokens[0]);
-		}
-	}
+		__builtin_prefetch(&idx->summaries[idx->summary_at[cs->ids[i + PREFETCH_AHEAD]]]);
 }
 
 int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out)
@@ -1808,8 +1850,11 @@ fail:
 
 int match_contact(const match_index *idx, const contact *c, match_list *out)
 {
+	/* A contact's values fit here: no allocation but for the results. */
+	uint64_t first_block[4096 / sizeof(uint64_t)];
 	match_scratch s;
 	scratch_init(&s);
+	names_arena_init_buffer(&s.arena, first_block, sizeof first_block);
 	int r = match_contact_scratch(idx, &s, c, out);
 	scratch_done(&s);
 	return r;

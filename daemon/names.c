@@ -74,27 +74,6 @@ static void ij_to_y(char *s)
 	*w = '\0';
 }
 
-/* Joins n words with single spaces; "" for n == 0. */
-static char *join_words(char *const *words, size_t n)
-{
-	size_t len = 1;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(words[i]);
-		if (i > 0)
-			out[o++] = ' ';
-		memcpy(out + o, words[i], l);
-		o += l;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* ---- parse memory -------------------------------------------------------- */
 
 /* Blocks are at least this big: a contact's parses (company, address, a
@@ -104,12 +83,36 @@ static char *join_words(char *const *words, size_t n)
 struct names_arena_block {
 	names_arena_block *next;
 	size_t size;       /* bytes in data */
+	bool heap;         /* malloc'd (else the caller's buffer) */
 	uint64_t data[];   /* 8-byte aligned: pointers, sizes, strings */
 };
 
 void names_arena_init(names_arena *a)
 {
 	*a = (names_arena) {0};
+}
+
+void names_arena_init_buffer(names_arena *a, void *buf, size_t size)
+{
+	names_arena_init(a);
+	if (!buf || size <= sizeof(names_arena_block))
+		return;
+	names_arena_block *b = buf;
+	*b = (names_arena_block) { .size = size - sizeof *b, .heap = false };
+	a->first = b;
+}
+
+/* names_arena_alloc when the current block has room: inline, as a parse
+ * makes dozens of small allocations. */
+static inline void *arena_alloc(names_arena *a, size_t n)
+{
+	size_t rounded = (n + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1);
+	if (a->cur && n <= SIZE_MAX / 2 && rounded <= a->cur->size - a->used) {
+		void *p = (char *)a->cur->data + a->used;
+		a->used += rounded;
+		return p;
+	}
+	return names_arena_alloc(a, n);
 }
 
 void *names_arena_alloc(names_arena *a, size_t n)
@@ -133,6 +136,7 @@ void *names_arena_alloc(names_arena *a, size_t n)
 		if (!b)
 			return NULL;
 		b->size = size;
+		b->heap = true;
 		b->next = next;
 		if (a->cur)
 			a->cur->next = b;
@@ -156,7 +160,8 @@ void names_arena_done(names_arena *a)
 	while (a->first) {
 		names_arena_block *b = a->first;
 		a->first = b->next;
-		free(b);
+		if (b->heap)
+			free(b);
 	}
 	*a = (names_arena) {0};
 }
@@ -164,7 +169,7 @@ void names_arena_done(names_arena *a)
 /* strdup into a. */
 static char *arena_strdup(names_arena *a, const char *s, size_t n)
 {
-	char *d = names_arena_alloc(a, n + 1);
+	char *d = arena_alloc(a, n + 1);
 	if (d) {
 		memcpy(d, s, n);
 		d[n] = '\0';
@@ -768,7 +773,7 @@ void names_company_done(names_company *c)
 /* From a when there is one, else from the heap. */
 static void *parse_alloc(names_arena *a, size_t n)
 {
-	return a ? names_arena_alloc(a, n) : malloc(n);
+	return a ? arena_alloc(a, n) : malloc(n);
 }
 
 /* A hash of n bytes for names_company's equality hints (any collision
@@ -1150,7 +1155,7 @@ uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32])
 
 /* The Jaro-Winkler bound of names_jaro_winkler_at_least for m shared
  * letters. */
-static double jaro_winkler_bound(size_t la, size_t lb, size_t m, size_t prefix)
+static inline double jaro_winkler_bound(size_t la, size_t lb, size_t m, size_t prefix)
 {
 	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
 	return jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max);
@@ -1169,7 +1174,7 @@ static inline size_t popcount32(uint32_t x)
 /* An upper bound on the letters two words of la and lb bytes share, from
  * which buckets they have at all: a bucket only one has holds at least one
  * letter the other cannot match. */
-static size_t letters_shared_at_most(size_t la, uint32_t ma, size_t lb, uint32_t mb)
+static inline size_t letters_shared_at_most(size_t la, uint32_t ma, size_t lb, uint32_t mb)
 {
 	size_t a_only = popcount32(ma & ~mb), b_only = popcount32(mb & ~ma);
 	size_t x = la - a_only, y = lb - b_only;
@@ -1182,7 +1187,7 @@ static size_t letters_shared_at_most(size_t la, uint32_t ma, size_t lb, uint32_t
  * borrows from no neighbour and its top bit says x >= y, and the byte sums
  * of the four words fit a byte each. This runs for every candidate word
  * pair; the plain loop was the costliest line of the scoring. */
-static size_t letters_shared(const uint8_t a[32], const uint8_t b[32])
+static inline size_t letters_shared(const uint8_t a[32], const uint8_t b[32])
 {
 	const uint64_t high = 0x8080808080808080ull;
 	uint64_t sum = 0;
@@ -1283,7 +1288,7 @@ static double jaro_winkler_bounded(const names_company *c, const names_company *
 
 /* The common prefix Winkler counts of two words of at least 4 bytes, from
  * their first four bytes at once. */
-static size_t winkler_prefix4(const char *a, const char *b)
+static inline size_t winkler_prefix4(const char *a, const char *b)
 {
 	uint32_t x, y;
 	memcpy(&x, a, 4);
@@ -1308,12 +1313,32 @@ static size_t winkler_prefix4(const char *a, const char *b)
  * hashes), or words that line up one to one, each pair the same (same
  * length and letters) or long, of about the same length and with a
  * Jaro-Winkler bound (from the masks) of at least NAMES_JW_NEAR. */
-bool names_company_may_agree(const names_company *c, const names_company *r)
+void names_company_summarize(const names_company *c, names_company_summary *ret)
+{
+	names_company_summary s = {
+		.full_hash = c->full_hash,
+		.key_hash = c->key_hash,
+		.distinctive_hash = c->distinctive_hash,
+		.n_tokens = c->n_tokens > NAMES_SUMMARY_WORDS ? NAMES_SUMMARY_WORDS + 1 : (uint8_t)c->n_tokens,
+		.n_distinctive = c->n_distinctive > 255 ? 255 : (uint8_t)c->n_distinctive,
+	};
+	for (size_t i = 0; i < c->n_tokens && i < NAMES_SUMMARY_WORDS; i++) {
+		s.masks[i] = c->masks[i];
+		s.lens[i] = c->lens[i];
+		memcpy(s.heads[i], c->tokens[i], c->lens[i] < 4 ? c->lens[i] : 4);
+	}
+	*ret = s;
+}
+
+bool names_company_may_agree(const names_company *c, const names_company_summary *r)
 {
 	if (c->full_hash == r->full_hash || c->key_hash == r->key_hash)
 		return true;
-	if (c->n_distinctive == r->n_distinctive && c->distinctive_hash == r->distinctive_hash)
+	if ((c->n_distinctive > 255 ? 255 : c->n_distinctive) == r->n_distinctive &&
+	    c->distinctive_hash == r->distinctive_hash)
 		return true;
+	if (r->n_tokens > NAMES_SUMMARY_WORDS)
+		return true; /* not summarised: not ruled out */
 	if (c->n_tokens != r->n_tokens)
 		return false;
 	for (size_t i = 0; i < r->n_tokens; i++) {
@@ -1327,9 +1352,10 @@ bool names_company_may_agree(const names_company *c, const names_company *r)
 		 * below n/100 exactly when (m (lc + lr) + lc lr)(100 - 10p) <
 		 * 3 (n - 10p) lc lr. A rational bound below n/100 is below by at
 		 * least 1/(300 lc lr), far more than rounding, so the double bound
-		 * of names_company_compare rejects the pair too. */
+		 * of names_company_compare rejects the pair too. Both words have
+		 * more than four bytes: the heads hold the prefix. */
 		size_t m = letters_shared_at_most(lc, c->masks[i], lr, r->masks[i]);
-		size_t p = winkler_prefix4(c->tokens[i], r->tokens[i]);
+		size_t p = winkler_prefix4(c->tokens[i], (const char *)r->heads[i]);
 		if ((m * (lc + lr) + lc * lr) * (100 - 10 * p) < 3 * (NAMES_JW_NEAR_PERCENT - 10 * p) * lc * lr)
 			return false;
 	}
@@ -1340,7 +1366,9 @@ double names_company_compare(const names_company *c, const names_company *r)
 {
 	if (!c || !r || !c->key || !r->key)
 		return 0.0;
-	if (!names_company_may_agree(c, r))
+	names_company_summary rs;
+	names_company_summarize(r, &rs);
+	if (!names_company_may_agree(c, &rs))
 		return 0.0;
 	if (streq(c->full_key, r->full_key))
 		return 1.0;
@@ -1461,26 +1489,72 @@ void names_person_done(names_person *p)
 	*p = (names_person) {0};
 }
 
+/* A person name is parsed into an arena, temporaries and all (a name is a
+ * few hundred bytes; the arena is reset per contact); a parse for the heap
+ * (names_person_parse) is copied out of a temporary arena afterwards. */
+
+/* A growing vector of words in the arena (NULL-terminated, as a strv). */
+typedef struct wordvec {
+	char **v;
+	size_t n, cap;
+} wordvec;
+
+static int wordvec_push(names_arena *a, wordvec *w, const char *s, size_t len)
+{
+	if (w->n + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		char **nv = arena_alloc(a, cap * sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		if (w->n > 0)
+			memcpy(nv, w->v, w->n * sizeof *nv);
+		w->v = nv;
+		w->cap = cap;
+	}
+	char *c = arena_strdup(a, s, len);
+	if (!c)
+		return -ENOMEM;
+	w->v[w->n++] = c;
+	w->v[w->n] = NULL;
+	return 0;
+}
+
+/* Joins n words with single spaces into the arena; "" for n == 0. */
+static char *arena_join_words(names_arena *a, char *const *words, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	char *out = arena_alloc(a, len);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		if (i > 0)
+			out[o++] = ' ';
+		memcpy(out + o, words[i], l);
+		o += l;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Splits at whitespace into words with apostrophes and dots removed
  * (hyphens are kept: they mean different things in given and surnames).
- * Returns the number of words; *ret is NULL when there are none, so callers
- * use the count, not the vector, to decide whether to index it. */
-static int person_words(const char *s, char ***ret)
+ * ret->n is the count; ret->v is NULL when there are none. */
+static int person_words(names_arena *a, const char *s, wordvec *ret)
 {
-	char **words = NULL;
+	wordvec words = {0};
 	char buf[NAMES_MAX_WORD];
 	size_t n = 0;
-	int count = 0;
 	for (const char *p = s;; p++) {
 		if (*p == '\0' || *p == ' ' || *p == ',') {
 			if (n > 0) {
 				buf[n] = '\0';
-				int r = strv_push(&words, buf);
-				if (r < 0) {
-					strv_free(words);
+				int r = wordvec_push(a, &words, buf, n);
+				if (r < 0)
 					return r;
-				}
-				count++;
 			}
 			n = 0;
 			if (*p == '\0')
@@ -1489,7 +1563,7 @@ static int person_words(const char *s, char ***ret)
 			buf[n++] = *p;
 	}
 	*ret = words;
-	return count;
+	return 0;
 }
 
 static void strip_dots(char *w)
@@ -1501,9 +1575,18 @@ static void strip_dots(char *w)
 	*o = '\0';
 }
 
+/* One form while it is parsed: the given words grow as a wordvec, the
+ * surnames as an array with its capacity. */
+typedef struct form_build {
+	wordvec given;
+	bool has_initials;
+	names_surname *surnames;
+	size_t n_surnames, cap_surnames;
+} form_build;
+
 /* Given names: hyphens separate ("Anne-Marie" is "Anne Marie"); a dotted
  * word of single letters ("P.J.M.") or a single letter is initials. */
-static int person_add_given(names_person_form *f, const char *word)
+static int person_add_given(names_arena *a, form_build *f, const char *word)
 {
 	char buf[NAMES_MAX_WORD];
 	size_t n = strlen(word);
@@ -1535,8 +1618,7 @@ static int person_add_given(names_person_form *f, const char *word)
 		if (dotted && all_single) {
 			for (char *q = part; *q; q++)
 				if (*q != '.') {
-					char one[2] = { *q, '\0' };
-					int r = strv_push(&f->given, one);
+					int r = wordvec_push(a, &f->given, q, 1);
 					if (r < 0)
 						return r;
 				}
@@ -1544,16 +1626,17 @@ static int person_add_given(names_person_form *f, const char *word)
 			continue;
 		}
 		strip_dots(part);
-		if (strlen(part) == 1)
+		size_t len = strlen(part);
+		if (len == 1)
 			f->has_initials = true;
-		int r = strv_push(&f->given, part);
+		int r = wordvec_push(a, &f->given, part, len);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int person_push_surname(names_person_form *f, char *const *words, size_t n)
+static int person_push_surname(names_arena *a, form_build *f, char *const *words, size_t n)
 {
 	/* Leading particles, then the main part; particles only is no surname. */
 	size_t k = 0;
@@ -1561,17 +1644,19 @@ static int person_push_surname(names_person_form *f, char *const *words, size_t 
 		k++;
 	if (k == n)
 		return 0;
-	names_surname s = {0};
-	s.particles = join_words(words, k);
-	s.main = join_words(words + k, n - k);
-	names_surname *ns = realloc(f->surnames, (f->n_surnames + 1) * sizeof *ns);
-	if (!s.particles || !s.main || !ns) {
-		surname_done(&s);
-		if (ns)
-			f->surnames = ns;
+	names_surname s = { .particles = arena_join_words(a, words, k), .main = arena_join_words(a, words + k, n - k) };
+	if (!s.particles || !s.main)
 		return -ENOMEM;
+	if (f->n_surnames == f->cap_surnames) {
+		size_t cap = f->cap_surnames ? f->cap_surnames * 2 : 2;
+		names_surname *ns = arena_alloc(a, cap * sizeof *ns);
+		if (!ns)
+			return -ENOMEM;
+		if (f->n_surnames > 0)
+			memcpy(ns, f->surnames, f->n_surnames * sizeof *ns);
+		f->surnames = ns;
+		f->cap_surnames = cap;
 	}
-	f->surnames = ns;
 	f->surnames[f->n_surnames++] = s;
 	return 0;
 }
@@ -1579,38 +1664,32 @@ static int person_push_surname(names_person_form *f, char *const *words, size_t 
 /* A surname string: hyphens separate the parts of a married or double
  * name ("Bakker-de Wit" agrees with "Bakker" and with "de Wit"); each part
  * is particles + main. trailing_particles come from "Vries, Jan de". */
-static int person_add_surname(names_person_form *f, const char *s, const char *trailing_particles)
+static int person_add_surname(names_arena *a, form_build *f, const char *s, const char *trailing_particles)
 {
-	_cleanup_free_ char *buf = strdup(s);
+	char *buf = arena_strdup(a, s, strlen(s));
 	if (!buf)
 		return -ENOMEM;
 	for (char *part = buf, *next; part; part = next) {
 		next = strchr(part, '-');
 		if (next)
 			*next++ = '\0';
-		char **words = NULL;
-		int r = person_words(part, &words);
+		wordvec words;
+		int r = person_words(a, part, &words);
 		if (r < 0)
-			return r; /* NOLINT(clang-analyzer-unix.Malloc): part points into buf, which is freed by _cleanup_free_ */
-		size_t n = (size_t)r;
-		for (size_t i = 0; i < n; i++)
-			strip_dots(words[i]);
-		if (trailing_particles && !isempty(trailing_particles) && n > 0 && !is_particle(words[0])) {
+			return r;
+		for (size_t i = 0; i < words.n; i++)
+			strip_dots(words.v[i]);
+		if (trailing_particles && !isempty(trailing_particles) && words.n > 0 && !is_particle(words.v[0])) {
 			/* "Vries, Jan de": put "de" back in front of "vries". */
-			char **tp = NULL;
-			r = person_words(trailing_particles, &tp);
-			for (size_t i = 0; r >= 0 && words[i]; i++)
-				r = strv_push(&tp, words[i]);
-			strv_free(words);
-			if (r < 0) {
-				strv_free(tp);
+			wordvec tp;
+			r = person_words(a, trailing_particles, &tp);
+			for (size_t i = 0; r >= 0 && i < words.n; i++)
+				r = wordvec_push(a, &tp, words.v[i], strlen(words.v[i]));
+			if (r < 0)
 				return r;
-			}
 			words = tp;
-			n = strv_length(words);
 		}
-		r = person_push_surname(f, words, n);
-		strv_free(words);
+		r = person_push_surname(a, f, words.v, words.n);
 		if (r < 0)
 			return r;
 	}
@@ -1618,122 +1697,163 @@ static int person_add_surname(names_person_form *f, const char *s, const char *t
 }
 
 /* Parses one folded form of a whole name. */
-static int person_parse_form(const char *folded, names_person_form *f)
+static int person_parse_form(names_arena *a, const char *folded, form_build *f)
 {
-	char **words = NULL;
+	wordvec words;
 	int r;
 	const char *comma = strchr(folded, ',');
 
 	if (comma) {
 		/* "Vries, Jan de" / "Berg, P.J.M. van den": surname first. */
-		_cleanup_free_ char *sur = strndup(folded, (size_t)(comma - folded));
+		char *sur = arena_strdup(a, folded, (size_t)(comma - folded));
 		if (!sur)
 			return -ENOMEM;
-		r = person_words(comma + 1, &words);
+		r = person_words(a, comma + 1, &words);
 		if (r < 0)
-			return r; /* NOLINT(clang-analyzer-unix.Malloc): sur is freed by _cleanup_free_ */
-		size_t n = (size_t)r, g = n;
-		r = 0;
-		while (g > 0 && is_particle(words[g - 1]))
+			return r;
+		size_t n = words.n, g = n;
+		while (g > 0 && is_particle(words.v[g - 1]))
 			g--;
 		if (g == 0)
 			g = n; /* "Vries, de" has no given name; ignore particles logic */
 		for (size_t i = 0; i < g && r >= 0; i++)
-			r = person_add_given(f, words[i]);
-		_cleanup_free_ char *tp = g < n ? join_words(words + g, n - g) : NULL;
-		if (r >= 0 && g < n && !tp)
+			r = person_add_given(a, f, words.v[i]);
+		char *tp = NULL;
+		if (r >= 0 && g < n && !(tp = arena_join_words(a, words.v + g, n - g)))
 			r = -ENOMEM;
 		if (r >= 0)
-			r = person_add_surname(f, sur, tp);
-		strv_free(words);
+			r = person_add_surname(a, f, sur, tp);
 		return r;
 	}
 
-	r = person_words(folded, &words);
+	r = person_words(a, folded, &words);
 	if (r < 0)
 		return r;
-	size_t n = (size_t)r;
-	r = 0;
+	size_t n = words.n;
 	/* The surname starts at the first particle that has a non-particle
 	 * after it, or at a hyphenated word after the first ("Eva Bakker-de
 	 * Wit"), else it is the last word. A lone word is a surname. */
 	size_t start = n > 0 ? n - 1 : 0;
 	for (size_t i = 1; i + 1 < n; i++) {
 		char w[NAMES_MAX_WORD];
-		snprintf(w, sizeof w, "%s", words[i]);
+		size_t wl = strnlen(words.v[i], sizeof w - 1); /* person_words caps words below that */
+		memcpy(w, words.v[i], wl);
+		w[wl] = '\0';
 		strip_dots(w);
-		if (strchr(words[i], '-') || (is_particle(w) && !is_particle(words[n - 1]))) {
+		if (strchr(words.v[i], '-') || (is_particle(w) && !is_particle(words.v[n - 1]))) {
 			start = i;
 			break;
 		}
 	}
 	for (size_t i = 0; i < start && r >= 0; i++)
-		r = person_add_given(f, words[i]);
+		r = person_add_given(a, f, words.v[i]);
 	if (r >= 0 && n > 0) {
-		_cleanup_free_ char *sur = join_words(words + start, n - start);
-		r = sur ? person_add_surname(f, sur, NULL) : -ENOMEM;
+		char *sur = arena_join_words(a, words.v + start, n - start);
+		r = sur ? person_add_surname(a, f, sur, NULL) : -ENOMEM;
 	}
-	strv_free(words);
 	return r;
 }
 
-static int person_parse_split_form(const char *first, const char *last, names_person_form *f)
+static int person_parse_split_form(names_arena *a, const char *first, const char *last, form_build *f)
 {
-	_cleanup_free_ char *tp = NULL;
+	char *tp = NULL;
 
 	if (!isempty(first)) {
-		char **words = NULL;
-		int r = person_words(first, &words);
+		wordvec words;
+		int r = person_words(a, first, &words);
 		if (r < 0)
 			return r;
 		/* Some exports put the particles with the first name: "Jan de" +
 		 * "Vries". */
-		size_t n = (size_t)r, g = n;
-		r = 0;
-		while (g > 1 && is_particle(words[g - 1]))
+		size_t n = words.n, g = n;
+		while (g > 1 && is_particle(words.v[g - 1]))
 			g--;
 		for (size_t i = 0; i < g && r >= 0; i++)
-			r = person_add_given(f, words[i]);
-		if (r >= 0 && g < n && !(tp = join_words(words + g, n - g)))
+			r = person_add_given(a, f, words.v[i]);
+		if (r >= 0 && g < n && !(tp = arena_join_words(a, words.v + g, n - g)))
 			r = -ENOMEM;
-		strv_free(words);
 		if (r < 0)
 			return r;
 	}
 	if (isempty(last))
 		return 0;
-	return person_add_surname(f, last, tp);
+	return person_add_surname(a, f, last, tp);
 }
 
-static int person_fold_both(const char *s, char **plain, char **german)
+/* text_fold into the arena (see person_fold_both). */
+static int fold_into(names_arena *a, const char *s, bool german, char **ret)
 {
-	int r = text_fold(s, plain);
+	if (!names_has_transliteration(s)) {
+		/* text_fold's ASCII rule: lowercase, control characters dropped,
+		 * whitespace runs one space, ends trimmed; test_names checks it
+		 * against text_fold through the parses. */
+		char *out = arena_alloc(a, strlen(s) + 1);
+		if (!out)
+			return -ENOMEM;
+		size_t o = 0;
+		bool pending_space = false;
+		for (const char *p = s; *p; p++) {
+			unsigned char ch = (unsigned char)*p;
+			if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
+				pending_space = o > 0;
+				continue;
+			}
+			if (ch < 0x20 || ch == 0x7f)
+				continue;
+			if (pending_space) {
+				out[o++] = ' ';
+				pending_space = false;
+			}
+			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+		}
+		out[o] = '\0';
+		*ret = out;
+		return 0;
+	}
+	char *heap = NULL;
+	int r = german ? text_fold_german(s, &heap) : text_fold(s, &heap);
 	if (r < 0)
 		return r;
-	/* Transliteration only rewrites non-ASCII letters (names_has_transliteration):
-	 * for an ASCII name the German form is the plain one, copied, not folded again. */
-	if (!names_has_transliteration(s)) {
-		*german = strdup(*plain);
-		r = *german ? 0 : -ENOMEM;
-	} else
-		r = text_fold_german(s, german);
-	if (r < 0) {
-		*plain = mfree(*plain);
+	*ret = arena_strdup(a, heap, strlen(heap));
+	free(heap);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Both folds of s, IJ -> y. Transliteration only rewrites non-ASCII
+ * letters (names_has_transliteration): an ASCII name's German form is its
+ * plain one, the same string. */
+static int person_fold_both(names_arena *a, const char *s, char **plain, char **german)
+{
+	int r = fold_into(a, s, false, plain);
+	if (r < 0)
 		return r;
-	}
 	ij_to_y(*plain);
+	if (!names_has_transliteration(s)) {
+		*german = *plain;
+		return 0;
+	}
+	r = fold_into(a, s, true, german);
+	if (r < 0)
+		return r;
 	ij_to_y(*german);
 	return 0;
 }
 
-/* Precomputes the given-name keys: comparisons run per candidate, a
- * million contacts times a dozen candidates, and must not allocate. */
-static int form_finish(names_person_form *f)
+/* The finished form, with its given-name keys: comparisons run per
+ * candidate, a million contacts times a dozen candidates, and must not
+ * allocate. */
+static int form_finish(names_arena *a, const form_build *b, names_person_form *f)
 {
-	f->given_key = join_words(f->given, strv_length(f->given));
+	*f = (names_person_form) {
+		.given = b->given.n > 0 ? b->given.v : NULL,
+		.has_initials = b->has_initials,
+		.surnames = b->surnames,
+		.n_surnames = b->n_surnames,
+	};
+	f->given_key = arena_join_words(a, b->given.v, b->given.n);
 	if (!f->given_key)
 		return -ENOMEM;
-	f->given_compact = strdup(f->given_key);
+	f->given_compact = arena_strdup(a, f->given_key, strlen(f->given_key));
 	if (!f->given_compact)
 		return -ENOMEM;
 	char *o = f->given_compact;
@@ -1744,82 +1864,169 @@ static int form_finish(names_person_form *f)
 	return 0;
 }
 
-static int person_finish(names_person *p, int r, names_person *ret)
+static int person_finish(names_arena *a, names_person *p, const form_build *b, int r, names_person *ret)
 {
 	for (size_t i = 0; r >= 0 && i < (p->german_same ? 1u : 2u); i++)
-		r = form_finish(&p->form[i]);
+		r = form_finish(a, &b[i], &p->form[i]);
 	/* Both folds were the same string: the German form is the plain one,
 	 * shared rather than parsed twice (names_person_done knows). */
 	if (p->german_same)
 		p->form[1] = p->form[0];
 	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
 		r = -EINVAL;
-	if (r < 0) {
-		names_person_done(p);
+	if (r < 0)
 		return r;
-	}
 	*ret = *p;
 	return 0;
 }
 
-int names_person_parse(const char *full, names_person *ret)
+int names_person_parse_in(names_arena *a, const char *full, names_person *ret)
 {
 	names_person p = {0};
+	form_build b[2] = {0};
 	char *german = NULL;
 	if (isempty(full))
 		return -EINVAL;
-	int r = person_fold_both(full, &p.display, &german);
+	int r = person_fold_both(a, full, &p.display, &german);
 	if (r < 0)
 		return r;
 	p.german_same = streq(p.display, german);
-	r = person_parse_form(p.display, &p.form[0]);
+	r = person_parse_form(a, p.display, &b[0]);
 	if (r >= 0 && !p.german_same)
-		r = person_parse_form(german, &p.form[1]);
-	free(german);
-	return person_finish(&p, r, ret);
+		r = person_parse_form(a, german, &b[1]);
+	return person_finish(a, &p, b, r, ret);
 }
 
-int names_person_parse_split(const char *first, const char *last, names_person *ret)
+int names_person_parse_split_in(names_arena *a, const char *first, const char *last, names_person *ret)
 {
 	names_person p = {0};
+	form_build b[2] = {0};
 	int r;
 	/* Without a surname field, the first field may hold the whole name. */
 	if (isempty(last))
-		return names_person_parse(first, ret);
+		return names_person_parse_in(a, first, ret);
 	if (isempty(first) && strchr(last, ','))
-		return names_person_parse(last, ret);
+		return names_person_parse_in(a, last, ret);
 
 	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
 	r = 0;
 	if (!isempty(first))
-		r = person_fold_both(first, &fp, &fg);
+		r = person_fold_both(a, first, &fp, &fg);
 	if (r >= 0)
-		r = person_fold_both(last, &lp, &lg);
+		r = person_fold_both(a, last, &lp, &lg);
 	/* The display form is the fold of "first last". Folding works code
 	 * point by code point, trims the ends and makes each whitespace run
 	 * one space (and IJ -> y never spans a space), so it is the two folds
 	 * joined by a space: no third fold. */
 	if (r >= 0) {
 		size_t lf = fp ? strlen(fp) : 0, ll = strlen(lp);
-		p.display = malloc(lf + 1 + ll + 1);
+		p.display = arena_alloc(a, lf + 1 + ll + 1);
 		if (!p.display)
 			r = -ENOMEM;
-		else if (lf > 0 && ll > 0)
-			snprintf(p.display, lf + 1 + ll + 1, "%s %s", fp, lp);
-		else
-			snprintf(p.display, lf + 1 + ll + 1, "%s", lf > 0 ? fp : lp);
+		else {
+			size_t o = 0;
+			if (lf > 0) {
+				memcpy(p.display, fp, lf);
+				o = lf;
+			}
+			if (lf > 0 && ll > 0)
+				p.display[o++] = ' ';
+			memcpy(p.display + o, lp, ll + 1);
+		}
 	}
 	if (r >= 0) {
 		p.german_same = streq(strempty(fp), strempty(fg)) && streq(lp, lg);
-		r = person_parse_split_form(fp, lp, &p.form[0]);
+		r = person_parse_split_form(a, fp, lp, &b[0]);
 	}
 	if (r >= 0 && !p.german_same)
-		r = person_parse_split_form(fg, lg, &p.form[1]);
-	free(fp);
-	free(fg);
-	free(lp);
-	free(lg);
-	return person_finish(&p, r, ret);
+		r = person_parse_split_form(a, fg, lg, &b[1]);
+	return person_finish(a, &p, b, r, ret);
+}
+
+/* Copies a form into a (NULL: the heap, a block per string, as form_done
+ * frees it). */
+static int form_copy(names_arena *a, const names_person_form *src, names_person_form *f)
+{
+	*f = (names_person_form) { .has_initials = src->has_initials };
+	size_t ng = strv_length(src->given);
+	if (ng > 0) {
+		f->given = parse_alloc(a, (ng + 1) * sizeof *f->given);
+		if (!f->given)
+			return -ENOMEM;
+		for (size_t i = 0; i <= ng; i++)
+			f->given[i] = NULL;
+		for (size_t i = 0; i < ng; i++)
+			if (!(f->given[i] = a ? arena_strdup(a, src->given[i], strlen(src->given[i])) : strdup(src->given[i])))
+				return -ENOMEM;
+	}
+	f->given_key = a ? arena_strdup(a, src->given_key, strlen(src->given_key)) : strdup(src->given_key);
+	f->given_compact = a ? arena_strdup(a, src->given_compact, strlen(src->given_compact)) : strdup(src->given_compact);
+	if (!f->given_key || !f->given_compact)
+		return -ENOMEM;
+	if (src->n_surnames > 0) {
+		f->surnames = parse_alloc(a, src->n_surnames * sizeof *f->surnames);
+		if (!f->surnames)
+			return -ENOMEM;
+		for (size_t i = 0; i < src->n_surnames; i++) {
+			const names_surname *x = &src->surnames[i];
+			names_surname *y = &f->surnames[f->n_surnames++];
+			y->particles = a ? arena_strdup(a, x->particles, strlen(x->particles)) : strdup(x->particles);
+			y->main = a ? arena_strdup(a, x->main, strlen(x->main)) : strdup(x->main);
+			if (!y->particles || !y->main)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* A deep copy of src into a (NULL: the heap, for names_person_done). */
+static int person_copy(names_arena *a, const names_person *src, names_person *ret)
+{
+	names_person p = { .german_same = src->german_same };
+	int r = 0;
+	p.display = a ? arena_strdup(a, src->display, strlen(src->display)) : strdup(src->display);
+	if (!p.display)
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < (src->german_same ? 1u : 2u); i++)
+		r = form_copy(a, &src->form[i], &p.form[i]);
+	if (src->german_same)
+		p.form[1] = p.form[0];
+	if (r < 0) {
+		if (!a)
+			names_person_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int names_person_copy_in(names_arena *a, const names_person *src, names_person *ret)
+{
+	return person_copy(a, src, ret);
+}
+
+int names_person_parse(const char *full, names_person *ret)
+{
+	names_arena a;
+	names_person p;
+	names_arena_init(&a);
+	int r = names_person_parse_in(&a, full, &p);
+	if (r >= 0)
+		r = person_copy(NULL, &p, ret);
+	names_arena_done(&a);
+	return r;
+}
+
+int names_person_parse_split(const char *first, const char *last, names_person *ret)
+{
+	names_arena a;
+	names_person p;
+	names_arena_init(&a);
+	int r = names_person_parse_split_in(&a, first, last, &p);
+	if (r >= 0)
+		r = person_copy(NULL, &p, ret);
+	names_arena_done(&a);
+	return r;
 }
 
 /* 2 same particles, 1 particles on one side only (or "vd" for "van der"),

@@ -20,6 +20,9 @@ typedef struct names_arena {
 } names_arena;
 
 void names_arena_init(names_arena *a);
+/* The same, with buf (size bytes, 8-aligned, outliving the arena) as the
+ * first block: an arena on the stack. */
+void names_arena_init_buffer(names_arena *a, void *buf, size_t size);
 /* n bytes aligned for any scalar type; NULL when out of memory. */
 void *names_arena_alloc(names_arena *a, size_t n);
 /* Everything handed out is forgotten; the memory is kept. */
@@ -137,10 +140,25 @@ void names_company_done(names_company *c);
  * by similarity, and a longer name that starts with the relation's
  * ("Ingram Micro", "Philips Van Heusen") never agrees. */
 double names_company_compare(const names_company *contact, const names_company *relation);
+/* What names_company_may_agree needs of a relation's name, in one cache
+ * line: a candidate list reads one per relation, from anywhere in the
+ * index, and a parsed name is three blocks. Words beyond
+ * NAMES_SUMMARY_WORDS are not kept (such a name is never ruled out). */
+#define NAMES_SUMMARY_WORDS 4
+typedef struct names_company_summary {
+	uint64_t full_hash, key_hash, distinctive_hash;
+	uint32_t masks[NAMES_SUMMARY_WORDS];
+	uint8_t heads[NAMES_SUMMARY_WORDS][4]; /* first bytes of each word, zero-padded */
+	uint8_t lens[NAMES_SUMMARY_WORDS];
+	uint8_t n_tokens;      /* NAMES_SUMMARY_WORDS + 1: more than that */
+	uint8_t n_distinctive; /* 255: that many or more */
+} names_company_summary;
+
+void names_company_summarize(const names_company *c, names_company_summary *ret);
 /* false when names_company_compare(contact, relation) is surely 0; a
  * cheap test (no call, no pass over the words) that ends most comparisons
  * of unrelated names. true says nothing. */
-bool names_company_may_agree(const names_company *contact, const names_company *relation);
+bool names_company_may_agree(const names_company *contact, const names_company_summary *relation);
 /* Whether a and b are at Damerau-Levenshtein distance exactly 1 (bytes). */
 bool names_distance_is_one(const char *a, const char *b);
 
@@ -178,5 +196,11 @@ typedef enum names_person_agreement {
 int names_person_parse(const char *full, names_person *ret);
 /* Separate fields as exports give them; first may be NULL or hold initials. */
 int names_person_parse_split(const char *first, const char *last, names_person *ret);
+/* The two into a: owned by the arena, never passed to names_person_done
+ * (and parsing needs no other allocation for an ASCII or Latin name). */
+int names_person_parse_in(names_arena *a, const char *full, names_person *ret);
+int names_person_parse_split_in(names_arena *a, const char *first, const char *last, names_person *ret);
+/* A deep copy of src into a (compact: none of the parse's temporaries). */
+int names_person_copy_in(names_arena *a, const names_person *src, names_person *ret);
 void names_person_done(names_person *p);
 names_person_agreement names_person_compare(const names_person *a, const names_person *b);

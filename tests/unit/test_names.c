@@ -425,6 +425,21 @@ static void test_arena(void **state)
 	assert_null(names_arena_alloc(&a, SIZE_MAX));
 	names_arena_done(&a);
 	names_arena_done(&a); /* twice is harmless */
+
+	/* On a caller's buffer: used first, never freed, outgrown on the heap. */
+	uint64_t buf[64];
+	names_arena_init_buffer(&a, buf, sizeof buf);
+	char *in = names_arena_alloc(&a, 100);
+	assert_true(in >= (char *)buf && in < (char *)buf + sizeof buf);
+	char *out = names_arena_alloc(&a, 1000);
+	assert_non_null(out);
+	assert_false(out >= (char *)buf && out < (char *)buf + sizeof buf);
+	names_arena_reset(&a);
+	assert_ptr_equal(names_arena_alloc(&a, 8), in);
+	names_arena_done(&a);
+	names_arena_init_buffer(&a, buf, 8); /* too small to hold a block: ignored */
+	assert_non_null(names_arena_alloc(&a, 8));
+	names_arena_done(&a);
 }
 
 static double compare(const char *contact, const char *relation)
@@ -602,7 +617,25 @@ static void test_jaro_winkler_random(void **state)
 			b[i] = i < la && (x >> 16) % 4 ? a[i] : (char)('a' + (x >> 20) % alphabet);
 		}
 		a[la] = b[lb] = '\0';
-		assert_true(names_jaro_winkler(a, b) == reference_jaro_winkler(a, b));
+		double jw = reference_jaro_winkler(a, b);
+		assert_true(names_jaro_winkler(a, b) == jw);
+		/* The bound as names_jaro_winkler_at_least documents it, in
+		 * doubles: the letters shared, the common prefix. */
+		size_t ca[256] = {0}, m = 0, prefix = 0;
+		for (size_t i = 0; i < la; i++)
+			ca[(unsigned char)a[i] & 31]++;
+		for (size_t i = 0; i < lb; i++)
+			if (ca[(unsigned char)b[i] & 31] > 0) {
+				ca[(unsigned char)b[i] & 31]--;
+				m++;
+			}
+		while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+			prefix++;
+		double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+		double bound = jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max);
+		static const double mins[] = { NAMES_JW_NEAR, 0.9 };
+		for (size_t k = 0; k < ELEMENTSOF(mins); k++)
+			assert_true(names_jaro_winkler_at_least(a, b, mins[k]) == (bound < mins[k] ? 0.0 : jw));
 	}
 }
 
@@ -637,6 +670,101 @@ static names_person_agreement agree(const char *first, const char *last, const c
 	names_person_done(&a);
 	names_person_done(&b);
 	return v;
+}
+
+static void assert_form_same(const names_person_form *a, const names_person_form *b)
+{
+	assert_int_equal(strv_length(a->given), strv_length(b->given));
+	assert_int_equal(a->given == NULL, b->given == NULL);
+	for (size_t i = 0; a->given && a->given[i]; i++)
+		assert_string_equal(a->given[i], b->given[i]);
+	assert_int_equal(a->has_initials, b->has_initials);
+	assert_string_equal(a->given_key, b->given_key);
+	assert_string_equal(a->given_compact, b->given_compact);
+	assert_int_equal(a->n_surnames, b->n_surnames);
+	for (size_t i = 0; i < a->n_surnames; i++) {
+		assert_string_equal(a->surnames[i].particles, b->surnames[i].particles);
+		assert_string_equal(a->surnames[i].main, b->surnames[i].main);
+	}
+}
+
+static void assert_person_same(const names_person *a, const names_person *b)
+{
+	assert_string_equal(a->display, b->display);
+	assert_int_equal(a->german_same, b->german_same);
+	assert_form_same(&a->form[0], &b->form[0]);
+	assert_form_same(&a->form[1], &b->form[1]);
+}
+
+/* Every way to parse (first, last) agrees: on the heap, into an arena,
+ * copied into another; and an ASCII name parses as its text_fold does. */
+static void assert_person_forms(names_arena *arena, const char *first, const char *last)
+{
+	names_person heap, in, copy;
+	int r = names_person_parse_split(first, last, &heap);
+	assert_int_equal(names_person_parse_split_in(arena, first, last, &in), r);
+	if (r == 0) {
+		assert_person_same(&heap, &in);
+		assert_int_equal(names_person_copy_in(arena, &in, &copy), 0);
+		assert_person_same(&heap, &copy);
+	}
+	if (r == 0 && !names_has_transliteration(strempty(first)) && !names_has_transliteration(strempty(last))) {
+		char *ff = NULL, *fl = NULL;
+		assert_int_equal(text_fold(strempty(first), &ff), 0);
+		assert_int_equal(text_fold(strempty(last), &fl), 0);
+		names_person folded;
+		/* (A field of whitespace only is not empty until folded, and
+		 * parse_split decides on the raw fields which one holds what.) */
+		if (isempty(first) == isempty(ff) && isempty(last) == isempty(fl) &&
+		    names_person_parse_split_in(arena, ff, fl, &folded) == 0)
+			assert_person_same(&heap, &folded);
+		free(ff);
+		free(fl);
+	}
+	if (r == 0)
+		names_person_done(&heap);
+	/* The whole name in one field. */
+	r = names_person_parse(first, &heap);
+	assert_int_equal(names_person_parse_in(arena, first, &in), r);
+	if (r == 0) {
+		assert_person_same(&heap, &in);
+		names_person_done(&heap);
+	}
+}
+
+static void test_person_parse_in(void **state)
+{
+	(void)state;
+	static const char *const names[][2] = {
+		{ "Jan", "de Vries" }, { "P.J.M.", "van den Berg" }, { "", "Vries, Jan de" }, { "Eva", "Bakker-de Wit" },
+		{ "Anne-Marie", "IJsselstein" }, { "Jürgen", "Müller" }, { "Jan", "in 't Veld" }, { "Jan de", "Vries" },
+		{ "Zoë", "van der Meer" }, { "Søren", "Kierkegaard" }, { "J.", "Hoogenboom" }, { "S", "Jansen" },
+		{ "  Jan\t", " de  Vries " }, { "Ctrl\001x", "Y\177z" }, { "de", "van" }, { NULL, "Berg" },
+		{ "Jan de Vries", NULL }, { "Vries, Jan de", "" }, { "Hélène", "Dupont-Durand" }, { "A.B.", "C.D." },
+	};
+	names_arena arena;
+	names_arena_init(&arena);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		assert_person_forms(&arena, names[i][0], names[i][1]);
+	/* Pseudo-random ASCII: particles, dots, hyphens, commas, controls. */
+	static const char *const pieces[] = { "jan", "De", "van", "der", "P.", "J.M.", "-", ",", " ", "'t", "IJ", "\t",
+					      "ij", "Berg", "Vries", "\x7f", "..", "in", "a" };
+	uint32_t x = 4242;
+	for (size_t n = 0; n < 5000; n++) {
+		char f[64] = "", l[64] = "";
+		for (size_t k = 0; k < 2; k++) {
+			char *t = k ? l : f;
+			x = x * 1103515245u + 12345u;
+			for (size_t m = (x >> 16) % 6; m > 0; m--) {
+				x = x * 1103515245u + 12345u;
+				strcat(t, pieces[(x >> 16) % ELEMENTSOF(pieces)]);
+			}
+		}
+		assert_person_forms(&arena, f, l);
+		if (n % 50 == 0)
+			names_arena_reset(&arena);
+	}
+	names_arena_done(&arena);
 }
 
 static void test_person_parse(void **state)
@@ -782,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_jaro_winkler_counted),
 		cmocka_unit_test(test_jaro_winkler_random),
 		cmocka_unit_test(test_person_parse),
+		cmocka_unit_test(test_person_parse_in),
 		cmocka_unit_test(test_person_parse_empty_parts),
 		cmocka_unit_test(test_person_compare),
 	};
