@@ -8,10 +8,18 @@
  * (URL, address, domain and its parents, company words, surname) is looked
  * up in one hash map, typos through deletion keys, near misses through
  * trigrams whose posting lists are capped; only the relations found (at most
- * MATCH_MAX_CANDIDATES) are scored. Per contact the work depends on the
- * contact's length, not on the number of relations. match_contact keeps its
- * scratch (candidates, trigram hits) on the stack: the index is read-only
- * after match_index_new and may serve several threads. */
+ * MATCH_MAX_CANDIDATES) are scored, and of those only the ones something
+ * can tie to the contact (relation_may_score). Per contact the work depends
+ * on the contact's length, not on the number of relations; nothing is
+ * allocated per contact but the matches: a match_scratch (one per thread)
+ * holds the contact's parsed values and a cache of parsed person names.
+ * The index is read-only after match_index_new and may serve several
+ * threads.
+ *
+ * What decides which candidates a contact reaches must not change without
+ * a reason (FNV-1a for the map and the typo fingerprints, the postings'
+ * order, the order keys are gathered in): when more than
+ * MATCH_MAX_CANDIDATES are found, that order decides which are scored. */
 #include <errno.h>
 #include <stdio.h>
 
