@@ -8,10 +8,18 @@
  * (URL, address, domain and its parents, company words, surname) is looked
  * up in one hash map, typos through deletion keys, near misses through
  * trigrams whose posting lists are capped; only the relations found (at most
- * MATCH_MAX_CANDIDATES) are scored. Per contact the work depends on the
- * contact's length, not on the number of relations. match_contact keeps its
- * scratch (candidates, trigram hits) on the stack: the index is read-only
- * after match_index_new and may serve several threads. */
+ * MATCH_MAX_CANDIDATES) are scored, and of those only the ones something
+ * can tie to the contact (relation_may_score). Per contact the work depends
+ * on the contact's length, not on the number of relations; nothing is
+ * allocated per contact but the matches: a match_scratch (one per thread)
+ * holds the contact's parsed values and a cache of parsed person names.
+ * The index is read-only after match_index_new and may serve several
+ * threads.
+ *
+ * What decides which candidates a contact reaches must not change without
+ * a reason (FNV-1a for the map and the typo fingerprints, the postings'
+ * order, the order keys are gathered in): when more than
+ * MATCH_MAX_CANDIDATES are found, that order decides which are scored. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -60,6 +68,55 @@
  * between words of 5+ letters allows no more in practice). */
 #define QGRAM_MAX_LEN_DIFF 2
 
+/* ---- a Bloom filter in front of a table ----------------------------------
+ * One bit per key hash, about eight bits per key (one key in nine or so
+ * of those that are absent gets past it): small enough to stay in the
+ * cache while the tables are megabytes, and most of a contact's lookups
+ * (its words, their typo variants) find nothing. It has no false
+ * negatives, so what a lookup finds is unchanged. */
+typedef struct bloom {
+	uint64_t *bits;   /* NULL: lets everything pass */
+	unsigned shift;   /* 64 - log2(bits) */
+} bloom;
+
+static size_t bloom_bit(const bloom *b, uint64_t x)
+{
+	return (size_t)((x * 0xD6E8FEB86659FD93ull) >> b->shift);
+}
+
+static bool bloom_may_contain(const bloom *b, uint64_t x)
+{
+	if (!b->bits)
+		return true;
+	size_t i = bloom_bit(b, x);
+	return b->bits[i / 64] >> (i % 64) & 1;
+}
+
+/* An empty filter sized for n keys. */
+static int bloom_init(bloom *b, size_t n)
+{
+	unsigned log2 = 9;
+	while (((size_t)1 << log2) < n * 8 && log2 < 40)
+		log2++;
+	b->bits = calloc((size_t)1 << (log2 - 6), sizeof *b->bits);
+	if (!b->bits)
+		return -ENOMEM;
+	b->shift = 64 - log2;
+	return 0;
+}
+
+static void bloom_add(bloom *b, uint64_t x)
+{
+	size_t i = bloom_bit(b, x);
+	b->bits[i / 64] |= 1ull << (i % 64);
+}
+
+static void bloom_done(bloom *b)
+{
+	free(b->bits);
+	*b = (bloom) {0};
+}
+
 /* ---- a small open-addressing multimap: (kind, string) -> relation ids ---- */
 
 typedef enum map_kind {
@@ -99,11 +156,15 @@ typedef struct map {
 	size_t n_pairs, cap_pairs;
 	uint32_t *last;   /* per ordinal: the last id added (a repeat is always the last) */
 	size_t cap_last;
+	bloom filter;     /* of the entries' hashes, from map_finish on */
 } map;
 
 static uint64_t map_hash(map_kind kind, const char *s)
 {
-	/* FNV-1a: short keys, no adversary who controls both sides. */
+	/* FNV-1a: short keys, no adversary who controls both sides. The slot
+	 * order it gives decides the order of the trigram postings (built in
+	 * slot order), and with it which near misses the hit cap cuts off:
+	 * another hash would change which candidates a contact reaches. */
 	uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;
 	h *= 1099511628211ull;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -192,8 +253,10 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 		e->at = (uint32_t)m->n;
 		m->last[m->n++] = UINT32_MAX;
 	}
-	/* Ids arrive relation by relation, so a repeat is always the last one. */
-	if (m->last[e->at] == id)
+	/* Ids arrive relation by relation, so a repeat is always the last one.
+	 * (last is never NULL here: an entry exists only once last has its
+	 * ordinal, which the analyzer cannot follow across calls.) */
+	if (m->last[e->at] == id) /* NOLINT(clang-analyzer-core.NullDereference): see above */
 		return 0;
 	int r = grow_array(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
 	if (r < 0)
@@ -235,15 +298,34 @@ static int map_finish(map *m)
 	m->last = NULL;
 	m->n_pairs = m->cap_pairs = m->cap_last = 0;
 	m->ids = ids;
+	if (bloom_init(&m->filter, m->n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			bloom_add(&m->filter, m->slots[i].hash);
 	return 0;
+}
+
+static const map_entry *map_get_hashed(const map *m, map_kind kind, const char *s, uint64_t h)
+{
+	if (m->cap == 0 || isempty(s) || !bloom_may_contain(&m->filter, h))
+		return NULL;
+	map_entry *e = map_slot(m, kind, s, h);
+	return e->key ? e : NULL;
 }
 
 static const map_entry *map_get(const map *m, map_kind kind, const char *s)
 {
-	if (m->cap == 0 || isempty(s))
-		return NULL;
-	map_entry *e = map_slot(m, kind, s, map_hash(kind, s));
-	return e->key ? e : NULL;
+	return map_get_hashed(m, kind, s, map_hash(kind, s));
+}
+
+/* Asks for the slot a lookup of h starts at to be brought into the cache:
+ * a contact's lookups land anywhere in tables of megabytes, and issued
+ * together their cache misses overlap instead of following each other. */
+static void map_prefetch(const map *m, uint64_t h)
+{
+	if (m->cap > 0 && bloom_may_contain(&m->filter, h))
+		__builtin_prefetch(&m->slots[(size_t)h & (m->cap - 1)]);
 }
 
 static void map_done(map *m)
@@ -253,6 +335,7 @@ static void map_done(map *m)
 	free(m->ids);
 	free(m->pairs);
 	free(m->last);
+	bloom_done(&m->filter);
 	*m = (map) {0};
 }
 
@@ -274,6 +357,9 @@ static void map_done(map *m)
 static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool variants, uint64_t *out)
 {
 	uint64_t pre[TYPO_MAX_WORD];
+	/* These hashes decide the fingerprints, and with them which spurious
+	 * candidates a lookup brings: FNV-1a like map_hash, so that a contact
+	 * reaches the same candidates (MATCH_MAX_CANDIDATES cuts the same). */
 	uint64_t h = map_hash(kind, "");
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -282,16 +368,36 @@ static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool va
 		h *= 1099511628211ull;
 	}
 	out[k++] = h;
-	for (size_t i = 0; variants && i < n; i++) {
-		/* Deleting either of two equal neighbours gives the same key. */
-		if (i > 0 && word[i] == word[i - 1])
-			continue;
-		uint64_t hd = pre[i];
-		for (size_t j = i + 1; j < n; j++) {
-			hd ^= (unsigned char)word[j];
-			hd *= 1099511628211ull;
+	if (!variants)
+		return k;
+	/* The variants: deleting either of two equal neighbours gives the same
+	 * key, so only the first of a run is deleted. */
+	size_t gaps[TYPO_MAX_WORD], ng = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(i > 0 && word[i] == word[i - 1]))
+			gaps[ng++] = i;
+	/* Each variant hashes the letters after its gap: two at a time, which
+	 * share the loads and whose multiplications overlap (one chain of
+	 * multiplications waits on itself). */
+	const unsigned char *w = (const unsigned char *)word;
+	size_t g = 0;
+	for (; g + 1 < ng; g += 2) {
+		uint64_t a = pre[gaps[g]], b = pre[gaps[g + 1]];
+		size_t j = gaps[g] + 1;
+		for (; j <= gaps[g + 1]; j++)
+			a = (a ^ w[j]) * 1099511628211ull;
+		for (; j < n; j++) {
+			a = (a ^ w[j]) * 1099511628211ull;
+			b = (b ^ w[j]) * 1099511628211ull;
 		}
-		out[k++] = hd;
+		out[k++] = a;
+		out[k++] = b;
+	}
+	if (g < ng) {
+		uint64_t a = pre[gaps[g]];
+		for (size_t j = gaps[g] + 1; j < n; j++)
+			a = (a ^ w[j]) * 1099511628211ull;
+		out[k++] = a;
 	}
 	return k;
 }
@@ -305,6 +411,7 @@ typedef struct delmap {
 	size_t cap;       /* power of two, 0 when empty */
 	unsigned shift;   /* 64 - log2(cap) */
 	size_t n;
+	bloom filter;     /* of the fingerprints, from delmap_finish on */
 } delmap;
 
 static uint32_t delmap_fingerprint(uint64_t h)
@@ -358,9 +465,24 @@ static int delmap_add(delmap *d, uint64_t h, uint32_t id)
 	return 0;
 }
 
+/* Once every variant is in: the filter. */
+static int delmap_finish(delmap *d)
+{
+	if (d->cap == 0)
+		return 0;
+	int r = bloom_init(&d->filter, d->n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->slots[i])
+			bloom_add(&d->filter, d->slots[i] >> 32);
+	return 0;
+}
+
 static void delmap_done(delmap *d)
 {
 	free(d->slots);
+	bloom_done(&d->filter);
 	*d = (delmap) {0};
 }
 
@@ -370,11 +492,31 @@ static void delmap_done(delmap *d)
  * sorted postings array, a small open-addressing table gram -> range) keeps
  * the build to one sort and the lookups allocation-free. */
 
+typedef struct qgram_entry {
+	uint32_t key;        /* gram + 1; 0: empty slot */
+	uint32_t start, len; /* its range in postings */
+} qgram_entry;
+
+/* A word of the vocabulary: where its string and its relations are in the
+ * map, its length, first bytes and letter counts: the Jaro-Winkler bound
+ * needs neither the map slot nor the string, each a cache miss. */
+typedef struct qgram_word {
+	uint32_t key;        /* offset + 1 into map.arena, as map_entry.key */
+	uint32_t at, n;      /* its relation ids in map.ids, as map_entry */
+	uint32_t mask;
+	uint8_t head[4];     /* its first four bytes (words have at least five) */
+	uint8_t len;
+	uint8_t letters[32];
+} qgram_word;
+
 typedef struct qgram_index {
-	uint32_t *keys;      /* gram + 1; 0: empty slot */
-	uint32_t *start, *len;
+	qgram_entry *slots;  /* one array, so a probe touches one cache line */
 	size_t cap;          /* power of two, 0 when empty */
-	uint32_t *postings;
+	size_t bits;         /* log2(cap) */
+	uint32_t *postings;  /* vocabulary words (index into words), gram after gram */
+	uint8_t *lens;       /* per posting: its word's length, for the length
+			      * filter before any counting */
+	qgram_word *words;   /* in map slot order */
 } qgram_index;
 
 /* The trigrams of "^word$" (^ and $ as bytes 1 and 2, which no folded word
@@ -382,22 +524,31 @@ typedef struct qgram_index {
  * the middle ones. */
 static size_t qgram_of(const char *w, size_t n, uint32_t *out)
 {
-	unsigned char p[QGRAM_MAX_WORD + 2];
-	p[0] = 1;
-	memcpy(p + 1, w, n);
-	p[n + 1] = 2;
-	for (size_t i = 0; i < n; i++)
-		out[i] = ((uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2]) + 1;
+	/* Rolling: each gram is the last one shifted, plus the next byte. */
+	uint32_t g = n > 0 ? 1u << 8 | (unsigned char)w[0] : 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t next = i + 1 < n ? (unsigned char)w[i + 1] : 2;
+		g = (g << 8 | next) & 0xffffff;
+		out[i] = g + 1;
+	}
 	return n;
 }
 
-static size_t qgram_slot(const qgram_index *q, uint32_t key)
+/* Where the probe for a gram starts: the top bits of the product (its
+ * low bits depend only on the low bits of the gram, and grams sharing
+ * their last letters then piled up in long probe runs). */
+static size_t qgram_home(const qgram_index *q, uint32_t key)
+{
+	return q->bits ? (size_t)((key * 2654435761u) >> (32 - q->bits)) : 0;
+}
+
+static qgram_entry *qgram_slot(const qgram_index *q, uint32_t key)
 {
 	size_t mask = q->cap - 1;
-	size_t i = (size_t)(key * 2654435761u) & mask;
-	while (q->keys[i] && q->keys[i] != key)
+	size_t i = qgram_home(q, key);
+	while (q->slots[i].key && q->slots[i].key != key)
 		i = (i + 1) & mask;
-	return i;
+	return &q->slots[i];
 }
 
 /* Sorts (gram << 32 | slot) pairs by gram, keeping the order of equal
@@ -443,10 +594,10 @@ static int sort_pairs_by_gram(uint64_t **pairs, size_t n)
 
 static void qgram_done(qgram_index *q)
 {
-	free(q->keys);
-	free(q->start);
-	free(q->len);
+	free(q->slots);
 	free(q->postings);
+	free(q->lens);
+	free(q->words);
 	*q = (qgram_index) {0};
 }
 
@@ -475,6 +626,20 @@ struct match_index {
 	map map;
 	delmap typos;             /* MAP_DELETION, MAP_SURNAME_DELETION variants */
 	qgram_index qgrams;
+	/* What decides whether a candidate needs scoring at all, per relation
+	 * and dense (a common word brings hundreds of candidates, most of
+	 * which no name of theirs can agree with): */
+	uint8_t *quick;           /* QUICK_* flags */
+	uint32_t *summary_at;     /* company: its names' summaries are
+				   * summaries[summary_at[id] .. summary_at[id + 1]) */
+	names_company_summary *summaries;
+};
+
+enum {
+	QUICK_COMPANY = 1 << 0,   /* a company relation */
+	QUICK_URL = 1 << 1,       /* with a URL, addresses, domains */
+	QUICK_EMAILS = 1 << 2,
+	QUICK_DOMAINS = 1 << 3,
 };
 
 static void relation_prep_done(relation_prep *p)
@@ -504,6 +669,9 @@ match_index *match_index_free(match_index *idx)
 	map_done(&idx->map);
 	delmap_done(&idx->typos);
 	qgram_done(&idx->qgrams);
+	free(idx->quick);
+	free(idx->summary_at);
+	free(idx->summaries);
 	free(idx);
 	return NULL;
 }
@@ -678,6 +846,36 @@ static int index_relation(match_index *idx, uint32_t id)
 	return r;
 }
 
+/* The quick flags and name summaries of every relation, once all are
+ * indexed. */
+static int quick_build(match_index *idx)
+{
+	size_t n = idx->set->n, total = 0;
+	idx->quick = calloc(n ? n : 1, sizeof *idx->quick);
+	idx->summary_at = calloc(n + 1, sizeof *idx->summary_at);
+	if (!idx->quick || !idx->summary_at)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		total += idx->prep[i].n_names;
+	if (total >= UINT32_MAX)
+		return -E2BIG;
+	idx->summaries = malloc((total ? total : 1) * sizeof *idx->summaries);
+	if (!idx->summaries)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const relation_prep *p = &idx->prep[i];
+		idx->summary_at[i] = (uint32_t)k;
+		idx->quick[i] = (idx->set->items[i].type == RELATION_COMPANY ? QUICK_COMPANY : 0) |
+				(p->url ? QUICK_URL : 0) | (p->emails ? QUICK_EMAILS : 0) |
+				(p->domains ? QUICK_DOMAINS : 0);
+		for (size_t j = 0; j < p->n_names; j++)
+			names_company_summarize(&p->names[j], &idx->summaries[k++]);
+	}
+	idx->summary_at[n] = (uint32_t)k;
+	return 0;
+}
+
 /* One pass over the finished map: every distinctive company word of
  * QGRAM_MIN_WORD..QGRAM_MAX_WORD letters gives its trigrams. */
 static int qgram_build(match_index *idx)
@@ -685,14 +883,25 @@ static int qgram_build(match_index *idx)
 	const map *m = &idx->map;
 	qgram_index *q = &idx->qgrams;
 	uint64_t *pairs = NULL;
-	size_t n = 0, cap = 0, uniq = 0;
+	size_t n = 0, cap = 0, uniq = 0, nwords = 0, cap_words = 0;
 	int r = -ENOMEM;
 
+	/* Words are numbered in map slot order, so postings sorted by word
+	 * are in the order the slots gave them before. */
 	for (size_t s = 0; s < m->cap; s++) {
 		const map_entry *e = &m->slots[s];
 		size_t len = e->key ? strlen(map_key(m, e)) : 0;
 		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
 			continue;
+		if (grow_array(&q->words, &cap_words, nwords + 1, sizeof *q->words) < 0)
+			goto fail;
+		qgram_word *w = &q->words[nwords];
+		w->key = e->key;
+		w->at = e->at;
+		w->n = e->n;
+		memcpy(w->head, map_key(m, e), 4); /* len >= QGRAM_MIN_WORD */
+		w->len = (uint8_t)len; /* <= QGRAM_MAX_WORD */
+		w->mask = names_letters_count(map_key(m, e), len, w->letters);
 		uint32_t g[QGRAM_MAX_WORD];
 		size_t ng = qgram_of(map_key(m, e), len, g);
 		if (n + ng > cap) {
@@ -706,10 +915,13 @@ static int qgram_build(match_index *idx)
 			cap = ncap;
 		}
 		for (size_t i = 0; i < ng; i++)
-			pairs[n++] = (uint64_t)g[i] << 32 | (uint32_t)s;
+			pairs[n++] = (uint64_t)g[i] << 32 | (uint32_t)nwords;
+		nwords++;
 	}
-	if (n == 0)
+	if (n == 0) {
+		qgram_done(q);
 		return 0;
+	}
 	r = sort_pairs_by_gram(&pairs, n);
 	if (r < 0)
 		goto fail;
@@ -724,23 +936,26 @@ static int qgram_build(match_index *idx)
 		}
 	n = k;
 	q->cap = 16;
-	while (q->cap < uniq * 2)
+	q->bits = 4;
+	while (q->cap < uniq * 2) {
 		q->cap *= 2;
-	q->keys = calloc(q->cap, sizeof *q->keys);
-	q->start = calloc(q->cap, sizeof *q->start);
-	q->len = calloc(q->cap, sizeof *q->len);
+		q->bits++;
+	}
+	q->slots = calloc(q->cap, sizeof *q->slots);
 	q->postings = malloc(n * sizeof *q->postings);
-	if (!q->keys || !q->start || !q->len || !q->postings)
+	q->lens = malloc(n);
+	if (!q->slots || !q->postings || !q->lens)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t key = (uint32_t)(pairs[i] >> 32);
-		size_t slot = qgram_slot(q, key);
-		if (!q->keys[slot]) {
-			q->keys[slot] = key;
-			q->start[slot] = (uint32_t)i;
+		qgram_entry *e = qgram_slot(q, key);
+		if (!e->key) {
+			e->key = key;
+			e->start = (uint32_t)i;
 		}
-		q->len[slot]++;
+		e->len++;
 		q->postings[i] = (uint32_t)pairs[i];
+		q->lens[i] = q->words[q->postings[i]].len;
 	}
 	r = 0;
 fail:
@@ -782,6 +997,10 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	}
 	r = map_finish(&idx->map);
 	if (r >= 0)
+		r = delmap_finish(&idx->typos);
+	if (r >= 0)
+		r = quick_build(idx);
+	if (r >= 0)
 		r = qgram_build(idx);
 	if (r < 0)
 		goto fail;
@@ -794,71 +1013,292 @@ fail:
 
 /* ---- one contact --------------------------------------------------------- */
 
+/* Parsed person names, per thread, keyed by the raw fields. Exports repeat
+ * first and last names endlessly (a few hundred pairs make up most of a
+ * file), and parsing one (two folds, particles, initials, surname parts)
+ * costs more than the rest of preparing a contact. Two-way set-associative
+ * (a direct-mapped table of this size let a few hundred names evict each
+ * other ~7% of the time), the older of a set replaced. Keys and parses are
+ * copied into one arena, emptied with the whole cache after
+ * PERSON_CACHE_SLOTS insertions, so the cache never allocates once warm.
+ * A name is parsed the same way whatever the index: one cache serves all. */
+#define PERSON_CACHE_SLOTS 4096 /* two per set */
+
+typedef struct person_slot {
+	uint64_t hash;
+	const char *key;      /* the raw fields as person_key writes them */
+	size_t key_len;
+	bool used;
+	int r;                /* the parse's result: 0, or -EINVAL (no surname) */
+	names_person person;  /* when r == 0 */
+} person_slot;
+
+struct match_scratch {
+	names_arena arena;    /* the contact's values; reset per contact */
+	person_slot *persons; /* PERSON_CACHE_SLOTS, or NULL: parse every time */
+	names_arena cache;    /* the slots' keys and parses */
+	size_t inserted;      /* into the cache since it was last emptied */
+};
+
+static void scratch_init(match_scratch *s)
+{
+	*s = (match_scratch) {0};
+	names_arena_init(&s->arena);
+	names_arena_init(&s->cache);
+}
+
+static void scratch_done(match_scratch *s)
+{
+	free(s->persons);
+	names_arena_done(&s->arena);
+	names_arena_done(&s->cache);
+	*s = (match_scratch) {0};
+}
+
+int match_scratch_new(match_scratch **ret)
+{
+	match_scratch *s;
+
+	if (!ret)
+		return -EINVAL;
+	s = malloc(sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	scratch_init(s);
+	s->persons = calloc(PERSON_CACHE_SLOTS, sizeof *s->persons);
+	if (!s->persons) {
+		free(s);
+		return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+match_scratch *match_scratch_free(match_scratch *s)
+{
+	if (!s)
+		return NULL;
+	scratch_done(s);
+	free(s);
+	return NULL;
+}
+
 typedef struct contact_prep {
-	char **urls;          /* normalised LinkedIn URLs */
-	char **emails;        /* normalised addresses */
-	char **domains;       /* their domains that are not free-mail (parallel to nothing; a set) */
-	names_company company;
+	char **urls;          /* normalised LinkedIn URLs (in the arena, NULL-terminated) */
+	char **emails;        /* normalised addresses (likewise) */
+	const char **domains; /* their domains that are not free-mail, each once (likewise) */
+	names_company company;     /* in the arena */
 	bool has_company;
 	names_company company_de;  /* German transliteration, when it differs */
 	bool has_company_de;
-	names_person person;
-	bool has_person;
+	const names_person *person; /* NULL: none; in the arena or the cache */
+	names_person own_person;    /* parsed for this contact only (no cache) */
 } contact_prep;
 
 static void contact_prep_done(contact_prep *p)
 {
-	strv_free(p->urls);
-	strv_free(p->emails);
-	strv_free(p->domains);
-	names_company_done(&p->company);
-	names_company_done(&p->company_de);
-	names_person_done(&p->person);
+	/* Everything is in the arena or the cache. */
+	*p = (contact_prep) {0};
 }
 
-static int contact_prepare(const match_index *idx, const contact *c, contact_prep *p)
+static bool strs_contain(char *const *l, size_t n, const char *s)
 {
-	int r = 0;
-	for (char **u = c->urls; r >= 0 && u && *u; u++)
-		r = push_normalised(&p->urls, *u, names_linkedin_url);
-	for (char **e = c->emails; r >= 0 && e && *e; e++)
-		r = push_normalised(&p->emails, *e, names_email);
-	for (char **e = p->emails; r >= 0 && e && *e; e++) {
-		const char *d = names_email_domain(*e);
-		/* m18: a Gmail address says nothing about the employer. */
-		if (d && !names_domain_is_free_mail(d, idx->free_mail) && !strv_contains(p->domains, d))
-			r = strv_push(&p->domains, d);
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i], s))
+			return true;
+	return false;
+}
+
+/* The contact's LinkedIn URLs, normalised, each once, into the arena. */
+static int prepare_urls(names_arena *a, char *const *raw, char ***ret)
+{
+	char **l = names_arena_alloc(a, (strv_length(raw) + 1) * sizeof *l);
+	size_t n = 0;
+	if (!l)
+		return -ENOMEM;
+	for (char *const *u = raw; u && *u; u++) {
+		_cleanup_free_ char *v = NULL;
+		int r = names_linkedin_url(*u, &v);
+		if (r == -EINVAL)
+			continue; /* not a LinkedIn profile: nothing to compare */
+		if (r < 0)
+			return r;
+		if (strs_contain(l, n, v))
+			continue;
+		size_t len = strlen(v) + 1;
+		l[n] = names_arena_alloc(a, len);
+		if (!l[n])
+			return -ENOMEM;
+		memcpy(l[n++], v, len);
 	}
+	l[n] = NULL;
+	*ret = l;
+	return 0;
+}
+
+/* The contact's addresses, normalised, each once, and their domains that
+ * may identify an employer, into the arena. */
+static int prepare_emails(const match_index *idx, names_arena *a, char *const *raw, contact_prep *p)
+{
+	size_t max = strv_length(raw), n = 0, nd = 0;
+	p->emails = names_arena_alloc(a, (max + 1) * sizeof *p->emails);
+	p->domains = names_arena_alloc(a, (max + 1) * sizeof *p->domains);
+	if (!p->emails || !p->domains)
+		return -ENOMEM;
+	for (char *const *e = raw; e && *e; e++) {
+		char *v;
+		int r = names_email_in(a, *e, &v);
+		if (r == -EINVAL)
+			continue;
+		if (r < 0)
+			return r;
+		if (!strs_contain(p->emails, n, v))
+			p->emails[n++] = v;
+	}
+	p->emails[n] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = names_email_domain(p->emails[i]);
+		/* m18: a Gmail address says nothing about the employer. */
+		if (d && !names_domain_is_free_mail(d, idx->free_mail) &&
+		    !strs_contain((char *const *)p->domains, nd, d))
+			p->domains[nd++] = d;
+	}
+	p->domains[nd] = NULL;
+	return 0;
+}
+
+/* The person cache's key: which parse ('s': first and last apart, 'n': one
+ * whole name) and its input, NUL-separated. */
+static char *person_key(names_arena *a, char mode, const char *x, const char *y, size_t *ret_len)
+{
+	size_t lx = strlen(strempty(x)), ly = strlen(strempty(y));
+	char *k = names_arena_alloc(a, 1 + lx + 1 + ly);
+	if (!k)
+		return NULL;
+	k[0] = mode;
+	memcpy(k + 1, strempty(x), lx);
+	k[1 + lx] = '\0';
+	memcpy(k + 2 + lx, strempty(y), ly);
+	*ret_len = 2 + lx + ly;
+	return k;
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	/* FNV-1a: short keys, no adversary who controls both sides. */
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int person_parse(names_arena *a, char mode, const char *x, const char *y, names_person *ret)
+{
+	return mode == 's' ? names_person_parse_split_in(a, x, y, ret) : names_person_parse_in(a, x, ret);
+}
+
+/* The contact's parsed name (NULL when it has none): from the cache when
+ * the same fields were parsed before, else parsed (and copied into the
+ * cache). */
+static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
+{
+	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
+	 * without a last name the whole name is the better source. */
+	char mode = 's';
+	const char *x = c->first, *y = c->last;
+	int r;
+	if (isempty(c->last)) {
+		mode = 'n';
+		x = !isempty(c->name) ? c->name : c->first;
+		y = NULL;
+		if (isempty(x))
+			return 0;
+	}
+	if (!s->persons) {
+		r = person_parse(&s->arena, mode, x, y, &p->own_person);
+		if (r == -EINVAL)
+			return 0;
+		if (r < 0)
+			return r;
+		p->person = &p->own_person;
+		return 0;
+	}
+
+	size_t klen;
+	char *key = person_key(&s->arena, mode, x, y, &klen);
+	if (!key)
+		return -ENOMEM;
+	uint64_t h = bytes_hash(key, klen);
+	person_slot *set = &s->persons[h & (PERSON_CACHE_SLOTS - 2)], *e = NULL;
+	for (size_t i = 0; i < 2 && !e; i++)
+		if (set[i].used && set[i].hash == h && set[i].key_len == klen && memcmp(set[i].key, key, klen) == 0)
+			e = &set[i];
+	if (e && e == &set[1]) {
+		/* Most recent first: the other one is replaced next. */
+		person_slot t = set[0];
+		set[0] = set[1];
+		set[1] = t;
+		e = &set[0];
+	}
+	if (!e) {
+		if (s->inserted >= PERSON_CACHE_SLOTS) {
+			/* Emptied wholesale: the arena holds at most this many. */
+			memset(s->persons, 0, PERSON_CACHE_SLOTS * sizeof *s->persons);
+			names_arena_reset(&s->cache);
+			s->inserted = 0;
+		}
+		names_person parsed;
+		r = person_parse(&s->arena, mode, x, y, &parsed);
+		if (r < 0 && r != -EINVAL)
+			return r;
+		set[1] = set[0];
+		e = &set[0];
+		e->used = false;
+		if (r == 0) {
+			int k = names_person_copy_in(&s->cache, &parsed, &e->person);
+			if (k < 0)
+				return k;
+		}
+		char *ck = names_arena_alloc(&s->cache, klen);
+		if (!ck)
+			return -ENOMEM;
+		memcpy(ck, key, klen);
+		e->key = ck;
+		e->key_len = klen;
+		e->hash = h;
+		e->r = r;
+		e->used = true;
+		s->inserted++;
+	}
+	p->person = e->r == 0 ? &e->person : NULL;
+	return 0;
+}
+
+static int contact_prepare(const match_index *idx, match_scratch *s, const contact *c, contact_prep *p)
+{
+	names_arena *a = &s->arena;
+	int r = prepare_urls(a, c->urls, &p->urls);
+	if (r >= 0)
+		r = prepare_emails(idx, a, c->emails, p);
 	if (r < 0)
 		return r;
 	if (!isempty(c->company)) {
-		r = names_company_parse(c->company, &p->company);
+		r = names_company_parse_in(a, c->company, false, &p->company);
 		p->has_company = r >= 0;
 		if (r < 0 && r != -EINVAL)
 			return r;
 		if (p->has_company && names_has_transliteration(c->company)) {
-			r = names_company_parse_german(c->company, &p->company_de);
+			r = names_company_parse_in(a, c->company, true, &p->company_de);
 			p->has_company_de = r >= 0;
 			if (r < 0 && r != -EINVAL)
 				return r;
-			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key)) {
-				names_company_done(&p->company_de);
+			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key))
 				p->has_company_de = false;
-			}
 		}
 	}
-	/* Exports give first/last (LinkedIn, CRMs) or a whole name (vCard FN);
-	 * without a last name the whole name is the better source. */
-	if (!isempty(c->last))
-		r = names_person_parse_split(c->first, c->last, &p->person);
-	else if (!isempty(c->name))
-		r = names_person_parse(c->name, &p->person);
-	else if (!isempty(c->first))
-		r = names_person_parse(c->first, &p->person);
-	else
-		r = -EINVAL;
-	p->has_person = r >= 0;
-	return r == -EINVAL ? 0 : r;
+	return prepare_person(s, c, p);
 }
 
 /* A contact's candidates: at most MATCH_MAX_CANDIDATES relations, on the
@@ -882,20 +1322,30 @@ static void candidates_add_entry(candidates *cs, const map *m, const map_entry *
  * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
  * length can only meet them as it is, and its own variants (one shorter)
  * meet nothing, so they are not generated. */
-static void lookup_deletions(const delmap *d, map_kind kind, const char *word, candidates *cs)
+static void lookup_deletions(const delmap *d, map_kind kind, const char *word, size_t n, candidates *cs)
 {
 	uint64_t h[TYPO_MAX_WORD + 1];
-	size_t n = strlen(word);
 	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
 		return;
 	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
 	size_t mask = d->cap - 1;
+	uint32_t fp[TYPO_MAX_WORD + 1];
+	size_t at[TYPO_MAX_WORD + 1], np = 0;
+	/* The variants the filter lets pass (few), their first slots asked
+	 * for before the first probe. */
 	for (size_t v = 0; v < k; v++) {
-		uint32_t fp = delmap_fingerprint(h[v]);
-		for (size_t i = delmap_index(d, fp); d->slots[i]; i = (i + 1) & mask)
-			if ((uint32_t)(d->slots[i] >> 32) == fp && cs->n < ELEMENTSOF(cs->ids))
-				cs->ids[cs->n++] = (uint32_t)d->slots[i];
+		uint32_t f = delmap_fingerprint(h[v]);
+		if (!bloom_may_contain(&d->filter, f))
+			continue;
+		fp[np] = f;
+		at[np] = delmap_index(d, f);
+		__builtin_prefetch(&d->slots[at[np]]);
+		np++;
 	}
+	for (size_t v = 0; v < np; v++)
+		for (size_t i = at[v]; d->slots[i]; i = (i + 1) & mask)
+			if ((uint32_t)(d->slots[i] >> 32) == fp[v] && cs->n < ELEMENTSOF(cs->ids))
+				cs->ids[cs->n++] = (uint32_t)d->slots[i];
 }
 
 /* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
@@ -917,34 +1367,62 @@ static void sort_u32(uint32_t *v, size_t n)
 	}
 }
 
-/* Near misses of one contact word: vocabulary words sharing at least half
- * of its informative trigrams, then (cheap, exact) Jaro-Winkler >=
- * NAMES_JW_NEAR before their relations become candidates. */
-static void qgram_search(const match_index *idx, const char *w, candidates *cs)
+/* Near misses of one contact word of n letters: vocabulary words sharing
+ * at least half of its informative trigrams, then (cheap, exact)
+ * Jaro-Winkler >= NAMES_JW_NEAR before their relations become candidates.
+ * (Not a stricter bound from the review band: a relation reached through
+ * one word pair may score through another, its German form or an alias,
+ * whose trigrams alone would not have reached it.) */
+static void qgram_search(const match_index *idx, const char *w, size_t n, const uint8_t letters[32], uint32_t mask,
+			 candidates *cs)
 {
 	const qgram_index *q = &idx->qgrams;
-	size_t n = strlen(w);
 	if (q->cap == 0 || n < QGRAM_MIN_WORD || n > QGRAM_MAX_WORD)
 		return;
 	uint32_t g[QGRAM_MAX_WORD], hits[QGRAM_MAX_HITS];
-	size_t ng = qgram_of(w, n, g), nh = 0, considered = 0;
+	const qgram_entry *ge[QGRAM_MAX_WORD];
+	size_t ng = qgram_of(w, n, g), nh = 0, seen = 0, considered = 0;
+	/* The grams' slots asked for together, then their postings (see
+	 * map_prefetch), before any is read. */
+	for (size_t i = 0; i < ng; i++)
+		__builtin_prefetch(&q->slots[qgram_home(q, g[i])]);
 	for (size_t i = 0; i < ng; i++) {
-		size_t slot = qgram_slot(q, g[i]);
-		if (!q->keys[slot] || q->len[slot] > QGRAM_MAX_POSTINGS)
+		ge[i] = qgram_slot(q, g[i]);
+		if (ge[i]->key && ge[i]->len <= QGRAM_MAX_POSTINGS) {
+			__builtin_prefetch(&q->postings[ge[i]->start]);
+			__builtin_prefetch(&q->lens[ge[i]->start]);
+		}
+	}
+	for (size_t i = 0; i < ng; i++) {
+		const qgram_entry *e = ge[i];
+		if (!e->key || e->len > QGRAM_MAX_POSTINGS)
 			continue;
 		considered++;
-		for (uint32_t k = 0; k < q->len[slot] && nh < ELEMENTSOF(hits); k++)
-			hits[nh++] = q->postings[q->start[slot] + k];
+		/* A word more than QGRAM_MAX_LEN_DIFF letters longer or shorter
+		 * is never a near miss: dropped before counting. The cap on hits
+		 * still counts every posting (seen), so it cuts the same words
+		 * off as without the filter. */
+		size_t take = e->len < QGRAM_MAX_HITS - seen ? e->len : QGRAM_MAX_HITS - seen;
+		seen += take;
+		/* Branch-free: whether a word passes is a coin toss to the
+		 * branch predictor. |el - n| <= D as one unsigned comparison. */
+		for (uint32_t k = e->start; k < e->start + take; k++) {
+			hits[nh] = q->postings[k];
+			nh += (size_t)q->lens[k] + QGRAM_MAX_LEN_DIFF - n <= (size_t)2 * QGRAM_MAX_LEN_DIFF;
+		}
 	}
 	if (considered < 2 || nh == 0)
 		return;
 	/* How many of the word's grams each vocabulary word shares: counted in
-	 * a small open-addressing table (twice QGRAM_MAX_HITS slots, so it
-	 * never fills) rather than by sorting the hits; words are then taken
-	 * in order of first appearance, each once. */
+	 * a small open-addressing table (at least twice the hits, so it never
+	 * fills) rather than by sorting the hits; words are then taken in
+	 * order of first appearance, each once. */
 	uint32_t tkey[2 * QGRAM_MAX_HITS], tcnt[2 * QGRAM_MAX_HITS];
-	memset(tkey, 0xff, sizeof tkey);
-	const size_t tmask = ELEMENTSOF(tkey) - 1;
+	size_t tsize = 16;
+	while (tsize < 2 * nh)
+		tsize *= 2;
+	memset(tkey, 0xff, tsize * sizeof *tkey);
+	const size_t tmask = tsize - 1;
 	for (size_t i = 0; i < nh; i++) {
 		size_t t = (size_t)(hits[i] * 2654435761u) & tmask;
 		while (tkey[t] != UINT32_MAX && tkey[t] != hits[i])
@@ -961,25 +1439,48 @@ static void qgram_search(const match_index *idx, const char *w, candidates *cs)
 		if (count == 0)
 			continue; /* seen already */
 		tcnt[t] = 0;
-		const map_entry *e = &idx->map.slots[tkey[t]];
+		const qgram_word *v = &q->words[tkey[t]];
 		if (count * 2 >= considered && count >= 2) {
-			const char *key = map_key(&idx->map, e);
-			size_t el = strlen(key);
-			if ((el > n ? el - n : n - el) <= QGRAM_MAX_LEN_DIFF && !streq(key, w) &&
-			    names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR) >= NAMES_JW_NEAR)
-				candidates_add_entry(cs, &idx->map, e);
+			/* names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR), its
+			 * bound from what the vocabulary keeps. */
+			size_t prefix = 0;
+			while (prefix < 4 && (unsigned char)w[prefix] == v->head[prefix])
+				prefix++;
+			if (!names_jaro_winkler_may_reach(n, letters, mask, v->len, v->letters, v->mask, prefix,
+							  NAMES_JW_NEAR))
+				continue;
+			const char *key = idx->map.arena + v->key - 1;
+			if (streq(key, w) || names_jaro_winkler(w, key) < NAMES_JW_NEAR)
+				continue;
+			for (size_t k = 0; k < v->n && cs->n < ELEMENTSOF(cs->ids); k++)
+				cs->ids[cs->n++] = idx->map.ids[v->at + k];
 		}
 	}
 }
 
+#define GATHER_PREFETCH_TOKENS 16
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
-	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->key));
-	candidates_add_entry(cs, m, map_get(m, MAP_KEY, c->full_key));
+	/* All lookups hashed and their slots asked for first (map_prefetch). */
+	bool same = streq(c->full_key, c->key);
+	uint64_t h_key = map_hash(MAP_KEY, c->key), h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
+	uint64_t h_tok[GATHER_PREFETCH_TOKENS];
+	map_prefetch(m, h_key);
+	map_prefetch(m, h_full);
+	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++) {
+		h_tok[i] = map_hash(MAP_TOKEN, c->tokens[i]);
+		map_prefetch(m, h_tok[i]);
+	}
+	const map_entry *e_key = map_get_hashed(m, MAP_KEY, c->key, h_key);
+	candidates_add_entry(cs, m, e_key);
+	/* Most names have no low-identity word: the same key twice, whose ids
+	 * are added twice (they count against the cap as they did). */
+	candidates_add_entry(cs, m, same ? e_key : map_get_hashed(m, MAP_KEY, c->full_key, h_full));
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		const char *t = c->tokens[i];
-		const map_entry *e = map_get(m, MAP_TOKEN, t);
+		const map_entry *e = i < GATHER_PREFETCH_TOKENS ? map_get_hashed(m, MAP_TOKEN, t, h_tok[i])
+								: map_get(m, MAP_TOKEN, t);
 		candidates_add_entry(cs, m, e);
 		/* A word in the trade table is spelt right, and no relation has a
 		 * trade word as its distinctive one: no typo search. (A misspelt
@@ -987,8 +1488,8 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		lookup_deletions(&idx->typos, MAP_DELETION, t, cs);
-		qgram_search(idx, t, cs);
+		lookup_deletions(&idx->typos, MAP_DELETION, t, c->lens[i], cs);
+		qgram_search(idx, t, c->lens[i], c->letters[i], c->masks[i], cs);
 	}
 }
 
@@ -1004,23 +1505,28 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 	/* mail.hoogendijk.nl, then hoogendijk.nl: walking up at dots is what
 	 * makes "within" exact (never nothoogendijk.nl, never
 	 * hoogendijk.nl.example.com, whose parents are example.com and com). */
-	for (char **d = p->domains; d && *d; d++)
+	for (const char **d = p->domains; d && *d; d++)
 		for (const char *s = *d; s && strchr(s, '.'); s = strchr(s, '.') + 1)
 			candidates_add_entry(cs, m, map_get(m, MAP_DOMAIN, s));
-	for (size_t f = 0; p->has_person && f < (p->person.german_same ? 1u : 2u); f++)
-		for (size_t i = 0; i < p->person.form[f].n_surnames; i++) {
-			const char *main = p->person.form[f].surnames[i].main;
+	for (size_t f = 0; p->person && f < (p->person->german_same ? 1u : 2u); f++)
+		for (size_t i = 0; i < p->person->form[f].n_surnames; i++) {
+			const char *main = p->person->form[f].surnames[i].main;
 			const map_entry *e = map_get(m, MAP_SURNAME, main);
 			candidates_add_entry(cs, m, e);
 			if (!e)
-				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, cs);
+				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, strlen(main), cs);
 		}
 	if (p->has_company)
 		gather_company(idx, &p->company, cs);
 	if (p->has_company_de)
 		gather_company(idx, &p->company_de, cs);
 	if (cs->n > 1) {
-		sort_u32(cs->ids, cs->n);
+		/* Most lists are one key's ids, already in order. */
+		size_t sorted = 1;
+		while (sorted < cs->n && cs->ids[sorted - 1] <= cs->ids[sorted])
+			sorted++;
+		if (sorted < cs->n)
+			sort_u32(cs->ids, cs->n);
 		size_t k = 1;
 		for (size_t i = 1; i < cs->n; i++)
 			if (cs->ids[i] != cs->ids[k - 1])
@@ -1056,7 +1562,7 @@ static void score_company(const match_index *idx, const relation_prep *rp, const
 	/* Feature email_domain: the contact's (non-free) mail domain is, or is
 	 * under, one of the company's domains. */
 	bool found = false;
-	for (char **d = p->domains; !found && d && *d; d++)
+	for (const char **d = p->domains; !found && d && *d; d++)
 		for (char **rd = rp->domains; !found && rd && *rd; rd++)
 			if (names_domain_within(*d, *rd)) {
 				scoring_add(s, "email_domain", *d, *rd, SCORE_EMAIL_DOMAIN, true);
@@ -1086,12 +1592,12 @@ static void score_company(const match_index *idx, const relation_prep *rp, const
 static void score_person(const match_index *idx, const relation_prep *rp, const contact_prep *p,
 			 bool identity_agrees, scoring *s)
 {
-	if (!p->has_person)
+	if (!p->person)
 		return;
 	names_person_agreement best = NAMES_PERSON_DISAGREE;
 	const names_person *bp = NULL;
 	for (size_t i = 0; i < rp->n_persons; i++) {
-		names_person_agreement a = names_person_compare(&p->person, &rp->persons[i]);
+		names_person_agreement a = names_person_compare(p->person, &rp->persons[i]);
 		if (a > best) {
 			best = a;
 			bp = &rp->persons[i];
@@ -1109,15 +1615,16 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 	for (size_t f = 0; rp->has_employer && f < 2; f++) {
 		const names_company *cc = f == 0 ? (p->has_company ? &p->company : NULL)
 						 : (p->has_company_de ? &p->company_de : NULL);
+		/* cc is checked again: a CompanyThreshold of 0 lets v = 0 pass. */
 		double v = cc ? names_company_compare(cc, &rp->employer) : 0;
-		if (v + SCORE_EPSILON >= idx->company_threshold) {
+		if (cc && v + SCORE_EPSILON >= idx->company_threshold) {
 			scoring_add(s, "company_corroboration", cc->full_key, rp->employer.full_key, v, false);
 			corroborated = true;
 			break;
 		}
 	}
 	bool dom = false;
-	for (char **d = p->domains; !dom && d && *d; d++)
+	for (const char **d = p->domains; !dom && d && *d; d++)
 		for (char **rd = rp->email_domains; !dom && rd && *rd; rd++)
 			if (names_domain_within(*d, *rd)) {
 				scoring_add(s, "email_domain_corroboration", *d, *rd, SCORE_EMAIL_DOMAIN, false);
@@ -1139,7 +1646,7 @@ static void score_person(const match_index *idx, const relation_prep *rp, const 
 		v = corroborated ? SCORE_PERSON_TYPO : SCORE_PERSON_UNCORROBORATED;
 		break;
 	}
-	scoring_add(s, "person_name", p->person.display, bp->display, v, true);
+	scoring_add(s, "person_name", p->person->display, bp->display, v, true);
 }
 
 /* Strength of a feature as an identity signal (domain.md, "Identity
@@ -1222,11 +1729,33 @@ static int commit_match(const relation *rel, const scoring *s, double score, boo
 	return 0;
 }
 
+/* Whether relation id can be reported for this contact: false only for a
+ * company relation that only its name could tie to the contact (no URL,
+ * address or domain on one of the two sides) and none of whose names can
+ * agree with the contact's. Most candidates a common word brings end
+ * here, having read two bytes and a cache line. */
+static bool relation_may_score(const match_index *idx, uint32_t id, const contact_prep *p)
+{
+	unsigned q = idx->quick[id];
+	if (!(q & QUICK_COMPANY))
+		return true;
+	if ((q & QUICK_URL && p->urls[0]) || (q & QUICK_EMAILS && p->emails[0]) || (q & QUICK_DOMAINS && p->domains[0]))
+		return true;
+	for (uint32_t k = idx->summary_at[id]; k < idx->summary_at[id + 1]; k++)
+		if ((p->has_company && names_company_may_agree(&p->company, &idx->summaries[k])) ||
+		    (p->has_company_de && names_company_may_agree(&p->company_de, &idx->summaries[k])))
+			return true;
+	return false;
+}
+
 static int score_candidate(const match_index *idx, uint32_t id, const contact_prep *p, match_list *out)
 {
-	const relation *rel = &idx->set->items[id];
+	if (!relation_may_score(idx, id, p))
+		return 0;
 	const relation_prep *rp = &idx->prep[id];
-	scoring s = {0};
+	const relation *rel = &idx->set->items[id];
+	scoring s;
+	s.n = 0; /* only the entries up to n are read */
 	bool identity = false;
 
 	for (char **u = p->urls; rp->url && u && *u; u++)
@@ -1267,6 +1796,7 @@ static int score_candidate(const match_index *idx, uint32_t id, const contact_pr
 
 int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max)
 {
+	match_scratch s;
 	contact_prep p = {0};
 	candidates cs;
 	int r;
@@ -1274,7 +1804,8 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 	if (!idx || !c || (!ret && max > 0))
 		return -EINVAL;
 	cs.n = 0;
-	r = contact_prepare(idx, c, &p);
+	scratch_init(&s);
+	r = contact_prepare(idx, &s, c, &p);
 	if (r >= 0) {
 		gather_candidates(idx, &p, &cs);
 		for (size_t i = 0; i < cs.n && i < max; i++)
@@ -1282,23 +1813,38 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 		r = (int)cs.n;
 	}
 	contact_prep_done(&p);
+	scratch_done(&s);
 	return r;
 }
 
-int match_contact(const match_index *idx, const contact *c, match_list *out)
+/* Before candidate i is scored, the first name summary of the one
+ * PREFETCH_AHEAD on is asked for (see map_prefetch): a common word brings
+ * hundreds of candidates from anywhere in the index, and most are
+ * dismissed in less time than one cache miss takes. */
+#define PREFETCH_AHEAD 8
+static void prefetch_candidate(const match_index *idx, const candidates *cs, size_t i)
+{
+	if (i + PREFETCH_AHEAD < cs->n)
+		__builtin_prefetch(&idx->summaries[idx->summary_at[cs->ids[i + PREFETCH_AHEAD]]]);
+}
+
+int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out)
 {
 	contact_prep p = {0};
 	candidates cs;
 	int r, n = 0;
 
-	if (!idx || !c || !out)
+	if (!idx || !s || !c || !out)
 		return -EINVAL;
 	cs.n = 0;
-	r = contact_prepare(idx, c, &p);
+	/* The previous contact's values are no longer referenced. */
+	names_arena_reset(&s->arena);
+	r = contact_prepare(idx, s, c, &p);
 	if (r < 0)
 		goto fail;
 	gather_candidates(idx, &p, &cs);
 	for (size_t i = 0; i < cs.n; i++) {
+		prefetch_candidate(idx, &cs, i);
 		r = score_candidate(idx, cs.ids[i], &p, out);
 		if (r < 0)
 			goto fail;
@@ -1307,5 +1853,17 @@ int match_contact(const match_index *idx, const contact *c, match_list *out)
 	r = n;
 fail:
 	contact_prep_done(&p);
+	return r;
+}
+
+int match_contact(const match_index *idx, const contact *c, match_list *out)
+{
+	/* A contact's values fit here: no allocation but for the results. */
+	uint64_t first_block[4096 / sizeof(uint64_t)];
+	match_scratch s;
+	scratch_init(&s);
+	names_arena_init_buffer(&s.arena, first_block, sizeof first_block);
+	int r = match_contact_scratch(idx, &s, c, out);
+	scratch_done(&s);
 	return r;
 }

@@ -11,9 +11,6 @@
 #include "contactwatch/names.h"
 #include "contactwatch/text.h"
 
-/* Longest word the deletion/typo logic and the token buffers consider; a
- * longer "word" in a name is noise, not identity. */
-#define NAMES_MAX_WORD 128
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -77,25 +74,107 @@ static void ij_to_y(char *s)
 	*w = '\0';
 }
 
-/* Joins n words with single spaces; "" for n == 0. */
-static char *join_words(char *const *words, size_t n)
+/* ---- parse memory -------------------------------------------------------- */
+
+/* Blocks are at least this big: a contact's parses (company, address, a
+ * person) take a few hundred bytes, so one block serves many contacts. */
+#define ARENA_BLOCK_MIN 4096
+
+struct names_arena_block {
+	names_arena_block *next;
+	size_t size;       /* bytes in data */
+	bool heap;         /* malloc'd (else the caller's buffer) */
+	uint64_t data[];   /* 8-byte aligned: pointers, sizes, strings */
+};
+
+void names_arena_init(names_arena *a)
 {
-	size_t len = 1;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(words[i]);
-		if (i > 0)
-			out[o++] = ' ';
-		memcpy(out + o, words[i], l);
-		o += l;
+	*a = (names_arena) {0};
+}
+
+void names_arena_init_buffer(names_arena *a, void *buf, size_t size)
+{
+	names_arena_init(a);
+	if (!buf || size <= sizeof(names_arena_block))
+		return;
+	names_arena_block *b = buf;
+	*b = (names_arena_block) { .size = size - sizeof *b, .heap = false };
+	a->first = b;
+}
+
+/* names_arena_alloc when the current block has room: inline, as a parse
+ * makes dozens of small allocations. */
+static inline void *arena_alloc(names_arena *a, size_t n)
+{
+	size_t rounded = (n + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1);
+	if (a->cur && n <= SIZE_MAX / 2 && rounded <= a->cur->size - a->used) {
+		void *p = (char *)a->cur->data + a->used;
+		a->used += rounded;
+		return p;
 	}
-	out[o] = '\0';
-	return out;
+	return names_arena_alloc(a, n);
+}
+
+void *names_arena_alloc(names_arena *a, size_t n)
+{
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	n = (n + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1);
+	if (a->cur && n <= a->cur->size - a->used) {
+		void *p = (char *)a->cur->data + a->used;
+		a->used += n;
+		return p;
+	}
+	/* After a reset the blocks of earlier contacts follow cur: the next
+	 * one is reused when it is big enough, else a new one goes before it. */
+	names_arena_block *next = a->cur ? a->cur->next : a->first;
+	if (!next || next->size < n) {
+		size_t size = a->cur && a->cur->size * 2 > ARENA_BLOCK_MIN ? a->cur->size * 2 : ARENA_BLOCK_MIN;
+		if (size < n)
+			size = n;
+		names_arena_block *b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->heap = true;
+		b->next = next;
+		if (a->cur)
+			a->cur->next = b;
+		else
+			a->first = b;
+		next = b;
+	}
+	a->cur = next;
+	a->used = n;
+	return next->data;
+}
+
+void names_arena_reset(names_arena *a)
+{
+	a->cur = NULL;
+	a->used = 0;
+}
+
+void names_arena_done(names_arena *a)
+{
+	while (a->first) {
+		names_arena_block *b = a->first;
+		a->first = b->next;
+		if (b->heap)
+			free(b);
+	}
+	*a = (names_arena) {0};
+}
+
+/* strdup into a. */
+static char *arena_strdup(names_arena *a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
 }
 
 /* ---- e-mail, domains, URLs ---------------------------------------------- */
@@ -128,13 +207,9 @@ static bool domain_valid(const char *d)
 	return true;
 }
 
-int names_email(const char *raw, char **ret)
+/* Normalises a writable copy of an address in place; *ret points into it. */
+static int email_normalise(char *copy, char **ret)
 {
-	if (!raw)
-		return -EINVAL;
-	_cleanup_free_ char *copy = strdup(raw);
-	if (!copy)
-		return -ENOMEM;
 	char *s = text_strip(copy);
 	/* CRMs and vCards sometimes keep the link form or the angle brackets. */
 	if (has_prefix_ci(s, "mailto:"))
@@ -157,11 +232,36 @@ int names_email(const char *raw, char **ret)
 		dom[len - 1] = '\0'; /* the root dot names the same domain */
 	if (!domain_valid(dom))
 		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+int names_email(const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(raw);
+	if (!copy)
+		return -ENOMEM;
+	char *s;
+	int r = email_normalise(copy, &s);
+	if (r < 0)
+		return r;
 	char *out = strdup(s);
 	if (!out)
 		return -ENOMEM;
 	*ret = out;
 	return 0;
+}
+
+int names_email_in(names_arena *a, const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	char *copy = arena_strdup(a, raw, strlen(raw));
+	if (!copy)
+		return -ENOMEM;
+	return email_normalise(copy, ret);
 }
 
 const char *names_email_domain(const char *email)
@@ -359,87 +459,190 @@ int names_linkedin_url(const char *url, char **ret)
 
 /* ---- company names ------------------------------------------------------ */
 
-/* Legal forms (domain.md; ISO 20275 lists hundreds, these are the ones seen
- * in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined form:
- * "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped word by
- * word from the end), "Coöperatie ... U.A." as "cooperatie ... ua". */
-static const char *const legal_forms[] = {
-	"ab", "ag", "bv", "bvba", "cie", "co", "commv", "cooperatie", "cooperatieve", "corp",
-	"corporation", "cv", "eenmanszaak", "ev", "gmbh", "inc", "incorporated", "kg", "limited",
-	"llc", "llp", "ltd", "nv", "ohg", "plc", "sa", "sarl", "sas", "scrl", "sprl", "srl",
-	"stichting", "ua", "vereniging", "vof", "vzw",
+/* The words a company name is read with, with the class of each, in one
+ * table per length, each sorted (LC_ALL=C): a word is searched once, among
+ * the dozen or so of its length (a million contacts, a few words each):
+ * - L, legal forms (domain.md; ISO 20275 lists hundreds, these are the ones
+ *   seen in NL/BE/DE/UK/US/FR catalogues and exports), in their dot-joined
+ *   form: "B.V." arrives as "bv", "GmbH & Co. KG" as "gmbh co kg" (stripped
+ *   word by word from the end), "Coöperatie ... U.A." as "cooperatie ... ua";
+ * - I, low-identity words, which say which part of a group, not which group:
+ *   "Philips Nederland B.V." is Philips, "Koninklijke Philips" is "Royal
+ *   Philips";
+ * - T, trade and filler words: many unrelated companies share them
+ *   ("Verburg Installaties" is not "Hoogendijk Installaties"), so they are
+ *   kept in the key but a match needs a distinctive word beside them;
+ *   articles, particles and compass points are here for the same reason;
+ * - C, connectors: "&" is a separator already, these are its spelled-out
+ *   forms.
+ * No word has two classes. */
+#define C NAMES_WORD_CONNECTOR
+#define L NAMES_WORD_LEGAL_FORM
+#define I NAMES_WORD_LOW_IDENTITY
+#define T NAMES_WORD_TRADE
+struct company_word {
+	const char *word;
+	names_word_class cls;
 };
+static const struct company_word company_words_1[] = {
+	{ "t", T },
+};
+static const struct company_word company_words_2[] = {
+	{ "ab", L }, { "ag", L }, { "bv", L }, { "co", L }, { "cv", L }, { "da", T }, { "de", T },
+	{ "di", T }, { "du", T }, { "en", C }, { "ev", L }, { "it", T }, { "kg", L }, { "la", T },
+	{ "le", T }, { "nl", I }, { "nv", L }, { "of", T }, { "sa", L }, { "ua", L },
+};
+static const struct company_word company_words_3[] = {
+	{ "and", C }, { "cie", L }, { "den", T }, { "der", T }, { "des", T }, { "het", T }, { "ict", T },
+	{ "inc", L }, { "les", T }, { "llc", L }, { "llp", L }, { "ltd", L }, { "ohg", L }, { "plc", L },
+	{ "sas", L }, { "srl", L }, { "the", T }, { "und", C }, { "van", T }, { "vof", L }, { "vzw", L },
+};
+static const struct company_word company_words_4[] = {
+	{ "auto", T }, { "bank", T }, { "bouw", T }, { "bvba", L }, { "corp", L }, { "east", T },
+	{ "food", T }, { "gebr", T }, { "gmbh", L }, { "intl", I }, { "labs", T }, { "oost", T },
+	{ "sarl", L }, { "scrl", L }, { "sons", T }, { "sprl", L }, { "west", T }, { "zorg", T },
+	{ "zuid", T },
+};
+static const struct company_word company_words_5[] = {
+	{ "commv", L }, { "foods", T }, { "groep", I }, { "group", I }, { "media", T }, { "noord", T },
+	{ "north", T }, { "royal", I }, { "south", T }, { "staal", T }, { "wonen", T }, { "zonen", T },
+};
+static const struct company_word company_words_6[] = {
+	{ "advies", T }, { "agency", T }, { "design", T }, { "energy", T }, { "europe", I }, { "export", T },
+	{ "garage", T }, { "global", I }, { "groupe", I }, { "gruppe", I }, { "handel", T }, { "import", T },
+	{ "metaal", T }, { "retail", T }, { "studio", T },
+};
+static const struct company_word company_words_7[] = {
+	{ "bedrijf", T }, { "benelux", I }, { "capital", T }, { "company", T }, { "consult", T },
+	{ "elektro", T }, { "energie", T }, { "finance", T }, { "holding", I }, { "kantoor", T },
+	{ "limited", L }, { "service", T }, { "systems", T }, { "telecom", T }, { "trading", T },
+	{ "verhuur", T }, { "welzijn", T },
+};
+static const struct company_word company_words_8[] = {
+	{ "aannemer", T }, { "bakkerij", T }, { "brothers", T }, { "diensten", T }, { "european", I },
+	{ "gemeente", T }, { "holdings", I }, { "partners", T }, { "praktijk", T }, { "services", T },
+	{ "software", T }, { "techniek", T }, { "vastgoed", T },
+};
+static const struct company_word company_words_9[] = {
+	{ "adviseurs", T }, { "advocaten", T }, { "expeditie", T }, { "financial", T }, { "industrie", T },
+	{ "insurance", T }, { "logistics", T }, { "logistiek", T }, { "makelaars", T }, { "marketing", T },
+	{ "nederland", I }, { "notariaat", T }, { "onderhoud", T }, { "projecten", T }, { "schilders", T },
+	{ "solutions", T }, { "stichting", L }, { "transport", T }, { "worldwide", I },
+};
+static const struct company_word company_words_10[] = {
+	{ "automotive", T }, { "consulting", T }, { "cooperatie", L }, { "gebroeders", T },
+	{ "industries", T }, { "management", T }, { "notarissen", T }, { "technieken", T },
+	{ "technology", T }, { "vereniging", L },
+};
+static const struct company_word company_words_11[] = {
+	{ "accountants", T }, { "architecten", T }, { "autobedrijf", T }, { "bouwbedrijf", T },
+	{ "consultancy", T }, { "consultants", T }, { "corporation", L }, { "distributie", T },
+	{ "eenmanszaak", L }, { "engineering", T }, { "installatie", T }, { "koninklijke", I },
+	{ "makelaardij", T }, { "netherlands", I }, { "transporten", T },
+};
+static const struct company_word company_words_12[] = {
+	{ "communicatie", T }, { "cooperatieve", L }, { "incorporated", L }, { "installaties", T },
+	{ "technologies", T },
+};
+static const struct company_word company_words_13[] = {
+	{ "administratie", T }, { "international", I }, { "uitzendbureau", T }, { "verzekeringen", T },
+};
+static const struct company_word company_words_15[] = {
+	{ "dienstverlening", T }, { "elektrotechniek", T },
+};
+static const struct company_word company_words_16[] = {
+	{ "aannemersbedrijf", T }, { "advocatenkantoor", T }, { "ingenieursbureau", T },
+	{ "schildersbedrijf", T },
+};
+static const struct company_word company_words_18[] = {
+	{ "handelsonderneming", T },
+};
+static const struct company_word company_words_19[] = {
+	{ "installatietechniek", T },
+};
+/* By length: a word is searched among those of its own length. */
+static const struct {
+	const struct company_word *words;
+	size_t n;
+} company_words[] = {
+	[1] = { company_words_1, ELEMENTSOF(company_words_1) },
+	[2] = { company_words_2, ELEMENTSOF(company_words_2) },
+	[3] = { company_words_3, ELEMENTSOF(company_words_3) },
+	[4] = { company_words_4, ELEMENTSOF(company_words_4) },
+	[5] = { company_words_5, ELEMENTSOF(company_words_5) },
+	[6] = { company_words_6, ELEMENTSOF(company_words_6) },
+	[7] = { company_words_7, ELEMENTSOF(company_words_7) },
+	[8] = { company_words_8, ELEMENTSOF(company_words_8) },
+	[9] = { company_words_9, ELEMENTSOF(company_words_9) },
+	[10] = { company_words_10, ELEMENTSOF(company_words_10) },
+	[11] = { company_words_11, ELEMENTSOF(company_words_11) },
+	[12] = { company_words_12, ELEMENTSOF(company_words_12) },
+	[13] = { company_words_13, ELEMENTSOF(company_words_13) },
+	[15] = { company_words_15, ELEMENTSOF(company_words_15) },
+	[16] = { company_words_16, ELEMENTSOF(company_words_16) },
+	[18] = { company_words_18, ELEMENTSOF(company_words_18) },
+	[19] = { company_words_19, ELEMENTSOF(company_words_19) },
+};
+#undef C
+#undef L
+#undef I
+#undef T
 /* The legal forms that also open a name ("Stichting Zorgpunt Oost"); the
  * others ("AG", "SA") may be the name itself when they come first. */
 static const char *const legal_forms_prefix[] = {
 	"cooperatie", "cooperatieve", "eenmanszaak", "stichting", "vereniging",
 };
-/* Words that say which part of a group, not which group: "Philips
- * Nederland B.V." is Philips, "Koninklijke Philips" is "Royal Philips". */
-static const char *const low_identity_words[] = {
-	"benelux", "europe", "european", "global", "groep", "group", "groupe", "gruppe",
-	"holding", "holdings", "international", "intl", "koninklijke", "nederland",
-	"netherlands", "nl", "royal", "worldwide",
-};
-/* Trade and filler words: many unrelated companies share them ("Verburg
- * Installaties" is not "Hoogendijk Installaties"), so they are kept in the
- * key but a match needs a distinctive word beside them. Articles, particles
- * and compass points are here for the same reason. */
-static const char *const trade_words[] = {
-	"aannemer", "aannemersbedrijf", "accountants", "administratie", "advies", "adviseurs",
-	"advocaten", "advocatenkantoor", "agency", "architecten", "auto", "autobedrijf",
-	"automotive", "bakkerij", "bank", "bedrijf", "bouw", "bouwbedrijf", "brothers", "capital",
-	"communicatie", "company", "consult", "consultancy", "consultants", "consulting", "da",
-	"de", "den", "der", "des", "design", "di", "diensten", "dienstverlening", "distributie",
-	"du", "east", "elektro", "elektrotechniek", "energie", "energy", "engineering",
-	"expeditie", "export", "finance", "financial", "food", "foods", "garage", "gebr",
-	"gebroeders", "gemeente", "handel", "handelsonderneming", "het", "ict", "import",
-	"industrie", "industries", "ingenieursbureau", "installatie", "installaties",
-	"installatietechniek", "insurance", "it", "kantoor", "la", "labs", "le", "les",
-	"logistics", "logistiek", "makelaardij", "makelaars", "management", "marketing", "media",
-	"metaal", "noord", "north", "notariaat", "notarissen", "of", "onderhoud", "oost",
-	"partners", "praktijk", "projecten", "retail", "schilders", "schildersbedrijf", "service",
-	"services", "software", "solutions", "sons", "south", "staal", "studio", "systems", "t",
-	"techniek", "technieken", "technologies", "technology", "telecom", "the", "trading",
-	"transport", "transporten", "uitzendbureau", "van", "vastgoed", "verhuur",
-	"verzekeringen", "welzijn", "west", "wonen", "zonen", "zorg", "zuid",
-};
-/* "&" is a separator already; these are its spelled-out forms. */
-static const char *const connector_words[] = { "and", "en", "und" };
 
-/* Longer than the longest word in the four tables below
- * ("installatietechniek"): such a word is in none of them. */
+/* Longer than the longest word in the table above
+ * ("installatietechniek"): such a word is not in it. */
 #define WORD_TABLE_MAX 19
 
-names_word_class names_company_word_class(const char *word)
+/* names_company_word_class of a word of len bytes. */
+static names_word_class word_class(const char *word, size_t len)
 {
 	/* Most words of a contact are distinctive, and long ones cannot be
-	 * in a table: one bounded length scan saves the four searches. */
-	size_t len = strnlen(word, WORD_TABLE_MAX + 1);
+	 * in the table. */
 	if (len > WORD_TABLE_MAX)
 		return NAMES_WORD_DISTINCTIVE;
-	/* A lone letter is an initial or a stray, not an identity (and no
-	 * table holds one). */
+	/* A lone letter is an initial or a stray, not an identity (and the
+	 * table holds none). */
 	if (len == 1)
 		return NAMES_WORD_TRADE;
-	if (word_in(word, connector_words, ELEMENTSOF(connector_words)))
-		return NAMES_WORD_CONNECTOR;
-	if (word_in(word, legal_forms, ELEMENTSOF(legal_forms)))
-		return NAMES_WORD_LEGAL_FORM;
-	if (word_in(word, low_identity_words, ELEMENTSOF(low_identity_words)))
-		return NAMES_WORD_LOW_IDENTITY;
-	if (word_in(word, trade_words, ELEMENTSOF(trade_words)))
-		return NAMES_WORD_TRADE;
+	if (len >= ELEMENTSOF(company_words))
+		return NAMES_WORD_DISTINCTIVE;
+	const struct company_word *t = company_words[len].words;
+	size_t lo = 0, hi = company_words[len].n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		/* memcmp's order, inline: most probes differ in the first byte. */
+		const char *x = word, *y = t[mid].word;
+		size_t k = 0;
+		while (k < len && x[k] == y[k])
+			k++;
+		if (k == len)
+			return t[mid].cls;
+		int c = (int)(unsigned char)x[k] - (int)(unsigned char)y[k];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NAMES_WORD_DISTINCTIVE;
 }
 
+names_word_class names_company_word_class(const char *word)
+{
+	return word_class(word, strnlen(word, WORD_TABLE_MAX + 1));
+}
+
 /* The words of one company name while it is parsed: pointers into one
- * character buffer, both sized from the folded name up front (a word is
- * at least one byte and, but for the last, followed by a separator or a
- * dot, so there are at most len / 2 + 1 words and len + words bytes with
- * the NULs): one allocation per name instead of one per word. */
+ * character buffer, both sized from the name up front (a word is at least
+ * one byte and, but for the last, followed by a separator or a dot, so
+ * there are at most len / 2 + 1 words and len + words bytes with the NULs),
+ * with their lengths (a word is below NAMES_MAX_WORD bytes). */
 typedef struct wordlist {
 	char **w;
+	uint8_t *lens;
 	size_t n;
 	char *buf;
 	size_t len;
@@ -449,11 +652,12 @@ static void wordlist_push(wordlist *wl, const char *s, size_t n)
 {
 	memcpy(wl->buf + wl->len, s, n);
 	wl->buf[wl->len + n] = '\0';
+	wl->lens[wl->n] = (uint8_t)n;
 	wl->w[wl->n++] = wl->buf + wl->len;
 	wl->len += n + 1;
 }
 
-/* Appends the words of one whitespace/punctuation-free chunk that may hold
+/* Appends the words of one whitespace/punctuation-free chunk that holds
  * dots. "b.v." / "a.s.r." / "comm.v." are abbreviations and become one
  * word ("bv", "asr", "commv"); "st.jansdal" or "abc.nl" are words run
  * together and are split at the dots. */
@@ -493,26 +697,64 @@ static void company_push_chunk(wordlist *words, const char *chunk, size_t n)
 		wordlist_push(words, buf, o);
 }
 
-/* Splits a folded name into words: letters, digits and non-ASCII belong to
- * words, apostrophes are dropped inside words ("'t", "McDonald's"), dots
- * are resolved per chunk, everything else ('-', '&', ',', '/', '(') separates:
- * "ABN-AMRO" is "ABN AMRO". */
-static void company_split(const char *folded, wordlist *words)
+/* What each byte of a name is to the word splitter: letters, digits and
+ * non-ASCII belong to words (capitals lowercased); apostrophes inside
+ * words ("'t", "McDonald's") and control characters, which folding drops,
+ * are skipped (whitespace, which folding keeps, separates); the rest
+ * separates, NUL included. A table: this runs for every byte of every
+ * contact's company. */
+enum { BYTE_SEPARATOR = 0, BYTE_LETTER, BYTE_CAPITAL, BYTE_DOT, BYTE_DROPPED };
+static const uint8_t company_bytes[256] = {
+	[0x01 ... 0x08] = BYTE_DROPPED, [0x0e ... 0x1f] = BYTE_DROPPED, ['\''] = BYTE_DROPPED,
+	['.'] = BYTE_DOT, ['0' ... '9'] = BYTE_LETTER, ['A' ... 'Z'] = BYTE_CAPITAL, ['a' ... 'z'] = BYTE_LETTER,
+	[0x7f] = BYTE_DROPPED, [0x80 ... 0xff] = BYTE_LETTER,
+};
+
+/* Splits a name into words: letters, digits and non-ASCII belong to words,
+ * apostrophes are dropped inside words, dots are resolved per chunk,
+ * everything else (whitespace, '-', '&', ',', '/', '(') separates: "ABN-AMRO"
+ * is "ABN AMRO". s is folded, or ASCII: for ASCII this is text_fold
+ * (lowercase, control characters dropped, whitespace separates) and the
+ * split in one pass, with no folded copy. */
+static void company_split(const char *s, wordlist *words)
 {
-	char chunk[NAMES_MAX_WORD];
+	/* A chunk is written where its word goes; one with dots is copied
+	 * out and resolved by company_push_chunk (rare). */
+	char *chunk = words->buf + words->len;
 	size_t n = 0;
-	for (const char *p = folded;; p++) {
-		unsigned char ch = (unsigned char)*p;
-		bool in_word = ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.';
-		if (ch == '\'')
+	bool dotted = false;
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		unsigned char ch = *p;
+		switch (company_bytes[ch]) {
+		case BYTE_DROPPED:
 			continue;
-		if (in_word) {
-			if (n < sizeof chunk - 1)
+		case BYTE_DOT:
+			dotted = dotted || n < NAMES_MAX_WORD - 1;
+			/* fall through */
+		case BYTE_LETTER:
+			if (n < NAMES_MAX_WORD - 1)
 				chunk[n++] = (char)ch;
 			continue;
+		case BYTE_CAPITAL:
+			if (n < NAMES_MAX_WORD - 1)
+				chunk[n++] = (char)(ch - 'A' + 'a');
+			continue;
+		default:
+			break;
 		}
-		company_push_chunk(words, chunk, n);
+		if (dotted) {
+			char copy[NAMES_MAX_WORD];
+			memcpy(copy, chunk, n);
+			company_push_chunk(words, copy, n);
+		} else if (n > 0) {
+			chunk[n] = '\0';
+			words->lens[words->n] = (uint8_t)n;
+			words->w[words->n++] = chunk;
+			words->len += n + 1;
+		}
+		chunk = words->buf + words->len;
 		n = 0;
+		dotted = false;
 		if (ch == '\0')
 			break;
 	}
@@ -528,25 +770,78 @@ void names_company_done(names_company *c)
 	*c = (names_company) {0};
 }
 
-static int company_parse(const char *raw, bool german, names_company *ret)
+/* From a when there is one, else from the heap. */
+static void *parse_alloc(names_arena *a, size_t n)
 {
-	_cleanup_free_ char *folded = NULL;
-	_cleanup_free_ char **scratch = NULL;
+	return a ? arena_alloc(a, n) : malloc(n);
+}
+
+/* A hash of n bytes for names_company's equality hints (any collision
+ * only costs a comparison): eight bytes a step, then a final mix. */
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+	for (; n >= 8; s += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+/* IJ -> y in a word of n bytes, in place; returns the new length. */
+static size_t ij_to_y_len(char *s, size_t n)
+{
+	if (!memchr(s, 'i', n))
+		return n;
+	ij_to_y(s);
+	return strlen(s);
+}
+
+/* Parses raw into a (a == NULL: into one block on the heap, which
+ * names_company_done frees). Only the result is allocated from a when
+ * there is one: the words are split into a stack buffer (or, for names
+ * longer than any real one, a temporary heap one). */
+static int company_parse(names_arena *a, const char *raw, bool german, names_company *ret)
+{
+	_cleanup_free_ char *folded_heap = NULL;
+	_cleanup_free_ char *scratch_heap = NULL;
+	char scratch_stack[2048];
 	names_company c = {0};
-	int r;
+	const char *src = raw;
 
 	if (isempty(raw))
 		return -EINVAL;
-	r = german ? text_fold_german(raw, &folded) : text_fold(raw, &folded);
-	if (r < 0)
-		return r;
-	size_t flen = strlen(folded), maxw = flen / 2 + 1;
-	scratch = malloc(maxw * sizeof *scratch + flen + maxw + 1);
-	if (!scratch)
-		return -ENOMEM;
-	wordlist wl = { .w = scratch, .buf = (char *)(void *)(scratch + maxw) };
-	company_split(folded, &wl);
-	char **words = scratch;
+	/* Both forms of an ASCII name are its plain fold, which the splitter
+	 * applies itself. */
+	if (names_has_transliteration(raw)) {
+		int r = german ? text_fold_german(raw, &folded_heap) : text_fold(raw, &folded_heap);
+		if (r < 0)
+			return r;
+		src = folded_heap;
+	}
+	size_t slen = strlen(src), maxw = slen / 2 + 1;
+	size_t need = maxw * (sizeof(char *) + 1) + slen + maxw + 1;
+	char *scratch = scratch_stack;
+	if (need > sizeof scratch_stack) {
+		scratch_heap = malloc(need);
+		if (!scratch_heap)
+			return -ENOMEM;
+		scratch = scratch_heap;
+	}
+	wordlist wl = {
+		.w = (char **)(void *)scratch,
+		.lens = (uint8_t *)(scratch + maxw * sizeof(char *)),
+		.buf = scratch + maxw * (sizeof(char *) + 1),
+	};
+	company_split(src, &wl);
+	char **words = wl.w;
+	uint8_t *lens = wl.lens;
 
 	/* Each word is classified once (the class is needed three times
 	 * below) into a stack array; words past its end, in names longer than
@@ -557,11 +852,12 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * words: a company called "Holding BV" keeps its name). */
 	size_t n = 0;
 	for (size_t i = 0; i < wl.n; i++) {
-		names_word_class k = names_company_word_class(words[i]);
+		names_word_class k = word_class(words[i], lens[i]);
 		if (k == NAMES_WORD_CONNECTOR)
 			continue;
 		if (n < ELEMENTSOF(cls))
 			cls[n] = k;
+		lens[n] = lens[i];
 		words[n++] = words[i];
 	}
 	size_t lo = 0, hi = n;
@@ -578,7 +874,7 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	for (size_t i = lo; i < hi; i++) {
 		if (CLASS_AT(i) != NAMES_WORD_LOW_IDENTITY)
 			kept++;
-		bytes += strlen(words[i]) + 1;
+		bytes += lens[i] + 1u;
 	}
 	bool drop_low = kept > 0;
 
@@ -587,23 +883,25 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 	 * words' bytes, IJ -> y only shrinks them). */
 	size_t nw = hi - lo;
 	size_t ptrs = (nw + 1) * sizeof(char *);
-	char *block = malloc(ptrs + nw * 32 + nw + nw * sizeof(bool) + 3 * bytes);
+	size_t at_masks = ptrs + nw * 32, at_lens = at_masks + nw * sizeof(uint32_t), at_trade = at_lens + nw;
+	char *block = parse_alloc(a, at_trade + nw * sizeof(bool) + 3 * bytes);
 	if (!block)
 		return -ENOMEM;
 	c.tokens = (char **)(void *)block;
 	c.letters = (uint8_t (*)[32])(void *)(block + ptrs);
-	c.lens = (uint8_t *)(block + ptrs + nw * 32);
-	c.trade = (bool *)(void *)(block + ptrs + nw * 33);
-	char *out = block + ptrs + nw * 33 + nw * sizeof(bool);
+	c.masks = (uint32_t *)(void *)(block + at_masks);
+	c.lens = (uint8_t *)(block + at_lens);
+	c.trade = (bool *)(void *)(block + at_trade);
+	char *out = block + at_trade + nw * sizeof(bool);
 	char *full = out + bytes, *key = full + bytes;
+	uint64_t dh = 0;
 	c.full_key = full;
 	c.key = key;
 	*full = *key = '\0';
 	for (size_t i = lo; i < hi; i++) {
 		/* Classified before IJ -> y, so the tables keep their spelling. */
 		names_word_class k = CLASS_AT(i);
-		ij_to_y(words[i]);
-		size_t l = strlen(words[i]);
+		size_t l = ij_to_y_len(words[i], lens[i]);
 		if (i > lo)
 			*full++ = ' ';
 		memcpy(full, words[i], l + 1);
@@ -613,12 +911,10 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		memcpy(out, words[i], l + 1);
 		c.tokens[c.n_tokens] = out;
 		out += l + 1;
-		/* company_push_chunk caps a word below NAMES_MAX_WORD (128)
-		 * bytes, so neither the length nor a count overflows a byte. */
+		/* company_split caps a word below NAMES_MAX_WORD (128) bytes, so
+		 * neither the length nor a count overflows a byte. */
 		c.lens[c.n_tokens] = (uint8_t)l;
-		memset(c.letters[c.n_tokens], 0, 32);
-		for (size_t b = 0; b < l; b++)
-			c.letters[c.n_tokens][(unsigned char)words[i][b] & 31]++;
+		c.masks[c.n_tokens] = names_letters_count(words[i], l, c.letters[c.n_tokens]);
 		if (c.n_tokens > 0)
 			*key++ = ' ';
 		memcpy(key, words[i], l + 1);
@@ -626,11 +922,16 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 		/* A legal form still here was not at an end: it is part of the
 		 * name ("AG Insurance"), as distinctive as any word. */
 		c.trade[c.n_tokens] = k != NAMES_WORD_DISTINCTIVE && k != NAMES_WORD_LEGAL_FORM;
-		if (!c.trade[c.n_tokens])
+		if (!c.trade[c.n_tokens]) {
 			c.n_distinctive++;
+			dh = (dh ^ key_hash(words[i], l)) * 0x9E3779B97F4A7C15ull;
+		}
 		c.n_tokens++;
 	}
 	c.tokens[c.n_tokens] = NULL;
+	c.full_hash = key_hash(c.full_key, (size_t)(full - c.full_key));
+	c.key_hash = key_hash(c.key, (size_t)(key - c.key));
+	c.distinctive_hash = dh;
 	*ret = c;
 	return 0;
 }
@@ -638,12 +939,17 @@ static int company_parse(const char *raw, bool german, names_company *ret)
 
 int names_company_parse(const char *raw, names_company *ret)
 {
-	return company_parse(raw, false, ret);
+	return company_parse(NULL, raw, false, ret);
 }
 
 int names_company_parse_german(const char *raw, names_company *ret)
 {
-	return company_parse(raw, true, ret);
+	return company_parse(NULL, raw, true, ret);
+}
+
+int names_company_parse_in(names_arena *a, const char *raw, bool german, names_company *ret)
+{
+	return company_parse(a, raw, german, ret);
 }
 
 bool names_has_transliteration(const char *raw)
@@ -668,10 +974,56 @@ bool names_has_transliteration(const char *raw)
  * 0.91): that is why the callers gate it with the acronym, prefix and
  * edit-distance rules and never use it on its own to decide a match.
  * Bytes, not code points: inputs are folded (mostly ASCII) keys. */
+/* Jaro's matching for words of at most 64 bytes, a bit per position: b's
+ * positions of each byte value as masks, so "the first unmatched equal
+ * byte of b within the window" is the lowest bit of three ANDed masks, and
+ * the transpositions walk the matched bits of both words in order. The
+ * same matches and count as the loops of names_jaro_winkler, in O(la + lb)
+ * instead of O(la x window): this runs for every word pair that passes
+ * the bound. */
+static void jaro_match_bits(const char *a, size_t la, const char *b, size_t lb, size_t window, size_t *ret_m,
+			    size_t *ret_t)
+{
+	uint64_t pos[256];
+	/* Only b's bytes' entries are set and read (a byte of a that b lacks
+	 * is checked against the set first). */
+	uint64_t present[4] = {0};
+	for (size_t j = 0; j < lb; j++) {
+		unsigned char ch = (unsigned char)b[j];
+		if (!(present[ch >> 6] >> (ch & 63) & 1)) {
+			present[ch >> 6] |= 1ull << (ch & 63);
+			pos[ch] = 0;
+		}
+		pos[ch] |= 1ull << j;
+	}
+	uint64_t ma = 0, mb = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < la; i++) {
+		unsigned char ch = (unsigned char)a[i];
+		if (!(present[ch >> 6] >> (ch & 63) & 1))
+			continue;
+		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+		if (lo >= hi)
+			continue;
+		uint64_t win = (hi - lo == 64 ? ~0ull : ((1ull << (hi - lo)) - 1)) << lo;
+		uint64_t cand = pos[ch] & win & ~mb;
+		if (cand) {
+			mb |= cand & -cand;
+			ma |= 1ull << i;
+			m++;
+		}
+	}
+	size_t t = 0;
+	for (uint64_t x = ma, y = mb; x; x &= x - 1, y &= y - 1)
+		if (a[__builtin_ctzll(x)] != b[__builtin_ctzll(y)])
+			t++;
+	*ret_m = m;
+	*ret_t = t;
+}
+
 double names_jaro_winkler(const char *a, const char *b)
 {
 	enum { MAXLEN = 256 };
-	bool ma[MAXLEN], mb[MAXLEN];
 	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
 
 	if (la == 0 || lb == 0)
@@ -680,33 +1032,37 @@ double names_jaro_winkler(const char *a, const char *b)
 		la = MAXLEN;
 	if (lb > MAXLEN)
 		lb = MAXLEN;
-	/* Only what is used: this runs per candidate word pair. */
-	memset(ma, 0, la);
-	memset(mb, 0, lb);
 	size_t longest = la > lb ? la : lb;
 	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
-	size_t m = 0;
-	for (size_t i = 0; i < la; i++) {
-		size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
-		for (size_t j = lo; j < hi; j++)
-			if (!mb[j] && a[i] == b[j]) {
-				ma[i] = mb[j] = true;
-				m++;
-				break;
-			}
+	size_t m = 0, t = 0;
+	if (la <= 64 && lb <= 64)
+		jaro_match_bits(a, la, b, lb, window, &m, &t);
+	else {
+		bool ma[MAXLEN], mb[MAXLEN];
+		/* Only what is used: this runs per candidate word pair. */
+		memset(ma, 0, la);
+		memset(mb, 0, lb);
+		for (size_t i = 0; i < la; i++) {
+			size_t lo = i > window ? i - window : 0, hi = i + window + 1 < lb ? i + window + 1 : lb;
+			for (size_t j = lo; j < hi; j++)
+				if (!mb[j] && a[i] == b[j]) {
+					ma[i] = mb[j] = true;
+					m++;
+					break;
+				}
+		}
+		for (size_t i = 0, j = 0; m > 0 && i < la; i++) {
+			if (!ma[i])
+				continue;
+			while (!mb[j])
+				j++;
+			if (a[i] != b[j])
+				t++;
+			j++;
+		}
 	}
 	if (m == 0)
 		return 0.0;
-	size_t t = 0;
-	for (size_t i = 0, j = 0; i < la; i++) {
-		if (!ma[i])
-			continue;
-		while (!mb[j])
-			j++;
-		if (a[i] != b[j])
-			t++;
-		j++;
-	}
 	double md = (double)m;
 	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
 	/* Winkler: up to 4 agreeing leading characters, weight 0.1, only when
@@ -741,6 +1097,13 @@ bool names_distance_is_one(const char *a, const char *b)
 	return streq(a + i, b + i + 1);
 }
 
+/* Whether token i of x and token j of y are the same word (lengths first:
+ * most differ there). */
+static inline bool token_eq(const names_company *x, size_t i, const names_company *y, size_t j)
+{
+	return x->lens[i] == y->lens[j] && memcmp(x->tokens[i], y->tokens[j], x->lens[i]) == 0;
+}
+
 /* Whether the multiset of trade words of x is contained in y's. */
 static bool trade_subset(const names_company *x, const names_company *y)
 {
@@ -752,7 +1115,7 @@ static bool trade_subset(const names_company *x, const names_company *y)
 			continue;
 		bool found = false;
 		for (size_t j = 0; j < y->n_tokens && !found; j++)
-			if (y->trade[j] && !used[j] && streq(x->tokens[i], y->tokens[j]))
+			if (y->trade[j] && !used[j] && token_eq(x, i, y, j))
 				found = used[j] = true;
 		if (!found)
 			return false;
@@ -773,10 +1136,102 @@ static bool distinctive_equal(const names_company *x, const names_company *y)
 			j++;
 		if (i == x->n_tokens || j == y->n_tokens)
 			return i == x->n_tokens && j == y->n_tokens;
-		if (!streq(x->tokens[i], y->tokens[j]))
+		if (!token_eq(x, i, y, j))
 			return false;
 		i++, j++;
 	}
+}
+
+uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32])
+{
+	uint32_t mask = 0;
+	memset(ret, 0, 32);
+	for (size_t i = 0; i < n; i++) {
+		ret[(unsigned char)w[i] & 31]++;
+		mask |= 1u << ((unsigned char)w[i] & 31);
+	}
+	return mask;
+}
+
+/* The Jaro-Winkler bound of names_jaro_winkler_at_least for m shared
+ * letters. */
+static inline double jaro_winkler_bound(size_t la, size_t lb, size_t m, size_t prefix)
+{
+	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	return jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max);
+}
+
+/* Bits set in x. By hand: without -mpopcnt the builtin is a library call
+ * that costs more than this. */
+static inline size_t popcount32(uint32_t x)
+{
+	x = x - ((x >> 1) & 0x55555555u);
+	x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0fu;
+	return (size_t)((x * 0x01010101u) >> 24);
+}
+
+/* An upper bound on the letters two words of la and lb bytes share, from
+ * which buckets they have at all: a bucket only one has holds at least one
+ * letter the other cannot match. */
+static inline size_t letters_shared_at_most(size_t la, uint32_t ma, size_t lb, uint32_t mb)
+{
+	size_t a_only = popcount32(ma & ~mb), b_only = popcount32(mb & ~ma);
+	size_t x = la - a_only, y = lb - b_only;
+	return x < y ? x : y;
+}
+
+/* How many letters two words share as multisets: the sum of the smaller
+ * of their counts per bucket. Eight buckets at a time (SWAR): every count
+ * and the sum are below 128 (words are shorter), so per byte x - y + 128
+ * borrows from no neighbour and its top bit says x >= y, and the byte sums
+ * of the four words fit a byte each. This runs for every candidate word
+ * pair; the plain loop was the costliest line of the scoring. */
+static inline size_t letters_shared(const uint8_t a[32], const uint8_t b[32])
+{
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t sum = 0;
+	for (size_t k = 0; k < 32; k += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		uint64_t mask = ((((x | high) - y) & high) >> 7) * 0xff;
+		sum += (y & mask) | (x & ~mask);
+	}
+	return (size_t)((sum * 0x0101010101010101ull) >> 56);
+}
+
+/* The common prefix Winkler counts (at most 4). */
+static size_t winkler_prefix(const char *a, const char *b)
+{
+	size_t prefix = 0;
+	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+		prefix++;
+	return prefix;
+}
+
+/* The Jaro-Winkler bound of names_jaro_winkler_at_least from m shared
+ * letters, then the real value when it can reach min. */
+static double jaro_winkler_from_shared(const char *a, size_t la, const char *b, size_t lb, size_t m, double min)
+{
+	if (jaro_winkler_bound(la, lb, m, winkler_prefix(a, b)) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
+}
+
+/* The same with the letter counts and masks at hand: the bound from the
+ * masks first (the bound grows with m, so what fails with more letters
+ * than shared fails with the exact count), which ends most pairs of
+ * unrelated words; the exact count only for the rest. */
+static double jaro_winkler_counted(const char *a, size_t la, const uint8_t ca[32], uint32_t ma, const char *b,
+				   size_t lb, const uint8_t cb[32], uint32_t mb, double min)
+{
+	size_t prefix = winkler_prefix(a, b);
+	if (jaro_winkler_bound(la, lb, letters_shared_at_most(la, ma, lb, mb), prefix) < min)
+		return 0.0;
+	if (jaro_winkler_bound(la, lb, letters_shared(ca, cb), prefix) < min)
+		return 0.0;
+	return names_jaro_winkler(a, b);
 }
 
 /* names_jaro_winkler(a, b) when it can reach min, else 0. The letters the
@@ -805,13 +1260,18 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
 	size_t m = 0;
 	for (size_t k = 0; k < 32; k++)
 		m += ca[k] < cb[k] ? ca[k] : cb[k];
-	size_t prefix = 0;
-	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
-		prefix++;
-	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
-		return 0.0;
-	return names_jaro_winkler(a, b);
+	return jaro_winkler_from_shared(a, la, b, lb, m, min);
+}
+
+bool names_jaro_winkler_may_reach(size_t la, const uint8_t ca[32], uint32_t ma, size_t lb, const uint8_t cb[32],
+				  uint32_t mb, size_t prefix, double min)
+{
+	if (la == 0 || lb == 0 || la >= NAMES_MAX_WORD || lb >= NAMES_MAX_WORD)
+		return false;
+	/* As jaro_winkler_counted: the masks first, the exact count after. */
+	if (jaro_winkler_bound(la, lb, letters_shared_at_most(la, ma, lb, mb), prefix) < min)
+		return false;
+	return jaro_winkler_bound(la, lb, letters_shared(ca, cb), prefix) >= min;
 }
 
 /* names_jaro_winkler_at_least for token i of two parsed names, with the
@@ -819,31 +1279,96 @@ double names_jaro_winkler_at_least(const char *a, const char *b, double min)
  * minimum-sum, no pass over the words. */
 static double jaro_winkler_bounded(const names_company *c, const names_company *r, size_t i, double min)
 {
-	size_t la = c->lens[i], lb = r->lens[i], m = 0;
+	size_t la = c->lens[i], lb = r->lens[i];
 	if (la == 0 || lb == 0)
 		return 0.0;
-	for (size_t k = 0; k < 32; k++)
-		m += c->letters[i][k] < r->letters[i][k] ? c->letters[i][k] : r->letters[i][k];
-	const char *a = c->tokens[i], *b = r->tokens[i];
-	size_t prefix = 0;
-	while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
-		prefix++;
-	double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	if (jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max) < min)
-		return 0.0;
-	return names_jaro_winkler(a, b);
+	return jaro_winkler_counted(c->tokens[i], la, c->letters[i], c->masks[i], r->tokens[i], lb, r->letters[i],
+				    r->masks[i], min);
 }
 
-/* Whether a company token is short enough to be an acronym or a name one
- * letter away from another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
-static bool token_is_short(const char *t)
+/* The common prefix Winkler counts of two words of at least 4 bytes, from
+ * their first four bytes at once. */
+static inline size_t winkler_prefix4(const char *a, const char *b)
 {
-	return strlen(t) <= NAMES_COMPANY_SHORT_WORD;
+	uint32_t x, y;
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	x ^= y;
+	if (!x)
+		return 4;
+	/* The first differing byte: the lowest set bit, on a little-endian
+	 * machine; the highest, on a big-endian one. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctz(x) / 8;
+#else
+	return (size_t)__builtin_clz(x) / 8;
+#endif
+}
+
+/* A necessary condition from hashes, counts, lengths and masks, which no
+ * agreeing pair fails and most unrelated pairs do (a candidate list is
+ * mostly relations that share one common word with the contact). Every
+ * way to agree needs
+ * one of: equal keys (equal hashes), the same distinctive words (equal
+ * hashes), or words that line up one to one, each pair the same (same
+ * length and letters) or long, of about the same length and with a
+ * Jaro-Winkler bound (from the masks) of at least NAMES_JW_NEAR. */
+void names_company_summarize(const names_company *c, names_company_summary *ret)
+{
+	names_company_summary s = {
+		.full_hash = c->full_hash,
+		.key_hash = c->key_hash,
+		.distinctive_hash = c->distinctive_hash,
+		.n_tokens = c->n_tokens > NAMES_SUMMARY_WORDS ? NAMES_SUMMARY_WORDS + 1 : (uint8_t)c->n_tokens,
+		.n_distinctive = c->n_distinctive > 255 ? 255 : (uint8_t)c->n_distinctive,
+	};
+	for (size_t i = 0; i < c->n_tokens && i < NAMES_SUMMARY_WORDS; i++) {
+		s.masks[i] = c->masks[i];
+		s.lens[i] = c->lens[i];
+		memcpy(s.heads[i], c->tokens[i], c->lens[i] < 4 ? c->lens[i] : 4);
+	}
+	*ret = s;
+}
+
+bool names_company_may_agree(const names_company *c, const names_company_summary *r)
+{
+	if (c->full_hash == r->full_hash || c->key_hash == r->key_hash)
+		return true;
+	if ((c->n_distinctive > 255 ? 255 : c->n_distinctive) == r->n_distinctive &&
+	    c->distinctive_hash == r->distinctive_hash)
+		return true;
+	if (r->n_tokens > NAMES_SUMMARY_WORDS)
+		return true; /* not summarised: not ruled out */
+	if (c->n_tokens != r->n_tokens)
+		return false;
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		size_t lc = c->lens[i], lr = r->lens[i];
+		if (lc == lr && c->masks[i] == r->masks[i])
+			continue;
+		if (lc <= NAMES_COMPANY_SHORT_WORD || lr <= NAMES_COMPANY_SHORT_WORD || (lc > lr ? lc - lr : lr - lc) > 2)
+			return false;
+		/* jaro_winkler_bound(lc, lr, m, p) < NAMES_JW_NEAR in integers:
+		 * with J = (m/lc + m/lr + 1) / 3 the bound J + p/10 (1 - J) is
+		 * below n/100 exactly when (m (lc + lr) + lc lr)(100 - 10p) <
+		 * 3 (n - 10p) lc lr. A rational bound below n/100 is below by at
+		 * least 1/(300 lc lr), far more than rounding, so the double bound
+		 * of names_company_compare rejects the pair too. Both words have
+		 * more than four bytes: the heads hold the prefix. */
+		size_t m = letters_shared_at_most(lc, c->masks[i], lr, r->masks[i]);
+		size_t p = winkler_prefix4(c->tokens[i], (const char *)r->heads[i]);
+		if ((m * (lc + lr) + lc * lr) * (100 - 10 * p) < 3 * (NAMES_JW_NEAR_PERCENT - 10 * p) * lc * lr)
+			return false;
+	}
+	return true;
 }
 
 double names_company_compare(const names_company *c, const names_company *r)
 {
 	if (!c || !r || !c->key || !r->key)
+		return 0.0;
+	names_company_summary rs;
+	names_company_summarize(r, &rs);
+	if (!names_company_may_agree(c, &rs))
 		return 0.0;
 	if (streq(c->full_key, r->full_key))
 		return 1.0;
@@ -875,9 +1400,11 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * the first pair below NAMES_JW_NEAR ends it (worst only falls). */
 	size_t diff = 0, at = 0;
 	for (size_t i = 0; i < r->n_tokens; i++) {
-		if (streq(c->tokens[i], r->tokens[i]))
+		if (token_eq(c, i, r, i))
 			continue;
-		if (token_is_short(c->tokens[i]) || token_is_short(r->tokens[i]))
+		/* Short enough to be an acronym or a name one letter away from
+		 * another company (KPN/KPMG, ASML/ASM, ING/Ingram, BAM). */
+		if (c->lens[i] <= NAMES_COMPANY_SHORT_WORD || r->lens[i] <= NAMES_COMPANY_SHORT_WORD)
 			return 0.0;
 		/* Words more than two letters apart in length are different
 		 * words (one edit changes the length by one). */
@@ -893,7 +1420,7 @@ double names_company_compare(const names_company *c, const names_company *r)
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		if (diff == 1)
 			i = at; /* the only differing word, known from the first pass */
-		else if (streq(c->tokens[i], r->tokens[i]))
+		else if (token_eq(c, i, r, i))
 			continue;
 		double jw = jaro_winkler_bounded(c, r, i, NAMES_JW_NEAR);
 		if (jw < NAMES_JW_NEAR)
@@ -910,13 +1437,13 @@ double names_company_compare(const names_company *c, const names_company *r)
 	 * reaches "Phillips" this way. The rule decides, JW grades: between
 	 * 0.93 (over the default CompanyThreshold even for a first-letter slip,
 	 * which costs Winkler's prefix bonus) and 0.97 (below an exact key). */
-	if (diff == 1 && strlen(r->tokens[at]) >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
+	if (diff == 1 && r->lens[at] >= NAMES_TYPO_MIN_WORD && names_distance_is_one(c->tokens[at], r->tokens[at]))
 		return worst < 0.93 ? 0.93 : worst > 0.97 ? 0.97 : worst;
 	/* A near miss (two edits, or one in a shorter word: "Verberg" for
 	 * "Verburg"): too weak to alert, scaled by 0.85 so that only the
 	 * closest (word similarity >= 0.965) reach the review band of the
 	 * default CompanyThreshold (0.82..0.92). */
-	return 0.85 * worst;
+	return NAMES_NEAR_MISS_WEIGHT * worst;
 }
 
 /* ---- person names ------------------------------------------------------- */
@@ -962,26 +1489,72 @@ void names_person_done(names_person *p)
 	*p = (names_person) {0};
 }
 
+/* A person name is parsed into an arena, temporaries and all (a name is a
+ * few hundred bytes; the arena is reset per contact); a parse for the heap
+ * (names_person_parse) is copied out of a temporary arena afterwards. */
+
+/* A growing vector of words in the arena (NULL-terminated, as a strv). */
+typedef struct wordvec {
+	char **v;
+	size_t n, cap;
+} wordvec;
+
+static int wordvec_push(names_arena *a, wordvec *w, const char *s, size_t len)
+{
+	if (w->n + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		char **nv = arena_alloc(a, cap * sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		if (w->n > 0)
+			memcpy(nv, w->v, w->n * sizeof *nv);
+		w->v = nv;
+		w->cap = cap;
+	}
+	char *c = arena_strdup(a, s, len);
+	if (!c)
+		return -ENOMEM;
+	w->v[w->n++] = c;
+	w->v[w->n] = NULL;
+	return 0;
+}
+
+/* Joins n words with single spaces into the arena; "" for n == 0. */
+static char *arena_join_words(names_arena *a, char *const *words, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	char *out = arena_alloc(a, len);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		if (i > 0)
+			out[o++] = ' ';
+		memcpy(out + o, words[i], l);
+		o += l;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Splits at whitespace into words with apostrophes and dots removed
  * (hyphens are kept: they mean different things in given and surnames).
- * Returns the number of words; *ret is NULL when there are none, so callers
- * use the count, not the vector, to decide whether to index it. */
-static int person_words(const char *s, char ***ret)
+ * ret->n is the count; ret->v is NULL when there are none. */
+static int person_words(names_arena *a, const char *s, wordvec *ret)
 {
-	char **words = NULL;
+	wordvec words = {0};
 	char buf[NAMES_MAX_WORD];
 	size_t n = 0;
-	int count = 0;
 	for (const char *p = s;; p++) {
 		if (*p == '\0' || *p == ' ' || *p == ',') {
 			if (n > 0) {
 				buf[n] = '\0';
-				int r = strv_push(&words, buf);
-				if (r < 0) {
-					strv_free(words);
+				int r = wordvec_push(a, &words, buf, n);
+				if (r < 0)
 					return r;
-				}
-				count++;
 			}
 			n = 0;
 			if (*p == '\0')
@@ -990,7 +1563,7 @@ static int person_words(const char *s, char ***ret)
 			buf[n++] = *p;
 	}
 	*ret = words;
-	return count;
+	return 0;
 }
 
 static void strip_dots(char *w)
@@ -1002,9 +1575,18 @@ static void strip_dots(char *w)
 	*o = '\0';
 }
 
+/* One form while it is parsed: the given words grow as a wordvec, the
+ * surnames as an array with its capacity. */
+typedef struct form_build {
+	wordvec given;
+	bool has_initials;
+	names_surname *surnames;
+	size_t n_surnames, cap_surnames;
+} form_build;
+
 /* Given names: hyphens separate ("Anne-Marie" is "Anne Marie"); a dotted
  * word of single letters ("P.J.M.") or a single letter is initials. */
-static int person_add_given(names_person_form *f, const char *word)
+static int person_add_given(names_arena *a, form_build *f, const char *word)
 {
 	char buf[NAMES_MAX_WORD];
 	size_t n = strlen(word);
@@ -1036,8 +1618,7 @@ static int person_add_given(names_person_form *f, const char *word)
 		if (dotted && all_single) {
 			for (char *q = part; *q; q++)
 				if (*q != '.') {
-					char one[2] = { *q, '\0' };
-					int r = strv_push(&f->given, one);
+					int r = wordvec_push(a, &f->given, q, 1);
 					if (r < 0)
 						return r;
 				}
@@ -1045,16 +1626,17 @@ static int person_add_given(names_person_form *f, const char *word)
 			continue;
 		}
 		strip_dots(part);
-		if (strlen(part) == 1)
+		size_t len = strlen(part);
+		if (len == 1)
 			f->has_initials = true;
-		int r = strv_push(&f->given, part);
+		int r = wordvec_push(a, &f->given, part, len);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int person_push_surname(names_person_form *f, char *const *words, size_t n)
+static int person_push_surname(names_arena *a, form_build *f, char *const *words, size_t n)
 {
 	/* Leading particles, then the main part; particles only is no surname. */
 	size_t k = 0;
@@ -1062,17 +1644,19 @@ static int person_push_surname(names_person_form *f, char *const *words, size_t 
 		k++;
 	if (k == n)
 		return 0;
-	names_surname s = {0};
-	s.particles = join_words(words, k);
-	s.main = join_words(words + k, n - k);
-	names_surname *ns = realloc(f->surnames, (f->n_surnames + 1) * sizeof *ns);
-	if (!s.particles || !s.main || !ns) {
-		surname_done(&s);
-		if (ns)
-			f->surnames = ns;
+	names_surname s = { .particles = arena_join_words(a, words, k), .main = arena_join_words(a, words + k, n - k) };
+	if (!s.particles || !s.main)
 		return -ENOMEM;
+	if (f->n_surnames == f->cap_surnames) {
+		size_t cap = f->cap_surnames ? f->cap_surnames * 2 : 2;
+		names_surname *ns = arena_alloc(a, cap * sizeof *ns);
+		if (!ns)
+			return -ENOMEM;
+		if (f->n_surnames > 0)
+			memcpy(ns, f->surnames, f->n_surnames * sizeof *ns);
+		f->surnames = ns;
+		f->cap_surnames = cap;
 	}
-	f->surnames = ns;
 	f->surnames[f->n_surnames++] = s;
 	return 0;
 }
@@ -1080,38 +1664,32 @@ static int person_push_surname(names_person_form *f, char *const *words, size_t 
 /* A surname string: hyphens separate the parts of a married or double
  * name ("Bakker-de Wit" agrees with "Bakker" and with "de Wit"); each part
  * is particles + main. trailing_particles come from "Vries, Jan de". */
-static int person_add_surname(names_person_form *f, const char *s, const char *trailing_particles)
+static int person_add_surname(names_arena *a, form_build *f, const char *s, const char *trailing_particles)
 {
-	_cleanup_free_ char *buf = strdup(s);
+	char *buf = arena_strdup(a, s, strlen(s));
 	if (!buf)
 		return -ENOMEM;
 	for (char *part = buf, *next; part; part = next) {
 		next = strchr(part, '-');
 		if (next)
 			*next++ = '\0';
-		char **words = NULL;
-		int r = person_words(part, &words);
+		wordvec words;
+		int r = person_words(a, part, &words);
 		if (r < 0)
-			return r; /* NOLINT(clang-analyzer-unix.Malloc): part points into buf, which is freed by _cleanup_free_ */
-		size_t n = (size_t)r;
-		for (size_t i = 0; i < n; i++)
-			strip_dots(words[i]);
-		if (trailing_particles && !isempty(trailing_particles) && n > 0 && !is_particle(words[0])) {
+			return r;
+		for (size_t i = 0; i < words.n; i++)
+			strip_dots(words.v[i]);
+		if (trailing_particles && !isempty(trailing_particles) && words.n > 0 && !is_particle(words.v[0])) {
 			/* "Vries, Jan de": put "de" back in front of "vries". */
-			char **tp = NULL;
-			r = person_words(trailing_particles, &tp);
-			for (size_t i = 0; r >= 0 && words[i]; i++)
-				r = strv_push(&tp, words[i]);
-			strv_free(words);
-			if (r < 0) {
-				strv_free(tp);
+			wordvec tp;
+			r = person_words(a, trailing_particles, &tp);
+			for (size_t i = 0; r >= 0 && i < words.n; i++)
+				r = wordvec_push(a, &tp, words.v[i], strlen(words.v[i]));
+			if (r < 0)
 				return r;
-			}
 			words = tp;
-			n = strv_length(words);
 		}
-		r = person_push_surname(f, words, n);
-		strv_free(words);
+		r = person_push_surname(a, f, words.v, words.n);
 		if (r < 0)
 			return r;
 	}
@@ -1119,122 +1697,163 @@ static int person_add_surname(names_person_form *f, const char *s, const char *t
 }
 
 /* Parses one folded form of a whole name. */
-static int person_parse_form(const char *folded, names_person_form *f)
+static int person_parse_form(names_arena *a, const char *folded, form_build *f)
 {
-	char **words = NULL;
+	wordvec words;
 	int r;
 	const char *comma = strchr(folded, ',');
 
 	if (comma) {
 		/* "Vries, Jan de" / "Berg, P.J.M. van den": surname first. */
-		_cleanup_free_ char *sur = strndup(folded, (size_t)(comma - folded));
+		char *sur = arena_strdup(a, folded, (size_t)(comma - folded));
 		if (!sur)
 			return -ENOMEM;
-		r = person_words(comma + 1, &words);
+		r = person_words(a, comma + 1, &words);
 		if (r < 0)
-			return r; /* NOLINT(clang-analyzer-unix.Malloc): sur is freed by _cleanup_free_ */
-		size_t n = (size_t)r, g = n;
-		r = 0;
-		while (g > 0 && is_particle(words[g - 1]))
+			return r;
+		size_t n = words.n, g = n;
+		while (g > 0 && is_particle(words.v[g - 1]))
 			g--;
 		if (g == 0)
 			g = n; /* "Vries, de" has no given name; ignore particles logic */
 		for (size_t i = 0; i < g && r >= 0; i++)
-			r = person_add_given(f, words[i]);
-		_cleanup_free_ char *tp = g < n ? join_words(words + g, n - g) : NULL;
-		if (r >= 0 && g < n && !tp)
+			r = person_add_given(a, f, words.v[i]);
+		char *tp = NULL;
+		if (r >= 0 && g < n && !(tp = arena_join_words(a, words.v + g, n - g)))
 			r = -ENOMEM;
 		if (r >= 0)
-			r = person_add_surname(f, sur, tp);
-		strv_free(words);
+			r = person_add_surname(a, f, sur, tp);
 		return r;
 	}
 
-	r = person_words(folded, &words);
+	r = person_words(a, folded, &words);
 	if (r < 0)
 		return r;
-	size_t n = (size_t)r;
-	r = 0;
+	size_t n = words.n;
 	/* The surname starts at the first particle that has a non-particle
 	 * after it, or at a hyphenated word after the first ("Eva Bakker-de
 	 * Wit"), else it is the last word. A lone word is a surname. */
 	size_t start = n > 0 ? n - 1 : 0;
 	for (size_t i = 1; i + 1 < n; i++) {
 		char w[NAMES_MAX_WORD];
-		snprintf(w, sizeof w, "%s", words[i]);
+		size_t wl = strnlen(words.v[i], sizeof w - 1); /* person_words caps words below that */
+		memcpy(w, words.v[i], wl);
+		w[wl] = '\0';
 		strip_dots(w);
-		if (strchr(words[i], '-') || (is_particle(w) && !is_particle(words[n - 1]))) {
+		if (strchr(words.v[i], '-') || (is_particle(w) && !is_particle(words.v[n - 1]))) {
 			start = i;
 			break;
 		}
 	}
 	for (size_t i = 0; i < start && r >= 0; i++)
-		r = person_add_given(f, words[i]);
+		r = person_add_given(a, f, words.v[i]);
 	if (r >= 0 && n > 0) {
-		_cleanup_free_ char *sur = join_words(words + start, n - start);
-		r = sur ? person_add_surname(f, sur, NULL) : -ENOMEM;
+		char *sur = arena_join_words(a, words.v + start, n - start);
+		r = sur ? person_add_surname(a, f, sur, NULL) : -ENOMEM;
 	}
-	strv_free(words);
 	return r;
 }
 
-static int person_parse_split_form(const char *first, const char *last, names_person_form *f)
+static int person_parse_split_form(names_arena *a, const char *first, const char *last, form_build *f)
 {
-	_cleanup_free_ char *tp = NULL;
+	char *tp = NULL;
 
 	if (!isempty(first)) {
-		char **words = NULL;
-		int r = person_words(first, &words);
+		wordvec words;
+		int r = person_words(a, first, &words);
 		if (r < 0)
 			return r;
 		/* Some exports put the particles with the first name: "Jan de" +
 		 * "Vries". */
-		size_t n = (size_t)r, g = n;
-		r = 0;
-		while (g > 1 && is_particle(words[g - 1]))
+		size_t n = words.n, g = n;
+		while (g > 1 && is_particle(words.v[g - 1]))
 			g--;
 		for (size_t i = 0; i < g && r >= 0; i++)
-			r = person_add_given(f, words[i]);
-		if (r >= 0 && g < n && !(tp = join_words(words + g, n - g)))
+			r = person_add_given(a, f, words.v[i]);
+		if (r >= 0 && g < n && !(tp = arena_join_words(a, words.v + g, n - g)))
 			r = -ENOMEM;
-		strv_free(words);
 		if (r < 0)
 			return r;
 	}
 	if (isempty(last))
 		return 0;
-	return person_add_surname(f, last, tp);
+	return person_add_surname(a, f, last, tp);
 }
 
-static int person_fold_both(const char *s, char **plain, char **german)
+/* text_fold into the arena (see person_fold_both). */
+static int fold_into(names_arena *a, const char *s, bool german, char **ret)
 {
-	int r = text_fold(s, plain);
+	if (!names_has_transliteration(s)) {
+		/* text_fold's ASCII rule: lowercase, control characters dropped,
+		 * whitespace runs one space, ends trimmed; test_names checks it
+		 * against text_fold through the parses. */
+		char *out = arena_alloc(a, strlen(s) + 1);
+		if (!out)
+			return -ENOMEM;
+		size_t o = 0;
+		bool pending_space = false;
+		for (const char *p = s; *p; p++) {
+			unsigned char ch = (unsigned char)*p;
+			if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
+				pending_space = o > 0;
+				continue;
+			}
+			if (ch < 0x20 || ch == 0x7f)
+				continue;
+			if (pending_space) {
+				out[o++] = ' ';
+				pending_space = false;
+			}
+			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+		}
+		out[o] = '\0';
+		*ret = out;
+		return 0;
+	}
+	char *heap = NULL;
+	int r = german ? text_fold_german(s, &heap) : text_fold(s, &heap);
 	if (r < 0)
 		return r;
-	/* Transliteration only rewrites non-ASCII letters (names_has_transliteration):
-	 * for an ASCII name the German form is the plain one, copied, not folded again. */
-	if (!names_has_transliteration(s)) {
-		*german = strdup(*plain);
-		r = *german ? 0 : -ENOMEM;
-	} else
-		r = text_fold_german(s, german);
-	if (r < 0) {
-		*plain = mfree(*plain);
+	*ret = arena_strdup(a, heap, strlen(heap));
+	free(heap);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Both folds of s, IJ -> y. Transliteration only rewrites non-ASCII
+ * letters (names_has_transliteration): an ASCII name's German form is its
+ * plain one, the same string. */
+static int person_fold_both(names_arena *a, const char *s, char **plain, char **german)
+{
+	int r = fold_into(a, s, false, plain);
+	if (r < 0)
 		return r;
-	}
 	ij_to_y(*plain);
+	if (!names_has_transliteration(s)) {
+		*german = *plain;
+		return 0;
+	}
+	r = fold_into(a, s, true, german);
+	if (r < 0)
+		return r;
 	ij_to_y(*german);
 	return 0;
 }
 
-/* Precomputes the given-name keys: comparisons run per candidate, a
- * million contacts times a dozen candidates, and must not allocate. */
-static int form_finish(names_person_form *f)
+/* The finished form, with its given-name keys: comparisons run per
+ * candidate, a million contacts times a dozen candidates, and must not
+ * allocate. */
+static int form_finish(names_arena *a, const form_build *b, names_person_form *f)
 {
-	f->given_key = join_words(f->given, strv_length(f->given));
+	*f = (names_person_form) {
+		.given = b->given.n > 0 ? b->given.v : NULL,
+		.has_initials = b->has_initials,
+		.surnames = b->surnames,
+		.n_surnames = b->n_surnames,
+	};
+	f->given_key = arena_join_words(a, b->given.v, b->given.n);
 	if (!f->given_key)
 		return -ENOMEM;
-	f->given_compact = strdup(f->given_key);
+	f->given_compact = arena_strdup(a, f->given_key, strlen(f->given_key));
 	if (!f->given_compact)
 		return -ENOMEM;
 	char *o = f->given_compact;
@@ -1245,82 +1864,169 @@ static int form_finish(names_person_form *f)
 	return 0;
 }
 
-static int person_finish(names_person *p, int r, names_person *ret)
+static int person_finish(names_arena *a, names_person *p, const form_build *b, int r, names_person *ret)
 {
 	for (size_t i = 0; r >= 0 && i < (p->german_same ? 1u : 2u); i++)
-		r = form_finish(&p->form[i]);
+		r = form_finish(a, &b[i], &p->form[i]);
 	/* Both folds were the same string: the German form is the plain one,
 	 * shared rather than parsed twice (names_person_done knows). */
 	if (p->german_same)
 		p->form[1] = p->form[0];
 	if (r >= 0 && (p->form[0].n_surnames == 0 || p->form[1].n_surnames == 0))
 		r = -EINVAL;
-	if (r < 0) {
-		names_person_done(p);
+	if (r < 0)
 		return r;
-	}
 	*ret = *p;
 	return 0;
 }
 
-int names_person_parse(const char *full, names_person *ret)
+int names_person_parse_in(names_arena *a, const char *full, names_person *ret)
 {
 	names_person p = {0};
+	form_build b[2] = {0};
 	char *german = NULL;
 	if (isempty(full))
 		return -EINVAL;
-	int r = person_fold_both(full, &p.display, &german);
+	int r = person_fold_both(a, full, &p.display, &german);
 	if (r < 0)
 		return r;
 	p.german_same = streq(p.display, german);
-	r = person_parse_form(p.display, &p.form[0]);
+	r = person_parse_form(a, p.display, &b[0]);
 	if (r >= 0 && !p.german_same)
-		r = person_parse_form(german, &p.form[1]);
-	free(german);
-	return person_finish(&p, r, ret);
+		r = person_parse_form(a, german, &b[1]);
+	return person_finish(a, &p, b, r, ret);
 }
 
-int names_person_parse_split(const char *first, const char *last, names_person *ret)
+int names_person_parse_split_in(names_arena *a, const char *first, const char *last, names_person *ret)
 {
 	names_person p = {0};
+	form_build b[2] = {0};
 	int r;
 	/* Without a surname field, the first field may hold the whole name. */
 	if (isempty(last))
-		return names_person_parse(first, ret);
+		return names_person_parse_in(a, first, ret);
 	if (isempty(first) && strchr(last, ','))
-		return names_person_parse(last, ret);
+		return names_person_parse_in(a, last, ret);
 
 	char *fp = NULL, *fg = NULL, *lp = NULL, *lg = NULL;
 	r = 0;
 	if (!isempty(first))
-		r = person_fold_both(first, &fp, &fg);
+		r = person_fold_both(a, first, &fp, &fg);
 	if (r >= 0)
-		r = person_fold_both(last, &lp, &lg);
+		r = person_fold_both(a, last, &lp, &lg);
 	/* The display form is the fold of "first last". Folding works code
 	 * point by code point, trims the ends and makes each whitespace run
 	 * one space (and IJ -> y never spans a space), so it is the two folds
 	 * joined by a space: no third fold. */
 	if (r >= 0) {
 		size_t lf = fp ? strlen(fp) : 0, ll = strlen(lp);
-		p.display = malloc(lf + 1 + ll + 1);
+		p.display = arena_alloc(a, lf + 1 + ll + 1);
 		if (!p.display)
 			r = -ENOMEM;
-		else if (lf > 0 && ll > 0)
-			snprintf(p.display, lf + 1 + ll + 1, "%s %s", fp, lp);
-		else
-			snprintf(p.display, lf + 1 + ll + 1, "%s", lf > 0 ? fp : lp);
+		else {
+			size_t o = 0;
+			if (lf > 0) {
+				memcpy(p.display, fp, lf);
+				o = lf;
+			}
+			if (lf > 0 && ll > 0)
+				p.display[o++] = ' ';
+			memcpy(p.display + o, lp, ll + 1);
+		}
 	}
 	if (r >= 0) {
 		p.german_same = streq(strempty(fp), strempty(fg)) && streq(lp, lg);
-		r = person_parse_split_form(fp, lp, &p.form[0]);
+		r = person_parse_split_form(a, fp, lp, &b[0]);
 	}
 	if (r >= 0 && !p.german_same)
-		r = person_parse_split_form(fg, lg, &p.form[1]);
-	free(fp);
-	free(fg);
-	free(lp);
-	free(lg);
-	return person_finish(&p, r, ret);
+		r = person_parse_split_form(a, fg, lg, &b[1]);
+	return person_finish(a, &p, b, r, ret);
+}
+
+/* Copies a form into a (NULL: the heap, a block per string, as form_done
+ * frees it). */
+static int form_copy(names_arena *a, const names_person_form *src, names_person_form *f)
+{
+	*f = (names_person_form) { .has_initials = src->has_initials };
+	size_t ng = strv_length(src->given);
+	if (ng > 0) {
+		f->given = parse_alloc(a, (ng + 1) * sizeof *f->given);
+		if (!f->given)
+			return -ENOMEM;
+		for (size_t i = 0; i <= ng; i++)
+			f->given[i] = NULL;
+		for (size_t i = 0; i < ng; i++)
+			if (!(f->given[i] = a ? arena_strdup(a, src->given[i], strlen(src->given[i])) : strdup(src->given[i])))
+				return -ENOMEM;
+	}
+	f->given_key = a ? arena_strdup(a, src->given_key, strlen(src->given_key)) : strdup(src->given_key);
+	f->given_compact = a ? arena_strdup(a, src->given_compact, strlen(src->given_compact)) : strdup(src->given_compact);
+	if (!f->given_key || !f->given_compact)
+		return -ENOMEM;
+	if (src->n_surnames > 0) {
+		f->surnames = parse_alloc(a, src->n_surnames * sizeof *f->surnames);
+		if (!f->surnames)
+			return -ENOMEM;
+		for (size_t i = 0; i < src->n_surnames; i++) {
+			const names_surname *x = &src->surnames[i];
+			names_surname *y = &f->surnames[f->n_surnames++];
+			y->particles = a ? arena_strdup(a, x->particles, strlen(x->particles)) : strdup(x->particles);
+			y->main = a ? arena_strdup(a, x->main, strlen(x->main)) : strdup(x->main);
+			if (!y->particles || !y->main)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* A deep copy of src into a (NULL: the heap, for names_person_done). */
+static int person_copy(names_arena *a, const names_person *src, names_person *ret)
+{
+	names_person p = { .german_same = src->german_same };
+	int r = 0;
+	p.display = a ? arena_strdup(a, src->display, strlen(src->display)) : strdup(src->display);
+	if (!p.display)
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < (src->german_same ? 1u : 2u); i++)
+		r = form_copy(a, &src->form[i], &p.form[i]);
+	if (src->german_same)
+		p.form[1] = p.form[0];
+	if (r < 0) {
+		if (!a)
+			names_person_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int names_person_copy_in(names_arena *a, const names_person *src, names_person *ret)
+{
+	return person_copy(a, src, ret);
+}
+
+int names_person_parse(const char *full, names_person *ret)
+{
+	names_arena a;
+	names_person p;
+	names_arena_init(&a);
+	int r = names_person_parse_in(&a, full, &p);
+	if (r >= 0)
+		r = person_copy(NULL, &p, ret);
+	names_arena_done(&a);
+	return r;
+}
+
+int names_person_parse_split(const char *first, const char *last, names_person *ret)
+{
+	names_arena a;
+	names_person p;
+	names_arena_init(&a);
+	int r = names_person_parse_split_in(&a, first, last, &p);
+	if (r >= 0)
+		r = person_copy(NULL, &p, ret);
+	names_arena_done(&a);
+	return r;
 }
 
 /* 2 same particles, 1 particles on one side only (or "vd" for "van der"),

@@ -74,9 +74,21 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 match_index *match_index_free(match_index *idx);
 /* Appends one match per relation that c matches (or nearly matches: review)
  * to out, best evidence first. Returns the number appended, or -ENOMEM.
- * Does not modify idx and keeps its scratch on the stack: one index may
- * serve several threads. */
+ * Does not modify idx: one index may serve several threads. Uses a
+ * temporary scratch; a caller that matches many contacts should keep one
+ * (match_contact_scratch). */
 int match_contact(const match_index *idx, const contact *c, match_list *out);
+
+/* What matching one contact needs besides the index: memory for the
+ * contact's parsed names (reused from contact to contact) and a cache of
+ * parsed person names (exports repeat first and last names endlessly). It
+ * holds nothing that depends on an index, so one scratch serves every
+ * index; it belongs to one thread at a time. The results are the same as
+ * match_contact's. */
+typedef struct match_scratch match_scratch;
+int match_scratch_new(match_scratch **ret);
+match_scratch *match_scratch_free(match_scratch *s);
+int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out);
 /* The blocking step alone (tests, diagnostics): the indexes into the
  * relation set of the candidates c reaches, ascending, at most max stored.
  * Returns the number of candidates (<= MATCH_MAX_CANDIDATES) or -errno. */

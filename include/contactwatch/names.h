@@ -5,12 +5,38 @@
 
 #include "contactwatch/common.h"
 
+/* ---- parse memory ---------------------------------------------------------
+ * A bump allocator for values that live as long as one contact (or one
+ * cache slot): the matcher parses a million contacts per scan, and a
+ * malloc/free pair per word and per key cost more than the parsing. Blocks
+ * never move, so what was handed out stays valid until names_arena_reset,
+ * which keeps the blocks for the next contact. Embedded: _init/_done. One
+ * arena belongs to one thread. */
+typedef struct names_arena_block names_arena_block;
+typedef struct names_arena {
+	names_arena_block *first; /* NULL until the first allocation */
+	names_arena_block *cur;   /* the block allocations come from */
+	size_t used;              /* bytes of cur handed out */
+} names_arena;
+
+void names_arena_init(names_arena *a);
+/* The same, with buf (size bytes, 8-aligned, outliving the arena) as the
+ * first block: an arena on the stack. */
+void names_arena_init_buffer(names_arena *a, void *buf, size_t size);
+/* n bytes aligned for any scalar type; NULL when out of memory. */
+void *names_arena_alloc(names_arena *a, size_t n);
+/* Everything handed out is forgotten; the memory is kept. */
+void names_arena_reset(names_arena *a);
+void names_arena_done(names_arena *a);
+
 /* "https://nl.linkedin.com/in/SjoerdVdMolen/?x=y" -> "linkedin.com/in/sjoerdvdmolen"
  * (percent-decoded, lowercased; /company/ URLs likewise). -EINVAL if it is
  * not a LinkedIn profile or company URL. */
 int names_linkedin_url(const char *url, char **ret);
 /* Trimmed, lowercased address with exactly one '@' and a dotted domain. */
 int names_email(const char *raw, char **ret);
+/* The same, the result in a (owned by it: never freed on its own). */
+int names_email_in(names_arena *a, const char *raw, char **ret);
 /* The domain part of a normalised address (pointer into it). */
 const char *names_email_domain(const char *email);
 /* Whether domain equals company_domain or is a subdomain of it. */
@@ -49,9 +75,16 @@ typedef struct names_company {
 	bool *trade;       /* per token: not distinctive */
 	uint8_t (*letters)[32]; /* per token: its bytes counted per (byte & 31), for
 				 * the Jaro-Winkler bound in names_company_compare */
+	uint32_t *masks;   /* per token: bit (byte & 31) set for each of its bytes, for
+			    * an upper bound on the letters two words share that
+			    * costs two popcounts */
 	uint8_t *lens;     /* per token: its length (words are < NAMES_MAX_WORD bytes) */
 	size_t n_tokens;
 	size_t n_distinctive;
+	/* For names_company_compare's first test, which ends most pairs of
+	 * unrelated names without a call: */
+	uint64_t full_hash, key_hash; /* of full_key and key */
+	uint64_t distinctive_hash;    /* of the distinctive tokens, in order */
 } names_company;
 
 /* -EINVAL when nothing is left of raw (empty, punctuation only), -ENOMEM. */
@@ -59,21 +92,41 @@ int names_company_parse(const char *raw, names_company *ret);
 /* The same with German transliteration (ü -> ue, ö -> oe, ä -> ae): the
  * alternative form "Müller GmbH" needs to meet "Mueller GmbH". */
 int names_company_parse_german(const char *raw, names_company *ret);
+/* Either of the two into a (german: the transliterated form): the result
+ * is owned by the arena, never passed to names_company_done. */
+int names_company_parse_in(names_arena *a, const char *raw, bool german, names_company *ret);
 /* Whether raw may fold differently with transliteration (has non-ASCII). */
 bool names_has_transliteration(const char *raw);
+
+/* Longest word (bytes, with its NUL) the name parsers keep; a longer
+ * "word" in a name is noise, not identity, and is cut. */
+#define NAMES_MAX_WORD 128
 
 /* Distinctive words of at most this many letters are acronyms or short
  * names: they agree only exactly, never by similarity. */
 #define NAMES_COMPANY_SHORT_WORD 4
 /* A one-edit typo is accepted in words of at least this many letters. */
 #define NAMES_TYPO_MIN_WORD 8
-/* Word pairs less similar than this (Jaro-Winkler) are different words. */
-#define NAMES_JW_NEAR 0.88
+/* Word pairs less similar than this (Jaro-Winkler) are different words
+ * (in percent too, for exact integer bounds). */
+#define NAMES_JW_NEAR_PERCENT 88
+#define NAMES_JW_NEAR (NAMES_JW_NEAR_PERCENT / 100.0)
+/* A near miss scores this times the similarity of its differing words. */
+#define NAMES_NEAR_MISS_WEIGHT 0.85
 /* Jaro-Winkler similarity of two (folded) strings, 0..1 (1: equal). */
 double names_jaro_winkler(const char *a, const char *b);
 /* names_jaro_winkler(a, b) when it can reach min, else 0 (a cheap bound
  * from the letters the two share rules most pairs out first). */
 double names_jaro_winkler_at_least(const char *a, const char *b, double min);
+/* Whether names_jaro_winkler_at_least(a, b, min) gets past its bound (it
+ * then returns names_jaro_winkler(a, b), else 0), for words of la and lb
+ * bytes (below NAMES_MAX_WORD) counted by names_letters_count, whose
+ * common prefix (at most 4) is prefix: without the words themselves. */
+bool names_jaro_winkler_may_reach(size_t la, const uint8_t ca[32], uint32_t ma, size_t lb, const uint8_t cb[32],
+				  uint32_t mb, size_t prefix, double min);
+/* A word's bytes counted per (byte & 31), as names_company.letters;
+ * returns its mask, as names_company.masks. */
+uint32_t names_letters_count(const char *w, size_t n, uint8_t ret[32]);
 void names_company_done(names_company *c);
 /* How well a contact's company name agrees with a relation's name (or alias):
  * 1.0 same full key; 0.98 same key (low-identity words differ); 0.94 the
@@ -87,6 +140,25 @@ void names_company_done(names_company *c);
  * by similarity, and a longer name that starts with the relation's
  * ("Ingram Micro", "Philips Van Heusen") never agrees. */
 double names_company_compare(const names_company *contact, const names_company *relation);
+/* What names_company_may_agree needs of a relation's name, in one cache
+ * line: a candidate list reads one per relation, from anywhere in the
+ * index, and a parsed name is three blocks. Words beyond
+ * NAMES_SUMMARY_WORDS are not kept (such a name is never ruled out). */
+#define NAMES_SUMMARY_WORDS 4
+typedef struct names_company_summary {
+	uint64_t full_hash, key_hash, distinctive_hash;
+	uint32_t masks[NAMES_SUMMARY_WORDS];
+	uint8_t heads[NAMES_SUMMARY_WORDS][4]; /* first bytes of each word, zero-padded */
+	uint8_t lens[NAMES_SUMMARY_WORDS];
+	uint8_t n_tokens;      /* NAMES_SUMMARY_WORDS + 1: more than that */
+	uint8_t n_distinctive; /* 255: that many or more */
+} names_company_summary;
+
+void names_company_summarize(const names_company *c, names_company_summary *ret);
+/* false when names_company_compare(contact, relation) is surely 0; a
+ * cheap test (no call, no pass over the words) that ends most comparisons
+ * of unrelated names. true says nothing. */
+bool names_company_may_agree(const names_company *contact, const names_company_summary *relation);
 /* Whether a and b are at Damerau-Levenshtein distance exactly 1 (bytes). */
 bool names_distance_is_one(const char *a, const char *b);
 
@@ -124,5 +196,11 @@ typedef enum names_person_agreement {
 int names_person_parse(const char *full, names_person *ret);
 /* Separate fields as exports give them; first may be NULL or hold initials. */
 int names_person_parse_split(const char *first, const char *last, names_person *ret);
+/* The two into a: owned by the arena, never passed to names_person_done
+ * (and parsing needs no other allocation for an ASCII or Latin name). */
+int names_person_parse_in(names_arena *a, const char *full, names_person *ret);
+int names_person_parse_split_in(names_arena *a, const char *first, const char *last, names_person *ret);
+/* A deep copy of src into a (compact: none of the parse's temporaries). */
+int names_person_copy_in(names_arena *a, const names_person *src, names_person *ret);
 void names_person_done(names_person *p);
 names_person_agreement names_person_compare(const names_person *a, const names_person *b);

@@ -43,6 +43,39 @@ static bool has_feature(const match *m, const char *feature)
 	return false;
 }
 
+/* Two results of one contact are the same, match by match. */
+static void assert_same_matches(const match_list *a, const match_list *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t m = 0; m < a->n; m++) {
+		const match *x = &a->items[m], *y = &b->items[m];
+		assert_ptr_equal(x->relation, y->relation);
+		assert_true(x->score == y->score);
+		assert_int_equal(x->review, y->review);
+		assert_int_equal(x->n_evidence, y->n_evidence);
+		for (size_t i = 0; i < x->n_evidence; i++) {
+			assert_string_equal(x->evidence[i].feature, y->evidence[i].feature);
+			assert_string_equal(x->evidence[i].contact, y->evidence[i].contact);
+			assert_string_equal(x->evidence[i].relation, y->evidence[i].relation);
+			assert_true(x->evidence[i].score == y->evidence[i].score);
+		}
+	}
+}
+
+/* match_contact_scratch with a long-lived scratch (its person cache full
+ * of earlier contacts, matched against other indexes) agrees with
+ * match_contact, twice (the second time from the cache). */
+static void assert_scratch_agrees(const match_index *idx, match_scratch *s, const contact *c, const match_list *want)
+{
+	for (int round = 0; round < 2; round++) {
+		match_list got = {0};
+		int r = match_contact_scratch(idx, s, c, &got);
+		assert_int_equal(r, (int)want->n);
+		assert_same_matches(want, &got);
+		match_list_done(&got);
+	}
+}
+
 static const struct known_gap *find_gap(const char *file, const char *id)
 {
 	for (size_t i = 0; i < ELEMENTSOF(known_gaps); i++)
@@ -57,7 +90,9 @@ static void run_case_file(const char *path, size_t min_cases)
 	char *cols[CASE_N];
 	size_t cases = 0, failed = 0;
 	char **free_mail = free_mail_list();
+	match_scratch *scratch = NULL;
 
+	assert_int_equal(match_scratch_new(&scratch), 0);
 	assert_non_null(f);
 	assert_int_equal(cases_read_row(f, cols), CASE_N); /* header */
 	for (size_t i = 0; i < CASE_N; i++)
@@ -81,6 +116,7 @@ static void run_case_file(const char *path, size_t min_cases)
 		assert_true(r >= 0);
 		assert_int_equal((size_t)r, out.n);
 		assert_true(out.n <= 1); /* one relation: at most one match */
+		assert_scratch_agrees(idx, scratch, &cp.c, &out);
 
 		bool want = streq(cols[CASE_EXPECT], "match");
 		/* A review-band result is reported, but not as a match: the
@@ -120,6 +156,7 @@ static void run_case_file(const char *path, size_t min_cases)
 	}
 	fclose(f);
 	strv_free(free_mail);
+	match_scratch_free(scratch);
 	fprintf(stderr, "%s: %zu cases, %zu failed\n", path, cases, failed);
 	assert_true(cases >= min_cases);
 	assert_int_equal(failed, 0);
@@ -392,6 +429,55 @@ static void test_blocking(void **state)
 		cases_relation_clear(&rels[i]);
 }
 
+/* The person cache: thousands of names through one scratch (every set of
+ * the cache evicted many times over) give what match_contact gives, and
+ * so do the names seen before, from the cache. */
+static void test_scratch_cache(void **state)
+{
+	(void)state;
+	relation rels[3];
+	rels[0] = make_person("R0", "Jan de Vries", "Veldhof", NULL, NULL);
+	rels[1] = make_person("R1", "P.J.M. van den Berg", NULL, "p.berg@verburg.nl", NULL);
+	rels[2] = make_company("R2", "Veldhof B.V.", NULL, "veldhof.nl");
+	relation_set set = { .items = rels, .n = ELEMENTSOF(rels) };
+	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92 };
+	match_index *idx = NULL;
+	match_scratch *s = NULL;
+	assert_int_equal(match_index_new(&set, &opt, &idx), 0);
+	assert_int_equal(match_scratch_new(&s), 0);
+	static const char *const firsts[] = { "Jan", "J.", "P.J.M.", "Piet", "", "Jan de", "Jürgen" };
+	static const char *const lasts[] = { "de Vries", "Vries, Jan de", "van den Berg", "Berg", "", "de Vries-Bakker" };
+	for (size_t round = 0; round < 2; round++)
+		for (size_t i = 0; i < 6000; i++) {
+			char last[64], name[160];
+			const char *l = lasts[i % ELEMENTSOF(lasts)];
+			/* Most names once only; every seventh a common one. */
+			if (i % 7 == 0)
+				snprintf(last, sizeof last, "%s", l);
+			else
+				snprintf(last, sizeof last, "%s%zu", l, i);
+			snprintf(name, sizeof name, "%s %s", firsts[i % ELEMENTSOF(firsts)], last);
+			contact c = { .first = (char *)firsts[i % ELEMENTSOF(firsts)], .last = last,
+				      .company = (char *)(i % 3 == 0 ? "Veldhof" : "Elders"), .name = name };
+			if (i % 11 == 0)
+				c.last = NULL; /* the whole name */
+			match_list want = {0}, got = {0};
+			int r = match_contact(idx, &c, &want);
+			assert_true(r >= 0);
+			assert_int_equal(match_contact_scratch(idx, s, &c, &got), r);
+			assert_same_matches(&want, &got);
+			match_list_done(&want);
+			match_list_done(&got);
+		}
+	assert_int_equal(match_contact_scratch(idx, NULL, &(contact) {0}, &(match_list) {0}), -EINVAL);
+	assert_null(match_scratch_free(s));
+	assert_null(match_scratch_free(NULL));
+	assert_int_equal(match_scratch_new(NULL), -EINVAL);
+	match_index_free(idx);
+	for (size_t i = 0; i < ELEMENTSOF(rels); i++)
+		cases_relation_clear(&rels[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_several_relations),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_scratch_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

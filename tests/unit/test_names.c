@@ -4,9 +4,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "contactwatch/names.h"
+#include "contactwatch/text.h"
 
 static void assert_url(const char *in, const char *want)
 {
@@ -53,15 +55,22 @@ static void test_linkedin_url(void **state)
 
 static void assert_email(const char *in, const char *want)
 {
-	char *out = NULL;
+	char *out = NULL, *in_arena = NULL;
+	names_arena a;
+	names_arena_init(&a);
 	int r = names_email(in, &out);
+	/* The arena form gives the same, or the same error. */
+	assert_int_equal(names_email_in(&a, in, &in_arena), r);
 	if (!want) {
 		assert_int_equal(r, -EINVAL);
+		names_arena_done(&a);
 		return;
 	}
 	assert_int_equal(r, 0);
 	assert_string_equal(out, want);
+	assert_string_equal(in_arena, want);
 	free(out);
+	names_arena_done(&a);
 }
 
 static void test_email(void **state)
@@ -172,7 +181,63 @@ static void test_word_classes(void **state)
 	const char *conn[] = { "and", "en", "und" };
 	for (size_t i = 0; i < ELEMENTSOF(conn); i++)
 		assert_int_equal(names_company_word_class(conn[i]), NAMES_WORD_CONNECTOR);
-	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz" };
+	/* Every word of the tables (one per length: a word in the wrong one
+	 * would not be found). */
+	static const struct {
+		const char *word;
+		names_word_class cls;
+	} every[] = {
+#define C NAMES_WORD_CONNECTOR
+#define L NAMES_WORD_LEGAL_FORM
+#define I NAMES_WORD_LOW_IDENTITY
+#define T NAMES_WORD_TRADE
+		{ "aannemer", T }, { "aannemersbedrijf", T }, { "ab", L }, { "accountants", T },
+		{ "administratie", T }, { "advies", T }, { "adviseurs", T }, { "advocaten", T },
+		{ "advocatenkantoor", T }, { "ag", L }, { "agency", T }, { "and", C }, { "architecten", T },
+		{ "auto", T }, { "autobedrijf", T }, { "automotive", T }, { "bakkerij", T }, { "bank", T },
+		{ "bedrijf", T }, { "benelux", I }, { "bouw", T }, { "bouwbedrijf", T }, { "brothers", T },
+		{ "bv", L }, { "bvba", L }, { "capital", T }, { "cie", L }, { "co", L },
+		{ "communicatie", T }, { "commv", L }, { "company", T }, { "consult", T },
+		{ "consultancy", T }, { "consultants", T }, { "consulting", T }, { "cooperatie", L },
+		{ "cooperatieve", L }, { "corp", L }, { "corporation", L }, { "cv", L }, { "da", T },
+		{ "de", T }, { "den", T }, { "der", T }, { "des", T }, { "design", T }, { "di", T },
+		{ "diensten", T }, { "dienstverlening", T }, { "distributie", T }, { "du", T },
+		{ "east", T }, { "eenmanszaak", L }, { "elektro", T }, { "elektrotechniek", T }, { "en", C },
+		{ "energie", T }, { "energy", T }, { "engineering", T }, { "europe", I }, { "european", I },
+		{ "ev", L }, { "expeditie", T }, { "export", T }, { "finance", T }, { "financial", T },
+		{ "food", T }, { "foods", T }, { "garage", T }, { "gebr", T }, { "gebroeders", T },
+		{ "gemeente", T }, { "global", I }, { "gmbh", L }, { "groep", I }, { "group", I },
+		{ "groupe", I }, { "gruppe", I }, { "handel", T }, { "handelsonderneming", T }, { "het", T },
+		{ "holding", I }, { "holdings", I }, { "ict", T }, { "import", T }, { "inc", L },
+		{ "incorporated", L }, { "industrie", T }, { "industries", T }, { "ingenieursbureau", T },
+		{ "installatie", T }, { "installaties", T }, { "installatietechniek", T },
+		{ "insurance", T }, { "international", I }, { "intl", I }, { "it", T }, { "kantoor", T },
+		{ "kg", L }, { "koninklijke", I }, { "la", T }, { "labs", T }, { "le", T }, { "les", T },
+		{ "limited", L }, { "llc", L }, { "llp", L }, { "logistics", T }, { "logistiek", T },
+		{ "ltd", L }, { "makelaardij", T }, { "makelaars", T }, { "management", T },
+		{ "marketing", T }, { "media", T }, { "metaal", T }, { "nederland", I },
+		{ "netherlands", I }, { "nl", I }, { "noord", T }, { "north", T }, { "notariaat", T },
+		{ "notarissen", T }, { "nv", L }, { "of", T }, { "ohg", L }, { "onderhoud", T },
+		{ "oost", T }, { "partners", T }, { "plc", L }, { "praktijk", T }, { "projecten", T },
+		{ "retail", T }, { "royal", I }, { "sa", L }, { "sarl", L }, { "sas", L },
+		{ "schilders", T }, { "schildersbedrijf", T }, { "scrl", L }, { "service", T },
+		{ "services", T }, { "software", T }, { "solutions", T }, { "sons", T }, { "south", T },
+		{ "sprl", L }, { "srl", L }, { "staal", T }, { "stichting", L }, { "studio", T },
+		{ "systems", T }, { "t", T }, { "techniek", T }, { "technieken", T }, { "technologies", T },
+		{ "technology", T }, { "telecom", T }, { "the", T }, { "trading", T }, { "transport", T },
+		{ "transporten", T }, { "ua", L }, { "uitzendbureau", T }, { "und", C }, { "van", T },
+		{ "vastgoed", T }, { "vereniging", L }, { "verhuur", T }, { "verzekeringen", T },
+		{ "vof", L }, { "vzw", L }, { "welzijn", T }, { "west", T }, { "wonen", T },
+		{ "worldwide", I }, { "zonen", T }, { "zorg", T }, { "zuid", T },
+#undef C
+#undef L
+#undef I
+#undef T
+	};
+	for (size_t i = 0; i < ELEMENTSOF(every); i++)
+		assert_int_equal(names_company_word_class(every[i].word), every[i].cls);
+	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz",
+			       "installatietechnie", "installatietechniekx", "ingenieursbureaux" };
 	for (size_t i = 0; i < ELEMENTSOF(dist); i++)
 		assert_int_equal(names_company_word_class(dist[i]), NAMES_WORD_DISTINCTIVE);
 }
@@ -230,6 +295,151 @@ static void test_company_parse(void **state)
 	assert_int_equal(names_company_parse(" - & . ", &c), -EINVAL);
 	assert_int_equal(names_company_parse(NULL, &c), -EINVAL);
 	names_company_done(NULL);
+}
+
+/* Two parses of one name are the same, field by field. */
+static void assert_company_same(const names_company *a, const names_company *b)
+{
+	assert_string_equal(a->full_key, b->full_key);
+	assert_string_equal(a->key, b->key);
+	assert_int_equal(a->n_tokens, b->n_tokens);
+	assert_int_equal(a->n_distinctive, b->n_distinctive);
+	assert_true(a->full_hash == b->full_hash);
+	assert_true(a->key_hash == b->key_hash);
+	assert_true(a->distinctive_hash == b->distinctive_hash);
+	for (size_t i = 0; i < a->n_tokens; i++) {
+		assert_string_equal(a->tokens[i], b->tokens[i]);
+		assert_int_equal(a->trade[i], b->trade[i]);
+		assert_int_equal(a->lens[i], b->lens[i]);
+		assert_int_equal(a->lens[i], strlen(a->tokens[i]));
+		assert_memory_equal(a->letters[i], b->letters[i], 32);
+		assert_int_equal(a->masks[i], b->masks[i]);
+	}
+	assert_null(a->tokens[a->n_tokens]);
+}
+
+/* Parsed into an arena, a name is what it is parsed on the heap (plain and
+ * German); and an ASCII name, which the splitter folds itself, parses as
+ * its text_fold does (the one folding rule of text.c). */
+static void assert_company_forms(names_arena *arena, const char *raw)
+{
+	for (int german = 0; german < 2; german++) {
+		names_company heap, in;
+		int r = german ? names_company_parse_german(raw, &heap) : names_company_parse(raw, &heap);
+		assert_int_equal(names_company_parse_in(arena, raw, german, &in), r);
+		if (r == 0) {
+			assert_company_same(&heap, &in);
+			names_company_done(&heap);
+		}
+	}
+	if (!raw || names_has_transliteration(raw))
+		return;
+	char *folded = NULL;
+	assert_int_equal(text_fold(raw, &folded), 0);
+	names_company a, b;
+	int r = names_company_parse(raw, &a);
+	assert_int_equal(names_company_parse(folded, &b), r);
+	if (r == 0) {
+		assert_company_same(&a, &b);
+		names_company_done(&a);
+		names_company_done(&b);
+	}
+	free(folded);
+}
+
+static void test_company_parse_in(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"Hoogendijk Installaties B.V.", "HOOGENDIJK INSTALLATIES BV", "Stichting Zorgpunt Oost",
+		"Coöperatie Veldhof U.A.", "Smit & Zonen Transport B.V.", "Koninklijke Philips N.V.", "ABN-AMRO",
+		"Müller GmbH & Co. KG", "Acme S.A.R.L.", "A.S.R. Verzekeringen", "St.Jansdal", "Van 't Hof Bouw",
+		"Holding B.V.", "BV", "AG Insurance", "Transport Nederland B.V.", "McDonald's", "abc.nl", "...",
+		" - & . ", "", "  Tab\tand\nnewline  ", "Ctrl\001char\177s", "Dots.in.a.row...x", "a.b.c.d.e.f",
+		"IJzerman Bouw", "Ijsselmeer", "Øresund Søren Æbeltoft", "Łódź Ltd", "Gonçalves & Filhos",
+		"Ærø ß straße", "日本 株式会社", "Zoë's Café B.V.", "x\xe2\x80\x94y", "Jürgen-Müller Ärzte",
+		"en", "and & en", "The Company of the North West Group Holding International B.V.",
+	};
+	names_arena arena;
+	names_arena_init(&arena);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		assert_company_forms(&arena, names[i]);
+	assert_company_forms(&arena, NULL);
+
+	/* Longer than any real name: words over the NAMES_MAX_WORD cap, more
+	 * than 32 words (the classes kept on the stack), a stack split buffer
+	 * too small. */
+	char big[6000];
+	size_t o = 0;
+	for (size_t i = 0; i < 300; i++)
+		o += (size_t)snprintf(big + o, sizeof big - o, "%s ", i % 7 == 0 ? "bouw" : i % 5 == 0 ? "b.v." : "Woord");
+	memset(big + o, 'q', 200);
+	big[o + 200] = '\0';
+	assert_company_forms(&arena, big);
+
+	/* Every ASCII byte, in short pseudo-random strings. */
+	uint32_t x = 12345;
+	for (size_t n = 0; n < 3000; n++) {
+		char s[24];
+		size_t len = n % 23;
+		for (size_t i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			/* Mostly letters, some of everything else (1..127). */
+			unsigned v = (x >> 16) % 160;
+			s[i] = v < 127 ? (char)(v + 1) : "aB. -'&"[v % 7];
+		}
+		s[len] = '\0';
+		assert_company_forms(&arena, s);
+		if (n % 100 == 0)
+			names_arena_reset(&arena);
+	}
+	names_arena_done(&arena);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	names_arena a;
+	names_arena_init(&a);
+	names_arena_reset(&a); /* empty: nothing to forget */
+	char *first = NULL;
+	for (int round = 0; round < 3; round++) {
+		/* Values survive later allocations (blocks never move), a big
+		 * value gets a block of its own, and a reset reuses the memory. */
+		char *p[200];
+		for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+			size_t n = i == 100 ? 100000 : 1 + i % 37;
+			p[i] = names_arena_alloc(&a, n);
+			assert_non_null(p[i]);
+			assert_int_equal((uintptr_t)p[i] % sizeof(uint64_t), 0);
+			memset(p[i], (int)i, n);
+		}
+		for (size_t i = 0; i < ELEMENTSOF(p); i++)
+			assert_int_equal((unsigned char)p[i][0], (unsigned char)i);
+		if (round == 0)
+			first = p[0];
+		else
+			assert_ptr_equal(p[0], first);
+		names_arena_reset(&a);
+	}
+	assert_null(names_arena_alloc(&a, SIZE_MAX));
+	names_arena_done(&a);
+	names_arena_done(&a); /* twice is harmless */
+
+	/* On a caller's buffer: used first, never freed, outgrown on the heap. */
+	uint64_t buf[64];
+	names_arena_init_buffer(&a, buf, sizeof buf);
+	char *in = names_arena_alloc(&a, 100);
+	assert_true(in >= (char *)buf && in < (char *)buf + sizeof buf);
+	char *out = names_arena_alloc(&a, 1000);
+	assert_non_null(out);
+	assert_false(out >= (char *)buf && out < (char *)buf + sizeof buf);
+	names_arena_reset(&a);
+	assert_ptr_equal(names_arena_alloc(&a, 8), in);
+	names_arena_done(&a);
+	names_arena_init_buffer(&a, buf, 8); /* too small to hold a block: ignored */
+	assert_non_null(names_arena_alloc(&a, 8));
+	names_arena_done(&a);
 }
 
 static double compare(const char *contact, const char *relation)
@@ -322,6 +532,113 @@ static void test_company_german(void **state)
 	names_company_done(&g);
 }
 
+/* The bound from letter counts and masks decides as the one from the
+ * words: every pair of some words, at several minimums (min 0: every pair
+ * reaches it, and names_jaro_winkler_at_least gives the similarity). */
+static void test_jaro_winkler_counted(void **state)
+{
+	(void)state;
+	static const char *const w[] = { "martha", "marhta", "dwayne", "duane", "dixon", "dicksonx", "vanderlande",
+					 "vanderlnade", "wanderlande", "hoogendyk", "xoogendyk", "verburg", "verberg",
+					 "verburgh", "aaaaaaaa", "aaaaaaab", "baaaaaaa", "z", "zz", "abcdefghijklmnopqrstuvwxyz",
+					 "zyxwvutsrqponmlkjihgfedcba", "jürgen", "juergen", "0123456789" };
+	static const double mins[] = { 0.0, 0.5, 0.8, 0.88, 0.9, 0.95, 0.99, 1.0 };
+	for (size_t i = 0; i < ELEMENTSOF(w); i++)
+		for (size_t j = 0; j < ELEMENTSOF(w); j++)
+			for (size_t k = 0; k < ELEMENTSOF(mins); k++) {
+				uint8_t ca[32], cb[32];
+				size_t la = strlen(w[i]), lb = strlen(w[j]), prefix = 0;
+				uint32_t ma = names_letters_count(w[i], la, ca), mb = names_letters_count(w[j], lb, cb);
+				while (prefix < 4 && w[i][prefix] && w[i][prefix] == w[j][prefix])
+					prefix++;
+				double want = names_jaro_winkler_at_least(w[i], w[j], mins[k]);
+				bool reach = names_jaro_winkler_may_reach(la, ca, ma, lb, cb, mb, prefix, mins[k]);
+				assert_true(want == (reach ? names_jaro_winkler(w[i], w[j]) : 0.0));
+			}
+}
+
+/* Jaro-Winkler as the textbook writes it (Winkler 1990), to check the
+ * bit-parallel matching of names_jaro_winkler against. */
+static double reference_jaro_winkler(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), m = 0, t = 0;
+	bool ma[256] = {0}, mb[256] = {0};
+	if (la == 0 || lb == 0)
+		return la == lb ? 1.0 : 0.0;
+	size_t longest = la > lb ? la : lb;
+	size_t window = longest / 2 > 0 ? longest / 2 - 1 : 0;
+	for (size_t i = 0; i < la; i++)
+		for (size_t j = i > window ? i - window : 0; j < lb && j <= i + window; j++)
+			if (!mb[j] && a[i] == b[j]) {
+				ma[i] = mb[j] = true;
+				m++;
+				break;
+			}
+	if (m == 0)
+		return 0.0;
+	for (size_t i = 0, j = 0; i < la; i++) {
+		if (!ma[i])
+			continue;
+		while (!mb[j])
+			j++;
+		t += a[i] != b[j];
+		j++;
+	}
+	double md = (double)m;
+	double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
+	if (jaro <= 0.7)
+		return jaro;
+	size_t prefix = 0;
+	while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix])
+		prefix++;
+	return jaro + (double)prefix * 0.1 * (1.0 - jaro);
+}
+
+static void test_jaro_winkler_random(void **state)
+{
+	(void)state;
+	uint32_t x = 777;
+	for (size_t n = 0; n < 200000; n++) {
+		char a[80], b[80];
+		/* Small alphabets, so that letters repeat and windows matter;
+		 * lengths on both sides of 64 (the bit-parallel limit). */
+		size_t alphabet = 2 + n % 9, la, lb;
+		x = x * 1103515245u + 12345u;
+		la = 1 + (x >> 16) % (n % 10 == 0 ? 79 : 20);
+		x = x * 1103515245u + 12345u;
+		lb = n % 3 == 0 ? la : 1 + (x >> 16) % (n % 10 == 0 ? 79 : 20);
+		for (size_t i = 0; i < la; i++) {
+			x = x * 1103515245u + 12345u;
+			a[i] = (char)('a' + (x >> 16) % alphabet);
+		}
+		for (size_t i = 0; i < lb; i++) {
+			x = x * 1103515245u + 12345u;
+			/* Often a copy of a with a few changes. */
+			b[i] = i < la && (x >> 16) % 4 ? a[i] : (char)('a' + (x >> 20) % alphabet);
+		}
+		a[la] = b[lb] = '\0';
+		double jw = reference_jaro_winkler(a, b);
+		assert_true(names_jaro_winkler(a, b) == jw);
+		/* The bound as names_jaro_winkler_at_least documents it, in
+		 * doubles: the letters shared, the common prefix. */
+		size_t ca[256] = {0}, m = 0, prefix = 0;
+		for (size_t i = 0; i < la; i++)
+			ca[(unsigned char)a[i] & 31]++;
+		for (size_t i = 0; i < lb; i++)
+			if (ca[(unsigned char)b[i] & 31] > 0) {
+				ca[(unsigned char)b[i] & 31]--;
+				m++;
+			}
+		while (prefix < 4 && a[prefix] && a[prefix] == b[prefix])
+			prefix++;
+		double jaro_max = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+		double bound = jaro_max + (double)prefix * 0.1 * (1.0 - jaro_max);
+		static const double mins[] = { NAMES_JW_NEAR, 0.9 };
+		for (size_t k = 0; k < ELEMENTSOF(mins); k++)
+			assert_true(names_jaro_winkler_at_least(a, b, mins[k]) == (bound < mins[k] ? 0.0 : jw));
+	}
+}
+
 static void test_jaro_winkler(void **state)
 {
 	(void)state;
@@ -353,6 +670,101 @@ static names_person_agreement agree(const char *first, const char *last, const c
 	names_person_done(&a);
 	names_person_done(&b);
 	return v;
+}
+
+static void assert_form_same(const names_person_form *a, const names_person_form *b)
+{
+	assert_int_equal(strv_length(a->given), strv_length(b->given));
+	assert_int_equal(a->given == NULL, b->given == NULL);
+	for (size_t i = 0; a->given && a->given[i]; i++)
+		assert_string_equal(a->given[i], b->given[i]);
+	assert_int_equal(a->has_initials, b->has_initials);
+	assert_string_equal(a->given_key, b->given_key);
+	assert_string_equal(a->given_compact, b->given_compact);
+	assert_int_equal(a->n_surnames, b->n_surnames);
+	for (size_t i = 0; i < a->n_surnames; i++) {
+		assert_string_equal(a->surnames[i].particles, b->surnames[i].particles);
+		assert_string_equal(a->surnames[i].main, b->surnames[i].main);
+	}
+}
+
+static void assert_person_same(const names_person *a, const names_person *b)
+{
+	assert_string_equal(a->display, b->display);
+	assert_int_equal(a->german_same, b->german_same);
+	assert_form_same(&a->form[0], &b->form[0]);
+	assert_form_same(&a->form[1], &b->form[1]);
+}
+
+/* Every way to parse (first, last) agrees: on the heap, into an arena,
+ * copied into another; and an ASCII name parses as its text_fold does. */
+static void assert_person_forms(names_arena *arena, const char *first, const char *last)
+{
+	names_person heap, in, copy;
+	int r = names_person_parse_split(first, last, &heap);
+	assert_int_equal(names_person_parse_split_in(arena, first, last, &in), r);
+	if (r == 0) {
+		assert_person_same(&heap, &in);
+		assert_int_equal(names_person_copy_in(arena, &in, &copy), 0);
+		assert_person_same(&heap, &copy);
+	}
+	if (r == 0 && !names_has_transliteration(strempty(first)) && !names_has_transliteration(strempty(last))) {
+		char *ff = NULL, *fl = NULL;
+		assert_int_equal(text_fold(strempty(first), &ff), 0);
+		assert_int_equal(text_fold(strempty(last), &fl), 0);
+		names_person folded;
+		/* (A field of whitespace only is not empty until folded, and
+		 * parse_split decides on the raw fields which one holds what.) */
+		if (isempty(first) == isempty(ff) && isempty(last) == isempty(fl) &&
+		    names_person_parse_split_in(arena, ff, fl, &folded) == 0)
+			assert_person_same(&heap, &folded);
+		free(ff);
+		free(fl);
+	}
+	if (r == 0)
+		names_person_done(&heap);
+	/* The whole name in one field. */
+	r = names_person_parse(first, &heap);
+	assert_int_equal(names_person_parse_in(arena, first, &in), r);
+	if (r == 0) {
+		assert_person_same(&heap, &in);
+		names_person_done(&heap);
+	}
+}
+
+static void test_person_parse_in(void **state)
+{
+	(void)state;
+	static const char *const names[][2] = {
+		{ "Jan", "de Vries" }, { "P.J.M.", "van den Berg" }, { "", "Vries, Jan de" }, { "Eva", "Bakker-de Wit" },
+		{ "Anne-Marie", "IJsselstein" }, { "Jürgen", "Müller" }, { "Jan", "in 't Veld" }, { "Jan de", "Vries" },
+		{ "Zoë", "van der Meer" }, { "Søren", "Kierkegaard" }, { "J.", "Hoogenboom" }, { "S", "Jansen" },
+		{ "  Jan\t", " de  Vries " }, { "Ctrl\001x", "Y\177z" }, { "de", "van" }, { NULL, "Berg" },
+		{ "Jan de Vries", NULL }, { "Vries, Jan de", "" }, { "Hélène", "Dupont-Durand" }, { "A.B.", "C.D." },
+	};
+	names_arena arena;
+	names_arena_init(&arena);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		assert_person_forms(&arena, names[i][0], names[i][1]);
+	/* Pseudo-random ASCII: particles, dots, hyphens, commas, controls. */
+	static const char *const pieces[] = { "jan", "De", "van", "der", "P.", "J.M.", "-", ",", " ", "'t", "IJ", "\t",
+					      "ij", "Berg", "Vries", "\x7f", "..", "in", "a" };
+	uint32_t x = 4242;
+	for (size_t n = 0; n < 5000; n++) {
+		char f[64] = "", l[64] = "";
+		for (size_t k = 0; k < 2; k++) {
+			char *t = k ? l : f;
+			x = x * 1103515245u + 12345u;
+			for (size_t m = (x >> 16) % 6; m > 0; m--) {
+				x = x * 1103515245u + 12345u;
+				strcat(t, pieces[(x >> 16) % ELEMENTSOF(pieces)]);
+			}
+		}
+		assert_person_forms(&arena, f, l);
+		if (n % 50 == 0)
+			names_arena_reset(&arena);
+	}
+	names_arena_done(&arena);
 }
 
 static void test_person_parse(void **state)
@@ -490,10 +902,15 @@ int main(void)
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_word_classes),
 		cmocka_unit_test(test_company_parse),
+		cmocka_unit_test(test_company_parse_in),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_company_compare),
 		cmocka_unit_test(test_company_german),
 		cmocka_unit_test(test_jaro_winkler),
+		cmocka_unit_test(test_jaro_winkler_counted),
+		cmocka_unit_test(test_jaro_winkler_random),
 		cmocka_unit_test(test_person_parse),
+		cmocka_unit_test(test_person_parse_in),
 		cmocka_unit_test(test_person_parse_empty_parts),
 		cmocka_unit_test(test_person_compare),
 	};
