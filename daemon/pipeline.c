@@ -54,6 +54,10 @@ struct pipeline {
 	unsigned workers;     /* wanted */
 	unsigned started;     /* threads running (started with the first full batch) */
 	pthread_t *threads;
+	/* Per-thread scratch of the matcher (its parse memory and caches):
+	 * [0] the caller's, [1 + i] worker i's. */
+	match_scratch **scratch;
+	struct worker_arg *args;
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv; /* a batch became READY, or stop */
 	pthread_cond_t done_cv; /* a batch became DONE */
@@ -166,10 +170,10 @@ static int batch_copy_contact(batch *b, const contact *src, contact *c)
 	return 0;
 }
 
-static void batch_match(const match_index *idx, batch *b)
+static void batch_match(const match_index *idx, match_scratch *scratch, batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		int r = match_contact(idx, &b->items[i], &b->results[i]);
+		int r = match_contact_scratch(idx, scratch, &b->items[i], &b->results[i]);
 		if (r < 0) {
 			b->error = r;
 			return;
@@ -192,9 +196,15 @@ static int pipeline_harvest(pipeline *p, batch *b)
 	return r;
 }
 
+typedef struct worker_arg {
+	pipeline *p;
+	match_scratch *scratch;
+} worker_arg;
+
 static void *pipeline_worker(void *userdata)
 {
-	pipeline *p = userdata;
+	worker_arg *w = userdata;
+	pipeline *p = w->p;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -205,7 +215,7 @@ static void *pipeline_worker(void *userdata)
 		batch *b = p->slots[p->work_seq++ % p->n_slots];
 		b->state = SLOT_WORKING;
 		pthread_mutex_unlock(&p->lock);
-		batch_match(p->idx, b);
+		batch_match(p->idx, w->scratch, b);
 		pthread_mutex_lock(&p->lock);
 		b->state = SLOT_DONE;
 		pthread_cond_broadcast(&p->done_cv);
@@ -237,6 +247,13 @@ int pipeline_new(const match_index *idx, unsigned workers, pipeline_result_fn cb
 	/* Two batches per worker keep each busy while the reader fills the
 	 * next; one more is the reader's own. Without workers one is enough. */
 	p->n_slots = workers ? 2 * (size_t)workers + 1 : 1;
+	p->scratch = calloc((size_t)workers + 1, sizeof(match_scratch *));
+	p->args = calloc((size_t)workers + 1, sizeof(worker_arg));
+	if (!p->scratch || !p->args)
+		goto fail;
+	for (unsigned i = 0; i <= workers; i++)
+		if (match_scratch_new(&p->scratch[i]) < 0)
+			goto fail;
 	p->slots = calloc(p->n_slots, sizeof(batch *));
 	if (!p->slots)
 		goto fail;
@@ -258,7 +275,8 @@ static int pipeline_start_workers(pipeline *p)
 	if (!p->threads)
 		return -ENOMEM;
 	for (; p->started < p->workers; p->started++) {
-		int r = pthread_create(&p->threads[p->started], NULL, pipeline_worker, p);
+		p->args[p->started] = (worker_arg){ .p = p, .scratch = p->scratch[1 + p->started] };
+		int r = pthread_create(&p->threads[p->started], NULL, pipeline_worker, &p->args[p->started]);
 		if (r != 0)
 			/* Fewer workers than wanted still work; none at all cannot. */
 			return p->started > 0 ? 0 : -r;
@@ -295,7 +313,7 @@ static int pipeline_submit(pipeline *p)
 			return r;
 	}
 	if (p->started == 0) {
-		batch_match(p->idx, b);
+		batch_match(p->idx, p->scratch[0], b);
 		return pipeline_harvest(p, b);
 	}
 	pthread_mutex_lock(&p->lock);
@@ -341,7 +359,7 @@ int pipeline_finish(pipeline *p)
 	 * (short exports never start a thread), else queued like the rest. */
 	if (p->started == 0) {
 		batch *b = p->slots[p->fill_seq % p->n_slots];
-		batch_match(p->idx, b);
+		batch_match(p->idx, p->scratch[0], b);
 		r = pipeline_harvest(p, b);
 		return r < 0 ? (p->error = r) : 0;
 	}
@@ -372,6 +390,10 @@ pipeline *pipeline_free(pipeline *p)
 		free(b);
 	}
 	free(p->slots);
+	for (unsigned i = 0; p->scratch && i <= p->workers; i++)
+		match_scratch_free(p->scratch[i]);
+	free(p->scratch);
+	free(p->args);
 	pthread_cond_destroy(&p->done_cv);
 	pthread_cond_destroy(&p->work_cv);
 	pthread_mutex_destroy(&p->lock);
