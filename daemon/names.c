@@ -498,9 +498,9 @@ static const struct company_word company_words_3[] = {
 	{ "sas", L }, { "srl", L }, { "the", T }, { "und", C }, { "van", T }, { "vof", L }, { "vzw", L },
 };
 static const struct company_word company_words_4[] = {
-	{ "auto", T }, { "bank", T }, { "bouw", T }, { "bvba", L }, { "corp", L }, { "east", T },
+	{ "auto", T }, { "bank", T }, { "bouw", T }, { "bvba", L }, { "corp", L }, { "data", T }, { "east", T },
 	{ "food", T }, { "gebr", T }, { "gmbh", L }, { "intl", I }, { "labs", T }, { "oost", T },
-	{ "sarl", L }, { "scrl", L }, { "sons", T }, { "sprl", L }, { "west", T }, { "zorg", T },
+	{ "sarl", L }, { "scrl", L }, { "sons", T }, { "sprl", L }, { "tech", T }, { "west", T }, { "zorg", T },
 	{ "zuid", T },
 };
 static const struct company_word company_words_5[] = {
@@ -510,10 +510,10 @@ static const struct company_word company_words_5[] = {
 static const struct company_word company_words_6[] = {
 	{ "advies", T }, { "agency", T }, { "design", T }, { "energy", T }, { "europe", I }, { "export", T },
 	{ "garage", T }, { "global", I }, { "groupe", I }, { "gruppe", I }, { "handel", T }, { "import", T },
-	{ "metaal", T }, { "retail", T }, { "studio", T },
+	{ "metaal", T }, { "online", T }, { "retail", T }, { "studio", T },
 };
 static const struct company_word company_words_7[] = {
-	{ "bedrijf", T }, { "benelux", I }, { "capital", T }, { "company", T }, { "consult", T },
+	{ "bedrijf", T }, { "benelux", I }, { "capital", T }, { "company", T }, { "consult", T }, { "digital", T },
 	{ "elektro", T }, { "energie", T }, { "finance", T }, { "holding", I }, { "kantoor", T },
 	{ "limited", L }, { "service", T }, { "systems", T }, { "telecom", T }, { "trading", T },
 	{ "verhuur", T }, { "welzijn", T },
