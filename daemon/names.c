@@ -1790,23 +1790,7 @@ static int fold_into(names_arena *a, const char *s, bool german, char **ret)
 		char *out = arena_alloc(a, strlen(s) + 1);
 		if (!out)
 			return -ENOMEM;
-		size_t o = 0;
-		bool pending_space = false;
-		for (const char *p = s; *p; p++) {
-			unsigned char ch = (unsigned char)*p;
-			if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
-				pending_space = o > 0;
-				continue;
-			}
-			if (ch < 0x20 || ch == 0x7f)
-				continue;
-			if (pending_space) {
-				out[o++] = ' ';
-				pending_space = false;
-			}
-			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-		}
-		out[o] = '\0';
+		text_fold_ascii_into(s, out);
 		*ret = out;
 		return 0;
 	}

@@ -66,6 +66,28 @@ static bool fold_is_mark(utf8proc_int32_t cp)
  * variant must see the diaeresis to write ü as "ue". Whitespace runs become
  * one space, and the ends are trimmed, so "  Jan \t de  Vries" folds to
  * "jan de vries". Other control characters are dropped. */
+size_t text_fold_ascii_into(const char *s, char *out)
+{
+	size_t o = 0;
+	bool pending_space = false;
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
+			pending_space = o > 0;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (pending_space) {
+			out[o++] = ' ';
+			pending_space = false;
+		}
+		out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* Pure ASCII (most names and companies) folds to lowercase with the
  * whitespace rule: NFKD, case folding, LUMP and marks change nothing else
  * there. Skipping utf8proc halves the cost of preparing a contact. Returns
@@ -81,23 +103,7 @@ static bool fold_ascii(const char *s, char **ret, int *r)
 		*r = -ENOMEM;
 		return true;
 	}
-	size_t o = 0;
-	bool pending_space = false;
-	for (p = s; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
-			pending_space = o > 0;
-			continue;
-		}
-		if (ch < 0x20 || ch == 0x7f)
-			continue;
-		if (pending_space) {
-			out[o++] = ' ';
-			pending_space = false;
-		}
-		out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-	}
-	out[o] = '\0';
+	text_fold_ascii_into(s, out);
 	*ret = out;
 	*r = 0;
 	return true;

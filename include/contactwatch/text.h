@@ -9,6 +9,10 @@ bool text_utf8_valid(const char *s, size_t n);
  * ß -> ss, æ -> ae, ø -> o, ł -> l; runs of whitespace become one space.
  * Returns a new string in *ret; -EINVAL for invalid UTF-8, -ENOMEM. */
 int text_fold(const char *s, char **ret);
+/* text_fold's rule for pure ASCII s (lowercase, control characters dropped,
+ * whitespace runs one space, ends trimmed), written to out (at least
+ * strlen(s) + 1 bytes). Returns the folded length. */
+size_t text_fold_ascii_into(const char *s, char *out);
 /* Trims ASCII whitespace and U+00A0 at both ends, in place; returns s. */
 char *text_strip(char *s);
 /* As text_fold, but a/o/u with a diaeresis become "ae"/"oe"/"ue" (German
