@@ -1217,7 +1217,7 @@ static bool url_host(const char *url, char *buf, size_t size)
  * an admin writes for a local relay or a test receiver; anything else
  * (another 127.x address, a name that happens to resolve to loopback) is
  * treated as remote. */
-static bool url_is_loopback(const char *url)
+bool config_url_is_loopback(const char *url)
 {
 	char host[64];
 
@@ -1263,7 +1263,7 @@ static int channel_check_remote(conf_ctx *ctx, channel_parse *cp, const char *la
 	 * the contact. In clear text only to this machine — a test receiver
 	 * or a local relay that does its own TLS onwards. */
 	else if (!smtp && url_has_scheme(ch->url, (const char *const[]){ "http", NULL }) &&
-		 !url_is_loopback(ch->url))
+		 !config_url_is_loopback(ch->url))
 		r = diag_error(ctx->d, url_at.file, url_at.line,
 			       "URL=%s: a webhook URL must use https:// (http:// only to 127.0.0.1, ::1 or localhost)",
 			       ch->url);

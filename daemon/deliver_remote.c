@@ -61,23 +61,6 @@ static size_t on_read(char *buf, size_t size, size_t n, void *userdata)
 	return k;
 }
 
-/* smtp:// to this host itself may stay plain (a local MTA, the tests);
- * everywhere else the message and the password travel under STARTTLS. */
-static bool url_is_loopback(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	bool loopback = false;
-
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		loopback = strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-			   streq(host, "[::1]");
-	curl_free(host);
-	curl_url_cleanup(u);
-	return loopback;
-}
-
 static int read_credential(const char *key, const char *name, char **ret, size_t *ret_len,
 			   char err[static REMOTE_ERROR_MAX])
 {
@@ -287,7 +270,7 @@ static int prepare_smtp(const channel_config *ch, json_t *const *alerts, const c
 		c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_USE_SSL,
-				     url_is_loopback(ch->url) ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+				     config_url_is_loopback(ch->url) ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_MAIL_FROM, ch->from);
 	if (c == CURLE_OK)

@@ -249,9 +249,36 @@ static void job_describe(const job *j, char buf[static 96])
 		snprintf(buf, 96, "digest of %zu alerts of %s", j->n_rows, j->rows[0].employee);
 }
 
+typedef struct row_check {
+	const row *sent;
+	bool current;
+} row_check;
+
+static int row_check_current(const store_delivery *d, void *userdata)
+{
+	row_check *c = userdata;
+	c->current = streq(d->idem_key, c->sent->idem_key) && d->attempts == c->sent->attempts &&
+		     d->created_at == c->sent->created_at;
+	return 0;
+}
+
+/* Whether the row is still the one this attempt sent: while a transfer
+ * runs, a scan may renew the row (a reclassified alert: new key, new
+ * message) or `contactwatchctl redeliver` requeue it (attempts and age
+ * restart). The old attempt's outcome must not land on the new row: a
+ * renewed alert would be marked delivered without ever being sent. */
+static int row_is_current(outbox *o, const row *w, bool *ret)
+{
+	row_check c = { .sent = w };
+	int r = store_delivery_get(o->st, w->id, row_check_current, &c);
+	*ret = r >= 0 && c.current;
+	return r == -ENOENT ? 0 : r;
+}
+
 /* Records one outcome for every row of j in one transaction, and logs it
- * once: delivered at info, a retry as a warning, giving up as an error. */
-static void job_record(outbox *o, job *j, retry_outcome out, const char *error, uint64_t retry_after_usec)
+ * once: delivered at info, a retry as a warning, giving up as an error.
+ * Returns whether a row had changed under the attempt (it is due now). */
+static bool job_record(outbox *o, job *j, retry_outcome out, const char *error, uint64_t retry_after_usec)
 {
 	uint64_t now_usec = realtime_usec();
 	int64_t now = (int64_t)(now_usec / USEC_PER_SEC);
@@ -260,15 +287,30 @@ static void job_record(outbox *o, job *j, retry_outcome out, const char *error, 
 	unsigned retried = 0, delivered = 0, attempts = 0;
 	int r = store_begin(o->st);
 
+	bool stale = false;
 	if (r < 0 && r != -EALREADY) {
 		log_errno(LOG_ERR, r, "channel %s: cannot record a delivery outcome: %s", j->channel,
 			  store_last_error(o->st));
-		return;
+		/* Still queued and due: retried at once rather than left to the
+		 * next scan (nothing else would wake the outbox for them). */
+		timer_arm(o, now + 1, true);
+		return false;
 	}
 	bool own_tx = r >= 0;
+	r = 0;
 	for (size_t i = 0; i < j->n_rows && r >= 0; i++) {
 		const row *w = &j->rows[i];
+		bool current;
 		attempts = w->attempts + 1;
+		r = row_is_current(o, w, &current);
+		if (r < 0)
+			break;
+		if (!current) {
+			log_debug("channel %s: delivery %lld changed while it was sent; the new one goes next", j->channel,
+				  (long long)w->id);
+			stale = true;
+			continue;
+		}
 		if (out == RETRY_DELIVERED) {
 			r = store_delivery_mark_delivered(o->st, w->id, now);
 			delivered++;
@@ -304,7 +346,8 @@ static void job_record(outbox *o, job *j, retry_outcome out, const char *error, 
 	if (r < 0) {
 		log_errno(LOG_ERR, r, "channel %s: cannot record a delivery outcome: %s", j->channel,
 			  store_last_error(o->st));
-		return;
+		timer_arm(o, now + 1, true);
+		return false;
 	}
 	job_describe(j, what);
 	if (delivered)
@@ -319,6 +362,7 @@ static void job_record(outbox *o, job *j, retry_outcome out, const char *error, 
 			    error, span);
 		timer_arm(o, next_min, true);
 	}
+	return stale;
 }
 
 static void on_transfer_done(CURL *easy, CURLcode result, void *userdata)
@@ -331,10 +375,11 @@ static void on_transfer_done(CURL *easy, CURLcode result, void *userdata)
 	retry_outcome out = deliver_remote_result(&j->attempt, easy, result, time(NULL), &retry_after, error);
 	curl_easy_cleanup(easy);
 	job_unlink(o, j);
-	job_record(o, j, out, error, retry_after);
+	bool stale = job_record(o, j, out, error, retry_after);
 	job_free(j);
-	/* A slot is free: rows that waited for one go now. */
-	if (o->backlog)
+	/* A slot is free: rows that waited for one go now, and so does a row
+	 * that was renewed while this attempt ran. */
+	if (o->backlog || stale)
 		(void)outbox_kick(o, false);
 }
 
@@ -376,22 +421,40 @@ static int job_start(outbox *o, const channel_config *ch, rows *l, const size_t 
 		j->n_rows++;
 		keys[i] = j->rows[i].idem_key;
 	}
-	for (size_t i = 0; i < n; i++, n_alerts++) {
+	for (size_t i = 0; i < j->n_rows;) {
 		r = deliver_alert_load(o->st, j->rows[i].alert_id, ch->pseudonymize, &alerts[i]);
 		if (r == -ENOENT || r == -EBADMSG) {
-			/* Purged (retention) or unreadable: nothing left to send. */
+			/* Purged (retention) or unreadable: nothing left to send
+			 * for this row, which fails alone; a digest goes on with
+			 * the others. */
 			snprintf(error, sizeof error, "alert %lld %s", (long long)j->rows[i].alert_id,
 				 r == -ENOENT ? "no longer exists" : "is unreadable in the state database");
-			job_record(o, j, RETRY_PERMANENT, error, 0);
-			r = 0;
-			goto fail;
+			r = store_delivery_mark_failed(o->st, j->rows[i].id, false, error);
+			if (r < 0 && r != -ESTALE && r != -ENOENT) {
+				log_errno(LOG_ERR, r, "channel %s: %s", ch->name, store_last_error(o->st));
+				goto fail;
+			}
+			log_error("channel %s: %s; delivery failed", ch->name, error);
+			row_done(&j->rows[i]);
+			j->n_rows--;
+			memmove(&j->rows[i], &j->rows[i + 1], (j->n_rows - i) * sizeof *j->rows);
+			memmove(&keys[i], &keys[i + 1], (j->n_rows - i) * sizeof *keys);
+			continue;
 		}
 		if (r < 0) {
 			log_errno(LOG_ERR, r, "channel %s: cannot load alert %lld: %s", ch->name,
 				  (long long)j->rows[i].alert_id, store_last_error(o->st));
 			goto fail;
 		}
+		i++;
+		n_alerts = i;
 	}
+	n = j->n_rows;
+	if (n == 0) {
+		r = 0;
+		goto fail;
+	}
+	error[0] = '\0';
 	r = deliver_remote_prepare(ch, alerts, keys, n, now, &j->attempt, &easy, error);
 	if (r < 0) {
 		job_record(o, j, r == -EINVAL ? RETRY_PERMANENT : RETRY_AGAIN, error, 0);
@@ -459,8 +522,10 @@ int outbox_kick(outbox *o, bool ignore_backoff)
 	/* Local channels first, synchronously: no transfer needed. It logs
 	 * their failures; ours is only a state database error. */
 	r = deliver_due_local(o->st, o->cfg, ignore_backoff ? -1 : now);
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "outbox: state database error: %s", store_last_error(o->st));
+	if (r < 0) {
+		r = log_errno(LOG_ERR, r, "outbox: state database error: %s", store_last_error(o->st));
+		goto finish;
+	}
 	if (r > 0)
 		log_info("delivered %d alert(s) to local channels", r);
 
@@ -502,7 +567,10 @@ int outbox_kick(outbox *o, bool ignore_backoff)
 			if (r < 0)
 				goto db_fail;
 			continue;
-		} else if (w->next_attempt_at <= now || (o->sweep && !tried(o, w->id))) {
+		} else if (o->sweep ? !tried(o, w->id) : w->next_attempt_at <= now) {
+			/* --once tries every row once, due or not, and never a row
+			 * twice: a receiver that stays down must not keep it
+			 * retrying until GiveUpAfter=. */
 			if (channel_in_flight(o, ch->name) >= OUTBOX_MAX_IN_FLIGHT_PER_CHANNEL) {
 				o->backlog = true;
 				continue;
@@ -514,7 +582,7 @@ int outbox_kick(outbox *o, bool ignore_backoff)
 				for (size_t k = i + 1; k < l.n; k++) {
 					const row *x = &l.items[k];
 					if (!x->taken && streq(x->channel, w->channel) && streq(x->employee, w->employee) &&
-					    (x->next_attempt_at <= now || (o->sweep && !tried(o, x->id))) && !in_flight(o, x->id))
+					    (o->sweep ? !tried(o, x->id) : x->next_attempt_at <= now) && !in_flight(o, x->id))
 						idx[n++] = k;
 				}
 			if (o->sweep)

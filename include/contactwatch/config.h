@@ -116,6 +116,11 @@ typedef struct config {
 int config_load(const char *path, diag_list *d, config **ret);
 config *config_free(config *c);
 const employee *config_find_employee(const config *c, const char *id);
+/* Whether url names this machine's loopback interface, spelt localhost,
+ * 127.0.0.1 or [::1] (a local relay, a test receiver): the only hosts that
+ * http:// webhooks and plain smtp:// may reach. Anything else, another 127.x
+ * address or a name that resolves to loopback, counts as remote. */
+bool config_url_is_loopback(const char *url);
 /* Whether day `today` lies in [departure, window_end]. */
 bool employee_in_window(const employee *e, int32_t today);
 /* The thresholds that apply to e: its [clause] values, else [match]'s. */

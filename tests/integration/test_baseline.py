@@ -201,7 +201,7 @@ def test_dated_sighting_reclassifies_an_undated_alert(t):
     db = sqlite3.connect(os.path.join(t.state, "contactwatch.db"))
     keys = [k for (k,) in db.execute("SELECT idem_key FROM deliveries WHERE alert_id = ? AND channel = 'archive'",
                                      (kees["id"],))]
-    assert len(keys) == 1 and keys[0] == f"{kees['key']}-archive-in_window", keys
+    assert len(keys) == 1 and keys[0] == f"{kees['key']}-archive:in_window", keys
     # A third export dating Kees again changes nothing: the first date stays.
     t.inbox("E1042", "Connections-2.csv",
             "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"

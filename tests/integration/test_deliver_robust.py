@@ -7,7 +7,7 @@ import signal
 import time
 
 import cw
-from deliveries import alerts, by_key, channel, export, rows, status
+from deliveries import alerts, by_key, channel, export, rows, status, wait_rows
 from receivers import Answer, HttpReceiver
 
 NEW_EXPORT = ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
@@ -111,3 +111,29 @@ def test_hanging_receiver_holds_up_neither_scans_nor_watchdog_nor_sigterm(t):
               f"(WATCHDOG_USEC=2s)")
     finally:
         n.close()
+
+
+def test_alert_renewed_while_its_old_delivery_is_in_flight_is_still_sent(t):
+    """A scan reclassifies an alert (an undated connection now dated in the
+    window) while the old message is still being sent. The old attempt's
+    200 must not mark the renewed row delivered: the in_window alert goes out
+    too, under its new key."""
+    from receivers import Answer
+    rx = t.serve(HttpReceiver())
+    rx.script = [Answer(200, delay=4)]  # the first request hangs 4 s, then succeeds
+    t.setup(daemon_extra="ScanInterval=1s\n", channels=channel("hook", Type="webhook", URL=rx.url, Timeout="30s"))
+    t.inbox("E1042", "contacts.vcf",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Bakker;Kees;;;\r\nFN:Kees Bakker\r\nORG:Jansen Bouw\r\n"
+            "EMAIL;TYPE=INTERNET,WORK:k.bakker@jansenbouw.nl\r\nEND:VCARD\r\n")
+    t.start_daemon()
+    rx.wait_for(lambda r: len(r.received()) == 1, 20, "the undated alert in flight")
+    t.inbox("E1042", "Connections.csv",
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+            "Kees,Bakker,,k.bakker@jansenbouw.nl,Jansen Bouw,Inkoper,02 Aug 2026\n")
+    key = alerts(t)[0]["key"]
+    rx.wait_for(lambda r: any(q.headers.get("Idempotency-Key") == f"{key}-hook:in_window" for q in r.received()),
+                30, "the renewed alert")
+    got = by_key(rx.received())
+    assert set(got) == {f"{key}-hook", f"{key}-hook:in_window"}, got
+    assert got[f"{key}-hook:in_window"][0].json()["classification"] == "in_window"
+    wait_rows(t, lambda rs: all(w["state"] == "delivered" for w in rs), 20, "the renewed row delivered")
