@@ -34,7 +34,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userdata)
 		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
 			end--;
 		size_t vlen = (size_t)(end - v);
-		if (vlen < sizeof a->retry_after) {
+		bool printable = true;
+		/* The server's text ends up in last_error and the journal: only
+		 * printable ASCII is kept (a date or a number is all it can be). */
+		for (const char *p = v; p < end; p++)
+			printable = printable && *p >= 0x20 && *p < 0x7f;
+		if (printable && vlen < sizeof a->retry_after) {
 			memcpy(a->retry_after, v, vlen);
 			a->retry_after[vlen] = '\0';
 		}
@@ -275,6 +280,12 @@ static int prepare_smtp(const channel_config *ch, json_t *const *alerts, const c
 		c = curl_easy_setopt(e, CURLOPT_MAIL_FROM, ch->from);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_MAIL_RCPT, a->rcpts);
+	/* One refused address (a typo, a colleague who left) must not keep the
+	 * alert from the others: curl then fails only when every recipient is
+	 * refused. (Spelt with three L: the name of Debian 12's curl 7.88,
+	 * which later versions keep as an alias.) */
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(e, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 	if (c == CURLE_OK)
