@@ -183,11 +183,19 @@ int loop_run_deliveries(daemon_ctx *d)
 	if (outbox_kick(d->outbox, true) < 0)
 		return CW_EXIT_STATE; /* logged */
 	/* Ends: every attempt is bounded by its Timeout=, and each row is
-	 * tried once however many times it fails. */
-	while (outbox_in_flight(d->outbox) > 0) {
-		r = sd_event_run(d->event, UINT64_MAX);
-		if (r < 0)
-			return log_errno(LOG_ERR, r, "event loop failed"), CW_EXIT_CONFIG;
+	 * tried once however many times it fails. A kick that failed (the
+	 * database busy for longer than its timeout) is tried again a few
+	 * times, so --once never exits 0 with rows it did not try. */
+	for (unsigned failed = 0;;) {
+		if (outbox_in_flight(d->outbox) > 0) {
+			r = sd_event_run(d->event, UINT64_MAX);
+			if (r < 0)
+				return log_errno(LOG_ERR, r, "event loop failed"), CW_EXIT_CONFIG;
+			continue;
+		}
+		if (!outbox_pending(d->outbox))
+			return CW_EXIT_OK;
+		if (outbox_kick(d->outbox, true) < 0 && ++failed >= 3)
+			return CW_EXIT_STATE; /* logged */
 	}
-	return CW_EXIT_OK;
 }

@@ -607,8 +607,11 @@ int outbox_kick(outbox *o, bool ignore_backoff)
 db_fail:
 	r = log_errno(LOG_ERR, r, "outbox: state database error: %s", store_last_error(o->st));
 finish:
-	/* On an error too: the timer is how a failed kick is retried. */
+	/* On an error too: the timer is how a failed kick is retried, and
+	 * what it did not get to still waits (outbox_pending). */
 	timer_arm(o, r < 0 ? now + 1 : next_at, false);
+	if (r < 0)
+		o->backlog = true;
 	free(idx);
 	rows_done(&l);
 	return r;
@@ -671,6 +674,11 @@ outbox *outbox_free(outbox *o)
 void outbox_set_config(outbox *o, const config *cfg)
 {
 	o->cfg = cfg;
+}
+
+bool outbox_pending(const outbox *o)
+{
+	return o->backlog;
 }
 
 size_t outbox_in_flight(const outbox *o)

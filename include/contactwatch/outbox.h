@@ -28,5 +28,9 @@ void outbox_set_config(outbox *o, const config *cfg);
  * the rest start as transfers finish. Re-arms the timer. Returns the number
  * of transfers started or -errno (state database error, logged). */
 int outbox_kick(outbox *o, bool ignore_backoff);
+/* Whether due deliveries are left that the last kick did not start (a
+ * channel had its fill of transfers, or the kick failed): --once kicks
+ * again once transfers finish. */
+bool outbox_pending(const outbox *o);
 /* Deliveries started and not finished yet. */
 size_t outbox_in_flight(const outbox *o);
