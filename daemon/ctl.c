@@ -29,7 +29,7 @@ static void help(void)
 {
 	printf("Usage: contactwatchctl [-c CONFIG] [--json] COMMAND ...\n\n"
 	       "Commands:\n"
-	       "  status                          employees in window, files read and rejected, alerts\n"
+	       "  status                          employees in window, files, alerts, deliveries per channel\n"
 	       "  check -e ID [--format F [--columns MAP]] FILE...\n"
 	       "                                  dry run of the whole pipeline; stores nothing\n"
 	       "  alerts [--state S] [-e ID] [--since DATE]  list alerts\n"

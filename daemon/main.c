@@ -22,7 +22,7 @@ static void help(void)
 	       "Watch departing employees' contact exports for relations named in their\n"
 	       "non-solicitation clause, and alert the legal team.\n\n"
 	       "  -c, --config PATH   configuration file (default %s)\n"
-	       "      --once          scan every source once, deliver what is due, exit\n"
+	       "      --once          scan every source once, attempt every queued delivery, exit\n"
 	       "      --check-config  load and validate the configuration, print a summary, exit\n"
 	       "      --foreground    run in the foreground (always; for compatibility)\n"
 	       "  -h, --help          show this help\n"
