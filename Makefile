@@ -40,7 +40,7 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 # Every module of the shared library, in dependency order (explicit on purpose).
 LIB_SRCS := \
-	daemon/strv.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
+	daemon/strv.c daemon/array.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
 	daemon/strbuf.c daemon/credential.c \
 	daemon/parse.c \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \

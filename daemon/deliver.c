@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "contactwatch/alert.h"
+#include "contactwatch/array.h"
 #include "contactwatch/deliver.h"
 #include "contactwatch/log.h"
 #include "contactwatch/retry.h"
@@ -30,14 +31,8 @@ static int due_collect(const store_delivery *d, void *userdata)
 {
 	due_list *l = userdata;
 
-	if (l->n == l->allocated) {
-		size_t m = l->allocated ? l->allocated * 2 : 16;
-		due_item *p = reallocarray(l->items, m, sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		l->items = p;
-		l->allocated = m;
-	}
+	if (array_reserve(&l->items, &l->allocated, l->n + 1, sizeof *l->items) < 0)
+		return -ENOMEM;
 	l->items[l->n++] = (due_item){
 		.id = d->id, .alert_id = d->alert_id, .attempts = d->attempts, .created_at = d->created_at,
 	};

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "contactwatch/array.h"
 #include "contactwatch/match.h"
 #include "contactwatch/names.h"
 
@@ -209,23 +210,6 @@ static int map_grow(map *m)
 	return 0;
 }
 
-/* Doubles *buf (of *cap elements of size) until it holds need. */
-static int grow_array(void *buf, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / size)
-		return -ENOMEM;
-	void *nb = realloc(*(void **)buf, ncap * size);
-	if (!nb)
-		return -ENOMEM;
-	*(void **)buf = nb;
-	*cap = ncap;
-	return 0;
-}
 
 static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 {
@@ -243,9 +227,9 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 		size_t len = strlen(s) + 1;
 		if (m->arena_len + len >= UINT32_MAX || m->n >= UINT32_MAX)
 			return -E2BIG;
-		int r = grow_array(&m->arena, &m->arena_cap, m->arena_len + len, 1);
+		int r = array_reserve(&m->arena, &m->arena_cap, m->arena_len + len, 1);
 		if (r >= 0)
-			r = grow_array(&m->last, &m->cap_last, m->n + 1, sizeof *m->last);
+			r = array_reserve(&m->last, &m->cap_last, m->n + 1, sizeof *m->last);
 		if (r < 0)
 			return r;
 		memcpy(m->arena + m->arena_len, s, len);
@@ -261,7 +245,7 @@ static int map_add(map *m, map_kind kind, const char *s, uint32_t id)
 	 * ordinal, which the analyzer cannot follow across calls.) */
 	if (m->last[e->at] == id) /* NOLINT(clang-analyzer-core.NullDereference): see above */
 		return 0;
-	int r = grow_array(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
+	int r = array_reserve(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs);
 	if (r < 0)
 		return r;
 	m->last[e->at] = id;
@@ -897,7 +881,7 @@ static int qgram_build(match_index *idx)
 		size_t len = e->key ? strlen(map_key(m, e)) : 0;
 		if (!e->key || e->kind != MAP_TOKEN || len < QGRAM_MIN_WORD || len > QGRAM_MAX_WORD)
 			continue;
-		if (grow_array(&q->words, &cap_words, nwords + 1, sizeof *q->words) < 0)
+		if (array_reserve(&q->words, &cap_words, nwords + 1, sizeof *q->words) < 0)
 			goto fail;
 		qgram_word *w = &q->words[nwords];
 		w->key = e->key;

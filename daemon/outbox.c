@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contactwatch/array.h"
 #include "contactwatch/deliver.h"
 #include "contactwatch/deliver_remote.h"
 #include "contactwatch/log.h"
@@ -115,14 +116,8 @@ static int rows_collect(const store_delivery *d, void *userdata)
 {
 	rows *l = userdata;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		row *items = reallocarray(l->items, cap, sizeof *items);
-		if (!items)
-			return -ENOMEM;
-		l->items = items;
-		l->cap = cap;
-	}
+	if (array_reserve(&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0)
+		return -ENOMEM;
 	row *r = &l->items[l->n];
 	*r = (row){
 		.id = d->id, .alert_id = d->alert_id, .attempts = d->attempts,
@@ -173,14 +168,8 @@ static bool tried(const outbox *o, int64_t id)
 
 static int tried_add(outbox *o, int64_t id)
 {
-	if (o->n_tried == o->cap_tried) {
-		size_t cap = o->cap_tried ? o->cap_tried * 2 : 32;
-		int64_t *t = reallocarray(o->tried, cap, sizeof *t);
-		if (!t)
-			return -ENOMEM;
-		o->tried = t;
-		o->cap_tried = cap;
-	}
+	if (array_reserve(&o->tried, &o->cap_tried, o->n_tried + 1, sizeof *o->tried) < 0)
+		return -ENOMEM;
 	o->tried[o->n_tried++] = id;
 	return 0;
 }

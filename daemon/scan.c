@@ -12,6 +12,7 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "contactwatch/array.h"
 #include "contactwatch/date.h"
 #include "contactwatch/deliver.h"
 #include "contactwatch/hash.h"
@@ -161,16 +162,10 @@ static int scan_baseline_hash(scan_baseline *b, const contact *c, bool append,
 		return r;
 	if (!append)
 		return 1;
-	if (b->n == b->allocated) {
-		/* Doubling: 32 MB for a million contacts; glibc grows blocks this
-		 * large with mremap, so the old and new arrays never coexist. */
-		size_t m = b->allocated ? b->allocated * 2 : 1024;
-		void *p = reallocarray(b->items, m, sizeof *b->items);
-		if (!p)
-			return -ENOMEM;
-		b->items = p;
-		b->allocated = m;
-	}
+	/* Doubling: 32 MB for a million contacts; glibc grows blocks this
+	 * large with mremap, so the old and new arrays never coexist. */
+	if (array_reserve(&b->items, &b->allocated, b->n + 1, sizeof *b->items) < 0)
+		return -ENOMEM;
 	memcpy(b->items[b->n++], ret, STORE_SEEN_HMAC_SIZE);
 	return 1;
 }
