@@ -15,21 +15,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "contactwatch/names.h"
 #include "contactwatch/pipeline.h"
-
-/* Strings of one batch's contacts: bump-allocated in blocks that never
- * move (the contacts point into them), reset in one go after the harvest. */
-#define ARENA_BLOCK (128u << 10)
-
-typedef struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	max_align_t data[];
-} arena_block;
-
-typedef struct arena {
-	arena_block *first, *cur;
-} arena;
 
 typedef enum slot_state {
 	SLOT_FREE,     /* the reader may fill it */
@@ -44,7 +31,10 @@ typedef struct batch {
 	size_t n;
 	int error;            /* the first match_contact failure */
 	slot_state state;
-	arena strings;
+	/* The contacts' strings: bump-allocated in blocks that never move
+	 * (the contacts point into them), forgotten in one go after the
+	 * harvest; the matcher's parse memory serves here too. */
+	names_arena strings;
 } batch;
 
 struct pipeline {
@@ -71,57 +61,13 @@ struct pipeline {
 	int error;            /* sticky: the first error of any kind */
 };
 
-static void *arena_alloc(arena *a, size_t n)
-{
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	for (;;) {
-		arena_block *b = a->cur;
-		if (b && b->cap - b->used >= n) {
-			void *p = (char *)b->data + b->used;
-			b->used += n;
-			return p;
-		}
-		if (b && b->next) {
-			a->cur = b->next; /* a block kept from an earlier batch */
-			a->cur->used = 0;
-			continue;
-		}
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-		arena_block *nb = malloc(sizeof *nb + cap);
-		if (!nb)
-			return NULL;
-		*nb = (arena_block){ .cap = cap };
-		if (b)
-			b->next = nb;
-		else
-			a->first = nb;
-		a->cur = nb;
-	}
-}
-
-static void arena_reset(arena *a)
-{
-	a->cur = a->first;
-	if (a->cur)
-		a->cur->used = 0;
-}
-
-static void arena_done(arena *a)
-{
-	for (arena_block *b = a->first, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	*a = (arena){ 0 };
-}
-
-static int arena_copy_string(arena *a, const char *s, char **ret)
+static int arena_copy_string(names_arena *a, const char *s, char **ret)
 {
 	*ret = NULL;
 	if (!s)
 		return 0;
 	size_t n = strlen(s) + 1;
-	char *p = arena_alloc(a, n);
+	char *p = names_arena_alloc(a, n);
 	if (!p)
 		return -ENOMEM;
 	memcpy(p, s, n);
@@ -129,7 +75,7 @@ static int arena_copy_string(arena *a, const char *s, char **ret)
 	return 0;
 }
 
-static int arena_copy_strv(arena *a, char *const *l, char ***ret)
+static int arena_copy_strv(names_arena *a, char *const *l, char ***ret)
 {
 	size_t n = 0;
 	*ret = NULL;
@@ -137,7 +83,7 @@ static int arena_copy_strv(arena *a, char *const *l, char ***ret)
 		return 0;
 	while (l[n])
 		n++;
-	char **v = arena_alloc(a, (n + 1) * sizeof *v);
+	char **v = names_arena_alloc(a, (n + 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
@@ -192,7 +138,7 @@ static int pipeline_harvest(pipeline *p, batch *b)
 	}
 	b->n = 0;
 	b->error = 0;
-	arena_reset(&b->strings);
+	names_arena_reset(&b->strings);
 	return r;
 }
 
@@ -386,7 +332,7 @@ pipeline *pipeline_free(pipeline *p)
 			continue;
 		for (size_t k = 0; k < PIPELINE_BATCH; k++)
 			match_list_done(&b->results[k]);
-		arena_done(&b->strings);
+		names_arena_done(&b->strings);
 		free(b);
 	}
 	free(p->slots);
