@@ -714,7 +714,7 @@ static int redeliver_add_missing(const config *cfg, store *st, int64_t id, int64
 		if (!deliver_wants(ch, probe))
 			continue;
 		/* The key scan.c gives it: a receiver that has it drops it. */
-		if (asprintf(&idem, "%s-%s", f.key, ch->name) < 0) {
+		if (deliver_idem_key(f.key, ch->name, NULL, &idem) < 0) {
 			r = -ENOMEM;
 			break;
 		}

@@ -50,6 +50,13 @@ static int alert_collect(const store_alert *a, void *userdata)
 	return alert_json_load(b->store, a, &b->alert);
 }
 
+int deliver_idem_key(const char *alert_key, const char *channel, const char *renewal, char **ret)
+{
+	int r = renewal ? asprintf(ret, "%s-%s:%s", alert_key, channel, renewal)
+			: asprintf(ret, "%s-%s", alert_key, channel);
+	return r < 0 ? -ENOMEM : 0;
+}
+
 int deliver_alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret)
 {
 	alert_build b = { .store = st };

@@ -335,9 +335,7 @@ static int scan_reject(const scan_context *ctx, const employee *e, const source_
  * again with them. Delivery itself is the outbox's, after the commit. */
 /* One delivery row per channel that wants the alert. renewal: NULL for a
  * new alert; for a reclassified one, the new classification, which makes
- * its idempotency key new too (the receiver must not drop it as a repeat):
- * "<key>-<channel>:<classification>", with a separator no channel name can
- * hold, so it never equals another channel's plain key. */
+ * its idempotency key new too (deliver_idem_key). */
 static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key, const char *renewal,
 		      const json_t *alert, int64_t now, unsigned *ret_queued)
 {
@@ -347,9 +345,7 @@ static int scan_queue(const scan_context *ctx, int64_t alert_id, const char *key
 
 		if (!deliver_wants(ch, alert))
 			continue;
-		/* Stable across restarts and retries: receivers drop repeats by it. */
-		if (renewal ? asprintf(&idem, "%s-%s:%s", key, ch->name, renewal) < 0
-			    : asprintf(&idem, "%s-%s", key, ch->name) < 0)
+		if (deliver_idem_key(key, ch->name, renewal, &idem) < 0)
 			return -ENOMEM;
 		int r = renewal ? store_delivery_renew(ctx->store, alert_id, ch->name, idem, now)
 				: store_delivery_add(ctx->store, alert_id, ch->name, idem, now, NULL);

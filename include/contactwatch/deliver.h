@@ -24,6 +24,12 @@ int deliver_alert(const channel_config *ch, const json_t *alert);
  * its history), with employee.name replaced by the id when pseudonymize.
  * -ENOENT for no such alert, -EBADMSG for a stored body that is not JSON,
  * -ENOMEM, or the store's -errno. */
+/* A delivery's idempotency key: "<alert key>-<channel>", stable across
+ * restarts and retries (receivers drop repeats by it); for an alert renewed
+ * by a reclassification "<alert key>-<channel>:<classification>", with a
+ * separator no channel name can hold, so it is new to the receiver and
+ * never another channel's plain key. renewal may be NULL. -ENOMEM. */
+int deliver_idem_key(const char *alert_key, const char *channel, const char *renewal, char **ret);
 int deliver_alert_load(store *st, int64_t alert_id, bool pseudonymize, json_t **ret);
 /* The outbox pass of the local channels (journal and file; remote ones are
  * the engine's): every queued delivery of theirs due at now (unix seconds;
