@@ -22,14 +22,6 @@
 #include "contactwatch/secret.h"
 #include "contactwatch/source.h"
 
-static bool strv_equal(char *const *a, char *const *b)
-{
-	for (; a && b && *a && *b; a++, b++)
-		if (!streq(*a, *b))
-			return false;
-	return (!a || !*a) && (!b || !*b);
-}
-
 /* An index built earlier for an employee whose clause names the same
  * catalogue files with the same thresholds: the index then holds exactly
  * what this employee's would (the catalogues are loaded once per config,

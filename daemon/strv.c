@@ -40,6 +40,14 @@ int strv_push(char ***l, const char *s)
 	return 0;
 }
 
+bool strv_equal(char *const *a, char *const *b)
+{
+	for (; a && b && *a && *b; a++, b++)
+		if (!streq(*a, *b))
+			return false;
+	return (!a || !*a) && (!b || !*b);
+}
+
 bool strv_contains(char *const *l, const char *s)
 {
 	if (l)

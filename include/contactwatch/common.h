@@ -62,3 +62,4 @@ char **strv_free(char **l);
 size_t strv_length(char *const *l);
 int strv_push(char ***l, const char *s); /* copies s; -ENOMEM */
 bool strv_contains(char *const *l, const char *s);
+bool strv_equal(char *const *a, char *const *b); /* same strings, same order; NULL = empty */
