@@ -504,6 +504,9 @@ typedef struct qgram_index {
 	uint8_t *lens;       /* per posting: its word's length, for the length
 			      * filter before any counting */
 	qgram_word *words;   /* in map slot order */
+	size_t n_words;
+	bloom rare;          /* the grams with 1..QGRAM_MAX_POSTINGS postings:
+			      * the only ones a search counts */
 } qgram_index;
 
 /* The trigrams of "^word$" (^ and $ as bytes 1 and 2, which no folded word
@@ -585,6 +588,7 @@ static void qgram_done(qgram_index *q)
 	free(q->postings);
 	free(q->lens);
 	free(q->words);
+	bloom_done(&q->rare);
 	*q = (qgram_index) {0};
 }
 
@@ -934,6 +938,7 @@ static int qgram_build(match_index *idx)
 	q->lens = malloc(n);
 	if (!q->slots || !q->postings || !q->lens)
 		goto fail;
+	q->n_words = nwords;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t key = (uint32_t)(pairs[i] >> 32);
 		qgram_entry *e = qgram_slot(q, key);
@@ -951,6 +956,26 @@ fail:
 	if (r < 0)
 		qgram_done(q);
 	return r;
+}
+
+/* Most words of a contact share fewer than two informative grams with the
+ * whole vocabulary and end their search there: a filter at sixteen bits a
+ * gram (a few hundred bytes for thousands of relations) answers that
+ * without probing the gram table once per letter. */
+static int qgram_build_filter(qgram_index *q)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->cap; i++)
+		n += q->slots[i].key && q->slots[i].len <= QGRAM_MAX_POSTINGS;
+	if (q->cap == 0)
+		return 0;
+	int r = bloom_init(&q->rare, 2 * n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < q->cap; i++)
+		if (q->slots[i].key && q->slots[i].len <= QGRAM_MAX_POSTINGS)
+			bloom_add(&q->rare, q->slots[i].key);
+	return 0;
 }
 
 int match_index_new(const relation_set *set, const match_options *opt, match_index **ret)
@@ -993,6 +1018,8 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 		r = quick_build(idx);
 	if (r >= 0)
 		r = qgram_build(idx);
+	if (r >= 0)
+		r = qgram_build_filter(&idx->qgrams);
 	if (r < 0)
 		goto fail;
 	*ret = idx;
@@ -1029,6 +1056,9 @@ struct match_scratch {
 	person_slot *persons; /* PERSON_CACHE_SLOTS, or NULL: parse every time */
 	names_arena cache;    /* the slots' keys and parses */
 	size_t inserted;      /* into the cache since it was last emptied */
+	uint8_t *gram_counts; /* per vocabulary word, for qgram_search; all 0
+			       * between searches */
+	size_t n_gram_counts;
 };
 
 static void scratch_init(match_scratch *s)
@@ -1041,6 +1071,7 @@ static void scratch_init(match_scratch *s)
 static void scratch_done(match_scratch *s)
 {
 	free(s->persons);
+	free(s->gram_counts);
 	names_arena_done(&s->arena);
 	names_arena_done(&s->cache);
 	*s = (match_scratch) {0};
@@ -1299,6 +1330,7 @@ static int contact_prepare(const match_index *idx, match_scratch *s, const conta
 typedef struct candidates {
 	uint32_t ids[MATCH_MAX_CANDIDATES];
 	size_t n;
+	uint8_t *gram_counts; /* the scratch's, at least the index's n_words */
 } candidates;
 
 static void candidates_add_entry(candidates *cs, const map *m, const map_entry *e)
@@ -1379,6 +1411,16 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 	uint32_t g[QGRAM_MAX_WORD], hits[QGRAM_MAX_HITS];
 	const qgram_entry *ge[QGRAM_MAX_WORD];
 	size_t ng = qgram_of(w, n, g), nh = 0, seen = 0, considered = 0;
+	/* Only the grams the filter lets pass can count (their order kept:
+	 * it decides which words come first); fewer than two end it. */
+	size_t nr = 0;
+	for (size_t i = 0; i < ng; i++) {
+		g[nr] = g[i];
+		nr += bloom_may_contain(&q->rare, g[i]);
+	}
+	if (nr < 2)
+		return;
+	ng = nr;
 	/* The grams' slots asked for together, then their postings (see
 	 * map_prefetch), before any is read. */
 	for (size_t i = 0; i < ng; i++)
@@ -1410,33 +1452,19 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 	}
 	if (considered < 2 || nh == 0)
 		return;
-	/* How many of the word's grams each vocabulary word shares: counted in
-	 * a small open-addressing table (at least twice the hits, so it never
-	 * fills) rather than by sorting the hits; words are then taken in
-	 * order of first appearance, each once. */
-	uint32_t tkey[2 * QGRAM_MAX_HITS], tcnt[2 * QGRAM_MAX_HITS];
-	size_t tsize = 16;
-	while (tsize < 2 * nh)
-		tsize *= 2;
-	memset(tkey, 0xff, tsize * sizeof *tkey);
-	const size_t tmask = tsize - 1;
+	/* How many of the word's grams each vocabulary word shares: a counter
+	 * per vocabulary word (the thread's, a byte each: at most
+	 * QGRAM_MAX_WORD grams), read back in order of first appearance and
+	 * cleared as it is read, so all are 0 again at the end. */
+	uint8_t *cnt = cs->gram_counts;
+	for (size_t i = 0; i < nh; i++)
+		cnt[hits[i]]++;
 	for (size_t i = 0; i < nh; i++) {
-		size_t t = (size_t)(hits[i] * 2654435761u) & tmask;
-		while (tkey[t] != UINT32_MAX && tkey[t] != hits[i])
-			t = (t + 1) & tmask;
-		if (tkey[t] == UINT32_MAX) {
-			tkey[t] = hits[i];
-			tcnt[t] = 0;
-		}
-		tcnt[t]++;
-		hits[i] = (uint32_t)t; /* from here on: the table slot */
-	}
-	for (size_t i = 0; i < nh; i++) {
-		size_t t = hits[i], count = tcnt[t];
+		size_t count = cnt[hits[i]];
 		if (count == 0)
 			continue; /* seen already */
-		tcnt[t] = 0;
-		const qgram_word *v = &q->words[tkey[t]];
+		cnt[hits[i]] = 0;
+		const qgram_word *v = &q->words[hits[i]];
 		if (count * 2 >= considered && count >= 2) {
 			/* names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR), its
 			 * bound from what the vocabulary keeps. */
@@ -1791,6 +1819,23 @@ static int score_candidate(const match_index *idx, uint32_t id, const contact_pr
 	return r < 0 ? r : 1;
 }
 
+/* The scratch's counters for qgram_search, grown to the index's vocabulary
+ * (a scratch serves every index of its thread). */
+static int scratch_reserve_gram_counts(match_scratch *s, const match_index *idx, candidates *cs)
+{
+	size_t n = idx->qgrams.n_words;
+	if (n > s->n_gram_counts) {
+		uint8_t *c = calloc(n, 1);
+		if (!c)
+			return -ENOMEM;
+		free(s->gram_counts);
+		s->gram_counts = c;
+		s->n_gram_counts = n;
+	}
+	cs->gram_counts = s->gram_counts;
+	return 0;
+}
+
 int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max)
 {
 	match_scratch s;
@@ -1802,7 +1847,9 @@ int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, si
 		return -EINVAL;
 	cs.n = 0;
 	scratch_init(&s);
-	r = contact_prepare(idx, &s, c, &p);
+	r = scratch_reserve_gram_counts(&s, idx, &cs);
+	if (r >= 0)
+		r = contact_prepare(idx, &s, c, &p);
 	if (r >= 0) {
 		gather_candidates(idx, &p, &cs);
 		for (size_t i = 0; i < cs.n && i < max; i++)
@@ -1836,7 +1883,9 @@ int match_contact_scratch(const match_index *idx, match_scratch *s, const contac
 	cs.n = 0;
 	/* The previous contact's values are no longer referenced. */
 	names_arena_reset(&s->arena);
-	r = contact_prepare(idx, s, c, &p);
+	r = scratch_reserve_gram_counts(s, idx, &cs);
+	if (r >= 0)
+		r = contact_prepare(idx, s, c, &p);
 	if (r < 0)
 		goto fail;
 	gather_candidates(idx, &p, &cs);
