@@ -1459,27 +1459,31 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 	uint8_t *cnt = cs->gram_counts;
 	for (size_t i = 0; i < nh; i++)
 		cnt[hits[i]]++;
+	/* The words sharing enough grams, in place in hits, each asked for
+	 * before the first is compared (a vocabulary word is a cache miss). */
+	size_t np = 0;
 	for (size_t i = 0; i < nh; i++) {
 		size_t count = cnt[hits[i]];
-		if (count == 0)
-			continue; /* seen already */
-		cnt[hits[i]] = 0;
-		const qgram_word *v = &q->words[hits[i]];
+		cnt[hits[i]] = 0; /* a repeat now reads 0: seen already */
 		if (count * 2 >= considered && count >= 2) {
-			/* names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR), its
-			 * bound from what the vocabulary keeps. */
-			size_t prefix = 0;
-			while (prefix < 4 && (unsigned char)w[prefix] == v->head[prefix])
-				prefix++;
-			if (!names_jaro_winkler_may_reach(n, letters, mask, v->len, v->letters, v->mask, prefix,
-							  idx->near_jw))
-				continue;
-			const char *key = idx->map.arena + v->key - 1;
-			if (streq(key, w) || names_jaro_winkler(w, key) < idx->near_jw)
-				continue;
-			for (size_t k = 0; k < v->n && cs->n < ELEMENTSOF(cs->ids); k++)
-				cs->ids[cs->n++] = idx->map.ids[v->at + k];
+			__builtin_prefetch(&q->words[hits[i]]);
+			hits[np++] = hits[i];
 		}
+	}
+	for (size_t i = 0; i < np; i++) {
+		const qgram_word *v = &q->words[hits[i]];
+		/* names_jaro_winkler_at_least(w, key, NAMES_JW_NEAR), its
+		 * bound from what the vocabulary keeps. */
+		size_t prefix = 0;
+		while (prefix < 4 && (unsigned char)w[prefix] == v->head[prefix])
+			prefix++;
+		if (!names_jaro_winkler_may_reach(n, letters, mask, v->len, v->letters, v->mask, prefix, idx->near_jw))
+			continue;
+		const char *key = idx->map.arena + v->key - 1;
+		if (streq(key, w) || names_jaro_winkler(w, key) < idx->near_jw)
+			continue;
+		for (size_t k = 0; k < v->n && cs->n < ELEMENTSOF(cs->ids); k++)
+			cs->ids[cs->n++] = idx->map.ids[v->at + k];
 	}
 }
 
