@@ -794,13 +794,41 @@ static uint64_t key_hash(const char *s, size_t n)
 	return h ^ (h >> 29);
 }
 
-/* IJ -> y in a word of n bytes, in place; returns the new length. */
+/* IJ -> y in a word of n bytes, in place; returns the new length. Only
+ * from the first "ij" on (most words have none, and an 'i' alone changes
+ * nothing), with the length known: no second pass to measure it. */
 static size_t ij_to_y_len(char *s, size_t n)
 {
-	if (!memchr(s, 'i', n))
+	const char *i = memchr(s, 'i', n);
+	while (i && !(i + 1 < s + n && i[1] == 'j'))
+		i = memchr(i + 1, 'i', (size_t)(s + n - (i + 1)));
+	if (!i)
 		return n;
-	ij_to_y(s);
-	return strlen(s);
+	size_t w = (size_t)(i - s);
+	for (size_t r = w; r < n; r++) {
+		if (s[r] == 'i' && r + 1 < n && s[r + 1] == 'j') {
+			s[w++] = 'y';
+			r++;
+		} else
+			s[w++] = s[r];
+	}
+	s[w] = '\0';
+	return w;
+}
+
+/* Whether any of the n bytes at s is not ASCII: eight at a time. */
+static bool bytes_have_high_bit(const char *s, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return (acc & 0x8080808080808080ull) != 0;
 }
 
 /* Parses raw into a (a == NULL: into one block on the heap, which
@@ -819,13 +847,15 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 		return -EINVAL;
 	/* Both forms of an ASCII name are its plain fold, which the splitter
 	 * applies itself. */
-	if (names_has_transliteration(raw)) {
+	size_t slen = strlen(src);
+	if (bytes_have_high_bit(src, slen)) {
 		int r = german ? text_fold_german(raw, &folded_heap) : text_fold(raw, &folded_heap);
 		if (r < 0)
 			return r;
 		src = folded_heap;
+		slen = strlen(src);
 	}
-	size_t slen = strlen(src), maxw = slen / 2 + 1;
+	size_t maxw = slen / 2 + 1;
 	size_t need = maxw * (sizeof(char *) + 1) + slen + maxw + 1;
 	char *scratch = scratch_stack;
 	if (need > sizeof scratch_stack) {
@@ -956,10 +986,7 @@ bool names_has_transliteration(const char *raw)
 {
 	/* Only a/o/u with a diaeresis fold differently (text_fold_german), and
 	 * all of them are non-ASCII: an ASCII name has one form only. */
-	for (const char *p = raw; p && *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			return true;
-	return false;
+	return raw && bytes_have_high_bit(raw, strlen(raw));
 }
 
 /* Jaro-Winkler similarity (Winkler 1990, the US Census record-linkage
