@@ -73,36 +73,46 @@
 #define QGRAM_GATE_MARGIN 0.025
 
 /* ---- a Bloom filter in front of a table ----------------------------------
- * One bit per key hash, about eight bits per key (one key in nine or so
- * of those that are absent gets past it): small enough to stay in the
- * cache while the tables are megabytes, and most of a contact's lookups
- * (its words, their typo variants) find nothing. It has no false
- * negatives, so what a lookup finds is unchanged. */
+ * Sixteen bits per key, two of them set per key, both in the same 64-bit
+ * word (a "blocked" filter: one cache line read per test): about one key
+ * in sixty of those that are absent gets past it, where a table probe
+ * behind it is a cache miss. Small enough to stay in the cache while the
+ * tables are megabytes, and most of a contact's lookups (its words, their
+ * typo variants) find nothing. It has no false negatives, so what a lookup
+ * finds is unchanged. */
 typedef struct bloom {
 	uint64_t *bits;   /* NULL: lets everything pass */
-	unsigned shift;   /* 64 - log2(bits) */
+	unsigned shift;   /* 64 - log2(number of 64-bit words) */
 } bloom;
 
-static size_t bloom_bit(const bloom *b, uint64_t x)
+/* The word (top bits of one product) and the two bits in it (two 6-bit
+ * fields of a second product), as one mask. */
+static size_t bloom_word(const bloom *b, uint64_t x)
 {
 	return (size_t)((x * 0xD6E8FEB86659FD93ull) >> b->shift);
+}
+
+static uint64_t bloom_mask(uint64_t x)
+{
+	uint64_t h = x * 0x9E3779B97F4A7C15ull;
+	return 1ull << (h >> 58) | 1ull << (h >> 52 & 63);
 }
 
 static bool bloom_may_contain(const bloom *b, uint64_t x)
 {
 	if (!b->bits)
 		return true;
-	size_t i = bloom_bit(b, x);
-	return b->bits[i / 64] >> (i % 64) & 1;
+	uint64_t m = bloom_mask(x);
+	return (b->bits[bloom_word(b, x)] & m) == m;
 }
 
 /* An empty filter sized for n keys. */
 static int bloom_init(bloom *b, size_t n)
 {
-	unsigned log2 = 9;
-	while (((size_t)1 << log2) < n * 8 && log2 < 40)
+	unsigned log2 = 3;
+	while (((size_t)1 << (log2 + 6)) < n * 16 && log2 < 34)
 		log2++;
-	b->bits = calloc((size_t)1 << (log2 - 6), sizeof *b->bits);
+	b->bits = calloc((size_t)1 << log2, sizeof *b->bits);
 	if (!b->bits)
 		return -ENOMEM;
 	b->shift = 64 - log2;
@@ -111,8 +121,7 @@ static int bloom_init(bloom *b, size_t n)
 
 static void bloom_add(bloom *b, uint64_t x)
 {
-	size_t i = bloom_bit(b, x);
-	b->bits[i / 64] |= 1ull << (i % 64);
+	b->bits[bloom_word(b, x)] |= bloom_mask(x);
 }
 
 static void bloom_done(bloom *b)
@@ -959,9 +968,9 @@ fail:
 }
 
 /* Most words of a contact share fewer than two informative grams with the
- * whole vocabulary and end their search there: a filter at sixteen bits a
- * gram (a few hundred bytes for thousands of relations) answers that
- * without probing the gram table once per letter. */
+ * whole vocabulary and end their search there: a filter (a few hundred
+ * bytes for thousands of relations) answers that without probing the gram
+ * table once per letter. */
 static int qgram_build_filter(qgram_index *q)
 {
 	size_t n = 0;
@@ -969,7 +978,7 @@ static int qgram_build_filter(qgram_index *q)
 		n += q->slots[i].key && q->slots[i].len <= QGRAM_MAX_POSTINGS;
 	if (q->cap == 0)
 		return 0;
-	int r = bloom_init(&q->rare, 2 * n);
+	int r = bloom_init(&q->rare, n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < q->cap; i++)
