@@ -346,55 +346,52 @@ static void map_done(map *m)
  * words, so a fingerprint collision (about 2^-32 a probe) costs one
  * needless comparison, never a match. */
 
-/* The FNV-1a hashes (as map_hash(kind, variant)) of word and of its
- * distinct one-deletion variants, into out (room for TYPO_MAX_WORD + 1):
- * the state after each prefix is kept, so a variant hashes only the
- * letters after its gap. With variants false, only the word itself. */
+/* The hashes of word and of its distinct one-deletion variants, into out
+ * (room for TYPO_MAX_WORD + 1), under kind. A polynomial hash (each byte
+ * times a power of an odd constant, mod 2^64) so that a variant's hash is
+ * its prefix's, shifted past the gap, plus its suffix's: every variant in
+ * a constant number of multiplications, not one per remaining letter (a
+ * contact's words are hashed with all their variants, a million times a
+ * scan). The polynomial's low bits are weak; each result is mixed
+ * (Murmur3's finaliser) before it becomes a fingerprint. Index and
+ * contacts both hash through here, so only agreement between them
+ * matters. With variants false, only the word itself. */
+#define DELETION_BASE 0x100000001b3ull /* odd */
+static uint64_t deletion_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ h >> 33;
+}
+
 static size_t deletion_hashes(map_kind kind, const char *word, size_t n, bool variants, uint64_t *out)
 {
-	uint64_t pre[TYPO_MAX_WORD];
-	/* These hashes decide the fingerprints, and with them which spurious
-	 * candidates a lookup brings: FNV-1a like map_hash, so that a contact
-	 * reaches the same candidates (MATCH_MAX_CANDIDATES cuts the same). */
-	uint64_t h = map_hash(kind, "");
+	const unsigned char *w = (const unsigned char *)word;
+	/* pre[i]: the hash of the first i bytes (seeded by kind); suf[i]: the
+	 * bytes from i on, as the tail of a longer hash; pw[i]: the power
+	 * that shifts a prefix past the n - 1 - i bytes after position i. */
+	uint64_t pre[TYPO_MAX_WORD + 1], suf[TYPO_MAX_WORD + 1], pw[TYPO_MAX_WORD];
+	pre[0] = 0x9E3779B97F4A7C15ull * ((uint64_t)kind + 1);
+	for (size_t i = 0; i < n; i++)
+		pre[i + 1] = pre[i] * DELETION_BASE + w[i];
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		pre[i] = h;
-		h ^= (unsigned char)word[i];
-		h *= 1099511628211ull;
-	}
-	out[k++] = h;
+	out[k++] = deletion_mix(pre[n]);
 	if (!variants)
 		return k;
-	/* The variants: deleting either of two equal neighbours gives the same
-	 * key, so only the first of a run is deleted. */
-	size_t gaps[TYPO_MAX_WORD], ng = 0;
+	uint64_t p = 1;
+	suf[n] = 0;
+	for (size_t i = n; i-- > 0;) {
+		pw[i] = p;
+		suf[i] = w[i] * p + suf[i + 1];
+		p *= DELETION_BASE;
+	}
+	/* Deleting either of two equal neighbours gives the same key, so only
+	 * the first of a run is deleted. */
 	for (size_t i = 0; i < n; i++)
-		if (!(i > 0 && word[i] == word[i - 1]))
-			gaps[ng++] = i;
-	/* Each variant hashes the letters after its gap: two at a time, which
-	 * share the loads and whose multiplications overlap (one chain of
-	 * multiplications waits on itself). */
-	const unsigned char *w = (const unsigned char *)word;
-	size_t g = 0;
-	for (; g + 1 < ng; g += 2) {
-		uint64_t a = pre[gaps[g]], b = pre[gaps[g + 1]];
-		size_t j = gaps[g] + 1;
-		for (; j <= gaps[g + 1]; j++)
-			a = (a ^ w[j]) * 1099511628211ull;
-		for (; j < n; j++) {
-			a = (a ^ w[j]) * 1099511628211ull;
-			b = (b ^ w[j]) * 1099511628211ull;
-		}
-		out[k++] = a;
-		out[k++] = b;
-	}
-	if (g < ng) {
-		uint64_t a = pre[gaps[g]];
-		for (size_t j = gaps[g] + 1; j < n; j++)
-			a = (a ^ w[j]) * 1099511628211ull;
-		out[k++] = a;
-	}
+		if (!(i > 0 && w[i] == w[i - 1]))
+			out[k++] = deletion_mix(pre[i] * pw[i] + suf[i + 1]);
 	return k;
 }
 
