@@ -1361,15 +1361,17 @@ static void lookup_deletions(const delmap *d, map_kind kind, const char *word, s
 	uint32_t fp[TYPO_MAX_WORD + 1];
 	size_t at[TYPO_MAX_WORD + 1], np = 0;
 	/* The variants the filter lets pass (few), their first slots asked
-	 * for before the first probe. */
+	 * for before the first probe. Branch-free, so that the filter's
+	 * words (a cache miss each, at worst) are all read at once rather
+	 * than one after each mispredicted test. */
 	for (size_t v = 0; v < k; v++) {
 		uint32_t f = delmap_fingerprint(h[v]);
-		if (!bloom_may_contain(&d->filter, f))
-			continue;
 		fp[np] = f;
-		at[np] = delmap_index(d, f);
-		__builtin_prefetch(&d->slots[at[np]]);
-		np++;
+		np += bloom_may_contain(&d->filter, f);
+	}
+	for (size_t v = 0; v < np; v++) {
+		at[v] = delmap_index(d, fp[v]);
+		__builtin_prefetch(&d->slots[at[v]]);
 	}
 	for (size_t v = 0; v < np; v++)
 		for (size_t i = at[v]; d->slots[i]; i = (i + 1) & mask)

@@ -893,7 +893,10 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 	size_t lo = 0, hi = n;
 	while (hi > lo + 1 && CLASS_AT(hi - 1) == NAMES_WORD_LEGAL_FORM)
 		hi--;
-	while (hi > lo + 1 && word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
+	/* Every opening form is a legal form in the table: its class first,
+	 * which is at hand, the list only for those. */
+	while (hi > lo + 1 && CLASS_AT(lo) == NAMES_WORD_LEGAL_FORM &&
+	       word_in(words[lo], legal_forms_prefix, ELEMENTSOF(legal_forms_prefix)))
 		lo++;
 	if (hi == lo)
 		return -EINVAL;
