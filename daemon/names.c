@@ -207,27 +207,52 @@ static bool domain_valid(const char *d)
 	return true;
 }
 
-/* Normalises a writable copy of an address in place; *ret points into it. */
+/* Bytes that cannot be in an address's local part as exports write it:
+ * controls and space, and the separators of lists and display forms. */
+static bool email_local_byte_bad(unsigned char ch)
+{
+	static const uint64_t bad_low = 1ull << ',' | 1ull << ';' | 1ull << '<' | 1ull << '>' | 1ull << '"' |
+					1ull << '(' | 1ull << ')',
+			      bad_high = 1ull << ('[' - 64) | 1ull << (']' - 64) | 1ull << ('\\' - 64);
+	if (ch <= ' ')
+		return true;
+	if (ch < 64)
+		return bad_low >> ch & 1;
+	return ch < 128 && bad_high >> (ch - 64) & 1;
+}
+
+/* Normalises a writable copy of an address in place; *ret points into it.
+ * One pass lowercases, finds the '@' and checks the local part (this runs
+ * for every address of every contact). */
 static int email_normalise(char *copy, char **ret)
 {
 	char *s = text_strip(copy);
 	/* CRMs and vCards sometimes keep the link form or the angle brackets. */
-	if (has_prefix_ci(s, "mailto:"))
+	if ((s[0] | 0x20) == 'm' && has_prefix_ci(s, "mailto:"))
 		s += 7;
 	size_t len = strlen(s);
 	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
-		s[len - 1] = '\0';
+		s[--len] = '\0';
 		s++;
+		len--;
 	}
-	ascii_lower(s);
-	char *at = strchr(s, '@');
-	if (!at || at == s || strchr(at + 1, '@'))
+	char *at = NULL;
+	bool bad = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 'A' && ch <= 'Z')
+			s[i] = (char)(ch - 'A' + 'a');
+		else if (ch == '@') {
+			if (at)
+				return -EINVAL; /* a second '@' */
+			at = s + i;
+		} else if (!at)
+			bad |= email_local_byte_bad(ch);
+	}
+	if (!at || at == s || bad)
 		return -EINVAL;
-	for (const char *p = s; p < at; p++)
-		if ((unsigned char)*p <= ' ' || strchr(",;<>\"()[]\\", *p))
-			return -EINVAL;
 	char *dom = at + 1;
-	len = strlen(dom);
+	len = (size_t)(s + len - dom);
 	if (len > 0 && dom[len - 1] == '.')
 		dom[len - 1] = '\0'; /* the root dot names the same domain */
 	if (!domain_valid(dom))

@@ -90,6 +90,12 @@ static void test_email(void **state)
 	assert_email("p q@acme.nl", NULL);
 	assert_email("p@ac me.nl", NULL);
 	assert_email("p;q@acme.nl", NULL);
+	assert_email("p(x)@acme.nl", NULL);
+	assert_email("p]@acme.nl", NULL);
+	assert_email("p\\q@acme.nl", NULL);
+	assert_email("MAILTO:<P@Acme.nl>", "p@acme.nl");
+	assert_email("Zoë@Acme.nl", "zoë@acme.nl");
+	assert_email("p@ACME.nl.", "p@acme.nl");
 	assert_email("", NULL);
 	assert_email(NULL, NULL);
 	assert_string_equal(names_email_domain("p@acme.nl"), "acme.nl");
