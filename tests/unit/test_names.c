@@ -243,7 +243,9 @@ static void test_word_classes(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(every); i++)
 		assert_int_equal(names_company_word_class(every[i].word), every[i].cls);
 	const char *dist[] = { "hoogendijk", "kpn", "kpmg", "abn", "amro", "philips", "66", "aa", "zzz",
-			       "installatietechnie", "installatietechniekx", "ingenieursbureaux" };
+			       "installatietechnie", "installatietechniekx", "ingenieursbureaux",
+			       /* the first four letters of a table word, not the rest */
+			       "groupx", "softwarf", "technieke", "consultanci", "bw" };
 	for (size_t i = 0; i < ELEMENTSOF(dist); i++)
 		assert_int_equal(names_company_word_class(dist[i]), NAMES_WORD_DISTINCTIVE);
 }
