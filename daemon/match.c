@@ -1496,19 +1496,44 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 }
 
 #define GATHER_PREFETCH_TOKENS 16
+
+/* map_hash(MAP_KEY, c->key) and map_hash(MAP_TOKEN, ...) of its first
+ * tokens (at most max) in one pass over the key, which is the tokens
+ * joined by single spaces: FNV-1a is a chain of multiplications that each
+ * wait for the last, and two independent chains in one loop run in the
+ * time of one. */
+static uint64_t map_hash_key_tokens(const names_company *c, uint64_t *h_tok, size_t max)
+{
+	const uint64_t seed_tok = map_hash(MAP_TOKEN, "");
+	uint64_t h = map_hash(MAP_KEY, ""), t = seed_tok;
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)c->key;; p++) {
+		unsigned char ch = *p;
+		if (ch == ' ' || ch == '\0') {
+			if (k < max)
+				h_tok[k] = t;
+			k++;
+			t = seed_tok;
+			if (ch == '\0')
+				return h;
+		} else
+			t = (t ^ ch) * 1099511628211ull;
+		h = (h ^ ch) * 1099511628211ull;
+	}
+}
+
 static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
 {
 	const map *m = &idx->map;
 	/* All lookups hashed and their slots asked for first (map_prefetch). */
 	bool same = streq(c->full_key, c->key);
-	uint64_t h_key = map_hash(MAP_KEY, c->key), h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
 	uint64_t h_tok[GATHER_PREFETCH_TOKENS];
+	uint64_t h_key = map_hash_key_tokens(c, h_tok, GATHER_PREFETCH_TOKENS);
+	uint64_t h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
 	map_prefetch(m, h_key);
 	map_prefetch(m, h_full);
-	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++) {
-		h_tok[i] = map_hash(MAP_TOKEN, c->tokens[i]);
+	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++)
 		map_prefetch(m, h_tok[i]);
-	}
 	const map_entry *e_key = map_get_hashed(m, MAP_KEY, c->key, h_key);
 	candidates_add_entry(cs, m, e_key);
 	/* Most names have no low-identity word: the same key twice, whose ids
