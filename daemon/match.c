@@ -1196,30 +1196,50 @@ static int prepare_emails(const match_index *idx, names_arena *a, char *const *r
 }
 
 /* The person cache's key: which parse ('s': first and last apart, 'n': one
- * whole name) and its input, NUL-separated. */
-static char *person_key(names_arena *a, char mode, const char *x, const char *y, size_t *ret_len)
+ * whole name) and its input, NUL-separated; and its hash, FNV-1a over x
+ * and y as two chains that run side by side (a hit, most contacts, needs
+ * no copy of the key). */
+typedef struct person_key {
+	char mode;
+	const char *x, *y;
+	size_t lx, ly;
+	uint64_t hash;
+} person_key;
+
+static void person_key_init(person_key *k, char mode, const char *x, const char *y)
 {
-	size_t lx = strlen(strempty(x)), ly = strlen(strempty(y));
-	char *k = names_arena_alloc(a, 1 + lx + 1 + ly);
-	if (!k)
-		return NULL;
-	k[0] = mode;
-	memcpy(k + 1, strempty(x), lx);
-	k[1 + lx] = '\0';
-	memcpy(k + 2 + lx, strempty(y), ly);
-	*ret_len = 2 + lx + ly;
-	return k;
+	*k = (person_key) { .mode = mode, .x = strempty(x), .y = strempty(y) };
+	uint64_t hx = 1469598103934665603ull ^ (unsigned char)mode, hy = 1469598103934665603ull;
+	const unsigned char *p = (const unsigned char *)k->x, *q = (const unsigned char *)k->y;
+	while (*p && *q) {
+		hx = (hx ^ *p++) * 1099511628211ull;
+		hy = (hy ^ *q++) * 1099511628211ull;
+	}
+	for (; *p; p++)
+		hx = (hx ^ *p) * 1099511628211ull;
+	for (; *q; q++)
+		hy = (hy ^ *q) * 1099511628211ull;
+	k->lx = (size_t)(p - (const unsigned char *)k->x);
+	k->ly = (size_t)(q - (const unsigned char *)k->y);
+	k->hash = (hx ^ (hy * 0x9E3779B97F4A7C15ull)) + k->lx;
 }
 
-static uint64_t bytes_hash(const char *s, size_t n)
+static bool person_key_equal(const person_slot *e, const person_key *k)
 {
-	/* FNV-1a: short keys, no adversary who controls both sides. */
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return e->used && e->hash == k->hash && e->key_len == 2 + k->lx + k->ly && e->key[0] == k->mode &&
+	       memcmp(e->key + 1, k->x, k->lx + 1) == 0 && memcmp(e->key + 2 + k->lx, k->y, k->ly) == 0;
+}
+
+/* The key as the cache keeps it, in a. */
+static char *person_key_copy(names_arena *a, const person_key *k)
+{
+	char *c = names_arena_alloc(a, 2 + k->lx + k->ly);
+	if (!c)
+		return NULL;
+	c[0] = k->mode;
+	memcpy(c + 1, k->x, k->lx + 1);
+	memcpy(c + 2 + k->lx, k->y, k->ly);
+	return c;
 }
 
 static int person_parse(names_arena *a, char mode, const char *x, const char *y, names_person *ret)
@@ -1254,14 +1274,12 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 		return 0;
 	}
 
-	size_t klen;
-	char *key = person_key(&s->arena, mode, x, y, &klen);
-	if (!key)
-		return -ENOMEM;
-	uint64_t h = bytes_hash(key, klen);
+	person_key key;
+	person_key_init(&key, mode, x, y);
+	uint64_t h = key.hash;
 	person_slot *set = &s->persons[h & (PERSON_CACHE_SLOTS - 2)], *e = NULL;
 	for (size_t i = 0; i < 2 && !e; i++)
-		if (set[i].used && set[i].hash == h && set[i].key_len == klen && memcmp(set[i].key, key, klen) == 0)
+		if (person_key_equal(&set[i], &key))
 			e = &set[i];
 	if (e && e == &set[1]) {
 		/* Most recent first: the other one is replaced next. */
@@ -1289,12 +1307,11 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 			if (k < 0)
 				return k;
 		}
-		char *ck = names_arena_alloc(&s->cache, klen);
+		char *ck = person_key_copy(&s->cache, &key);
 		if (!ck)
 			return -ENOMEM;
-		memcpy(ck, key, klen);
 		e->key = ck;
-		e->key_len = klen;
+		e->key_len = 2 + key.lx + key.ly;
 		e->hash = h;
 		e->r = r;
 		e->used = true;
