@@ -14,6 +14,7 @@
 #include "contactwatch/log.h"
 #include "contactwatch/scan.h"
 #include "contactwatch/store.h"
+#include "contactwatch/strbuf.h"
 
 static const char *arg_config = CW_DEFAULT_CONFIG;
 static bool arg_json = false;
@@ -88,6 +89,51 @@ static void print_json(json_t *j)
 	free(s);
 }
 
+/* check --json's "matches", kept as text: each match is serialised the
+ * moment it is found and its tree freed, because 13,000 match trees held
+ * to the end cost more to build, dump and free than the matching of a
+ * million rows. The text is exactly what json_dumps(JSON_INDENT(2)) writes
+ * for the element at its depth in the document. */
+typedef struct match_text {
+	strbuf buf; /* the elements, joined as in the document */
+	size_t n;
+} match_text;
+
+/* The elements of the document's "matches" array stand two levels deep:
+ * the array is a member of the top-level object. */
+#define MATCH_TEXT_DEPTH 2
+
+/* Appends match m (a tree the caller frees) as the next element. */
+static void match_text_add(match_text *t, const json_t *m)
+{
+	if (t->n > 0)
+		strbuf_puts(&t->buf, ",\n    ");
+	strbuf_put_json(&t->buf, m, 2, MATCH_TEXT_DEPTH);
+	t->n++;
+}
+
+/* Prints frame (a non-empty object) with "matches": t appended as its last
+ * member, byte for byte what json_dumps(JSON_INDENT(2)) and puts() gave
+ * when the matches were part of frame; nothing when either could not be
+ * built (as print_json). */
+static void print_check_json(const json_t *frame, const match_text *t)
+{
+	_cleanup_free_ char *head = json_dumps(frame, JSON_INDENT(2));
+	size_t len = head ? strlen(head) : 0;
+
+	/* head ends in "\n}": the last member continues the object. */
+	if (len < 2 || t->buf.err)
+		return;
+	fwrite(head, 1, len - 2, stdout);
+	if (t->n == 0) {
+		fputs(",\n  \"matches\": []\n}\n", stdout);
+		return;
+	}
+	fputs(",\n  \"matches\": [\n    ", stdout);
+	fwrite(t->buf.s, 1, t->buf.len, stdout);
+	fputs("\n  ]\n}\n", stdout);
+}
+
 static json_t *window_json(const employee *e)
 {
 	char a[11], b[11];
@@ -130,7 +176,8 @@ static int cmd_check(char **files, int n_files)
 	double t_start = now_seconds(), t_loaded = 0, t_indexed = 0, t_read = 0, t_output = 0, t_freed, t_index_freed;
 	config *cfg = NULL;
 	match_index *idx = NULL;
-	json_t *out = NULL, *jfiles = NULL, *jmatches = NULL;
+	json_t *out = NULL, *jfiles = NULL;
+	match_text matches = { 0 };
 	size_t n_matches = 0;
 	bool failed = false;
 	int code, r;
@@ -173,14 +220,13 @@ static int cmd_check(char **files, int n_files)
 		goto done;
 	}
 	t_indexed = now_seconds();
-	out = json_pack("{s:s, s:o, s:[], s:[]}", "employee", e->id, "window", window_json(e), "files", "matches");
+	out = json_pack("{s:s, s:o, s:[]}", "employee", e->id, "window", window_json(e), "files");
 	if (!out) {
 		code = CW_EXIT_USAGE;
 		goto done;
 	}
 	const ingest_options opt_ingest = scan_ingest_options(cfg, arg_format, arg_columns);
 	jfiles = json_object_get(out, "files");
-	jmatches = json_object_get(out, "matches");
 	for (int i = 0; i < n_files; i++) {
 		ingest_result res = { 0 };
 		hit_list hits = { 0 };
@@ -205,9 +251,14 @@ static int cmd_check(char **files, int n_files)
 							(json_int_t)res.records, "rejected", (json_int_t)res.rejected,
 							"sha256", res.sha256));
 		for (size_t j = 0; j < hits.n; j++) {
-			if (arg_json)
-				json_array_append_new(jmatches, alert_match_json(files[i], &hits.items[j]));
-			else
+			if (arg_json) {
+				json_t *m = alert_match_json(files[i], &hits.items[j]);
+				/* As json_array_append_new did: a match that could
+				 * not be built is left out. */
+				if (m)
+					match_text_add(&matches, m);
+				json_decref(m);
+			} else
 				print_hit_text(files[i], &hits.items[j]);
 		}
 		n_matches += hits.n;
@@ -215,13 +266,14 @@ static int cmd_check(char **files, int n_files)
 	}
 	t_read = now_seconds();
 	if (arg_json)
-		print_json(out);
+		print_check_json(out, &matches);
 	else
 		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
 	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
 	t_output = now_seconds();
 done:
 	json_decref(out);
+	strbuf_done(&matches.buf);
 	t_freed = now_seconds();
 	match_index_free(idx);
 	t_index_freed = now_seconds();
