@@ -16,6 +16,7 @@
 
 #include "contactwatch/fileio.h"
 #include "contactwatch/relations.h"
+#include "contactwatch/text.h"
 
 typedef enum relation_field {
 	FIELD_ID,
@@ -180,6 +181,36 @@ static set_store *set_store_get(relation_set *set)
 	return st;
 }
 
+/* A relation object as the checks see it, whoever parsed it: its members in
+ * the order written, each value's JSON type, and the strings. Both parsers
+ * fill it (the fast one below, and jansson for what that one leaves
+ * alone), so a relation means the same whichever read it. */
+typedef enum member_kind {
+	MEMBER_STRING,
+	MEMBER_NULL,
+	MEMBER_ARRAY,
+	MEMBER_OTHER, /* number, boolean, object */
+} member_kind;
+
+typedef struct member {
+	const char *key;
+	member_kind kind;
+	const char *str;     /* MEMBER_STRING */
+	size_t first, n;     /* MEMBER_ARRAY: items[first, first + n); NULL for
+			      * an element that is not a string */
+} member;
+
+/* Reused from one relation to the next: a catalogue's worth of relations
+ * costs a handful of allocations, not several per relation. */
+typedef struct members {
+	member *m;
+	size_t n, cap;
+	const char **items;
+	size_t n_items, cap_items;
+	char *text;          /* the fast parser's decoded strings */
+	size_t text_cap;
+} members;
+
 /* One catalogue being read: where messages go and what was read so far.
  * New relations collect in `items` and join the caller's set in one step. */
 typedef struct loader {
@@ -190,6 +221,7 @@ typedef struct loader {
 	const char **free_mail_sorted; /* owned array, borrowed strings: bsearch */
 	size_t n_free_mail;
 	diag_list *d;
+	members members; /* the relation being read (JSON) */
 	size_t base;     /* relations already in the set */
 	size_t n;        /* this file's, appended to the set after base */
 	bool failed;     /* at least one error reported */
@@ -272,8 +304,9 @@ static int field_lookup(const char *name)
 
 static int field_lookup_exact(const char *name)
 {
+	/* The first letters differ: one strcmp per member, not eight. */
 	for (int i = 0; i < _FIELD_MAX; i++)
-		if (streq(relation_fields[i].name, name))
+		if (relation_fields[i].name[0] == name[0] && streq(relation_fields[i].name, name))
 			return i;
 	return -1;
 }
@@ -532,6 +565,19 @@ fail:
 
 /* --- JSON ------------------------------------------------------------------ */
 
+/* JSON's white space (fewer characters than is_space). */
+static bool json_is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static const char *json_skip_ws(const char *p, const char *end)
+{
+	while (p < end && json_is_ws(*p))
+		p++;
+	return p;
+}
+
 /* Where each element of the relations array lies in the text, found by a
  * scanner that tracks strings and nesting (jansson gives positions only for
  * syntax errors). It trusts nothing: the caller proves the shape with
@@ -645,34 +691,52 @@ static int json_element_spans(const char *buf, size_t len, json_span **ret, size
 	return deep ? 1 : 0;
 }
 
-/* The text with every element replaced by a 0, parsed: if it is valid and
+/* The text with every element replaced by null, parsed: if it is valid and
  * each element parses on its own, the whole file is valid JSON, with the
  * same top level. Parsing this way, element by element, never holds more
  * than one relation's tree: the whole-file tree of a large catalogue is ten
- * times its text, and freeing it costs as much again. The skeleton keeps no
- * line breaks: when it fails, the whole-file parse reports where.
+ * times its text, and freeing it costs as much again. When every gap
+ * between two elements is a comma and JSON white space (as the scanner
+ * found them, nearly always), the elements in between add nothing to
+ * check and the skeleton keeps only the first, as null: jansson's lexer
+ * takes some 15 ns a byte, which for "null, " times 100,000 was a tenth of
+ * the whole load. *ret_size is the length the skeleton's array must have.
  * NULL when not valid (or ENOMEM); the caller parses the whole file then. */
-static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans, size_t n)
+static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans, size_t n, size_t *ret_size)
 {
-	/* Each span is at least one byte (json_element_spans sees to it) and
-	 * becomes one, so the skeleton fits in len bytes. */
-	char *skel = malloc(len ? len : 1);
 	size_t at = 0, k = 0;
+	bool gaps_plain = true;
 	json_error_t err;
 	json_t *root;
 
-	if (!skel)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (spans[i].start < at || spans[i].end <= spans[i].start || spans[i].end > len) {
-			free(skel);
+		if (spans[i].start < at || spans[i].end <= spans[i].start || spans[i].end > len)
 			return NULL;
+		if (i > 0 && gaps_plain) {
+			const char *g = buf + at, *g_end = buf + spans[i].start;
+			gaps_plain = g < g_end && *g == ',' && json_skip_ws(g + 1, g_end) == g_end;
 		}
-		memcpy(skel + k, buf + at, spans[i].start - at);
-		k += spans[i].start - at;
-		skel[k++] = '0';
 		at = spans[i].end;
 	}
+	*ret_size = gaps_plain ? 1 : n;
+	/* Each span is at least one byte (json_element_spans sees to it) and
+	 * becomes "null", at most three more: jansson's null is one shared
+	 * value, where a number is an allocation. */
+	if (*ret_size > (SIZE_MAX - len - 1) / 3)
+		return NULL;
+	char *skel = malloc(len + 3 * *ret_size + 1);
+	if (!skel)
+		return NULL;
+	at = 0;
+	for (size_t i = 0; i < *ret_size; i++) {
+		memcpy(skel + k, buf + at, spans[i].start - at);
+		k += spans[i].start - at;
+		memcpy(skel + k, "null", 4);
+		k += 4;
+		at = spans[i].end;
+	}
+	/* Without the elements in between, on from the last one's end. */
+	at = spans[gaps_plain ? n - 1 : *ret_size - 1].end;
 	memcpy(skel + k, buf + at, len - at);
 	k += len - at;
 	root = json_loadb(skel, k, JSON_REJECT_DUPLICATES, &err);
@@ -680,59 +744,91 @@ static json_t *json_skeleton(const char *buf, size_t len, const json_span *spans
 	return root;
 }
 
-static int json_set_field(loader *l, draft *dr, relation_field f, json_t *v)
+/* --- JSON: one relation's members ------------------------------------------ */
+
+static void members_done(members *ms)
 {
-	if (json_is_null(v))
+	free(ms->m);
+	free(ms->items);
+	free(ms->text);
+	*ms = (members){ 0 };
+}
+
+static member *members_push(members *ms)
+{
+	if (ms->n == ms->cap) {
+		size_t cap = ms->cap ? ms->cap * 2 : 16;
+		member *m = reallocarray(ms->m, cap, sizeof *m);
+		if (!m)
+			return NULL;
+		ms->m = m;
+		ms->cap = cap;
+	}
+	return &ms->m[ms->n++];
+}
+
+static int members_push_item(members *ms, const char *s)
+{
+	if (ms->n_items == ms->cap_items) {
+		size_t cap = ms->cap_items ? ms->cap_items * 2 : 16;
+		const char **items = reallocarray(ms->items, cap, sizeof *items); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
+		if (!items)
+			return -ENOMEM;
+		ms->items = items;
+		ms->cap_items = cap;
+	}
+	ms->items[ms->n_items++] = s;
+	return 0;
+}
+
+static int member_set_field(loader *l, draft *dr, relation_field f, const members *ms, const member *m)
+{
+	if (m->kind == MEMBER_NULL)
 		return 0;
 	if (!relation_fields[f].list) {
-		dr->field_bad[f] = !json_is_string(v);
-		if (!json_is_string(v))
+		dr->field_bad[f] = m->kind != MEMBER_STRING;
+		if (m->kind != MEMBER_STRING)
 			return draft_error(l, dr, "field \"%s\" must be a string", relation_fields[f].name);
-		return draft_set(l, dr, f, json_string_value(v));
+		return draft_set(l, dr, f, m->str);
 	}
-	if (!json_is_array(v))
+	if (m->kind != MEMBER_ARRAY)
 		return draft_error(l, dr, "field \"%s\" must be an array of strings", relation_fields[f].name);
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		json_t *e = json_array_get(v, i);
-		if (!json_is_string(e))
+	for (size_t i = 0; i < m->n; i++) {
+		const char *e = ms->items[m->first + i];
+		if (!e)
 			return draft_error(l, dr, "field \"%s\" must be an array of strings", relation_fields[f].name);
-		int r = draft_set(l, dr, f, json_string_value(e));
+		int r = draft_set(l, dr, f, e);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned line)
+static int members_load_relation(loader *l, const members *ms, size_t index, unsigned line)
 {
 	draft dr = { .index = index, .line = line };
-	const char *key;
-	json_t *v;
 	int r;
 
-	if (!json_is_object(obj)) {
-		l->failed = true;
-		return diag_error(l->d, l->path, line, "relation %zu: expected an object", index);
-	}
 	/* The id first, so every later message can name it. */
-	v = json_object_get(obj, "id");
-	if (v) {
-		r = json_set_field(l, &dr, FIELD_ID, v);
-		if (r < 0)
-			goto fail;
-	}
-	json_object_foreach(obj, key, v) {
+	for (size_t i = 0; i < ms->n; i++)
+		if (field_lookup_exact(ms->m[i].key) == FIELD_ID) {
+			r = member_set_field(l, &dr, FIELD_ID, ms, &ms->m[i]);
+			if (r < 0)
+				goto fail;
+			break;
+		}
+	for (size_t i = 0; i < ms->n; i++) {
 		/* JSON field names are exact; CSV headers are not (spreadsheets). */
-		int f = field_lookup_exact(key);
+		int f = field_lookup_exact(ms->m[i].key);
 		if (f < 0) {
-			r = draft_error(l, &dr, "unknown field \"%s\"", key);
+			r = draft_error(l, &dr, "unknown field \"%s\"", ms->m[i].key);
 			if (r < 0)
 				goto fail;
 			continue;
 		}
 		if (f == FIELD_ID)
 			continue;
-		r = json_set_field(l, &dr, (relation_field)f, v);
+		r = member_set_field(l, &dr, (relation_field)f, ms, &ms->m[i]);
 		if (r < 0)
 			goto fail;
 	}
@@ -740,6 +836,268 @@ static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned lin
 fail:
 	relation_done(&dr.r);
 	return r;
+}
+
+/* A relation parsed by jansson, as members: its strings stay jansson's. */
+static int members_from_json(members *ms, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	ms->n = ms->n_items = 0;
+	json_object_foreach(obj, key, v) {
+		member *m = members_push(ms);
+		if (!m)
+			return -ENOMEM;
+		*m = (member){ .key = key, .kind = MEMBER_OTHER };
+		if (json_is_string(v)) {
+			m->kind = MEMBER_STRING;
+			m->str = json_string_value(v);
+		} else if (json_is_null(v)) {
+			m->kind = MEMBER_NULL;
+		} else if (json_is_array(v)) {
+			m->kind = MEMBER_ARRAY;
+			m->first = ms->n_items;
+			m->n = json_array_size(v);
+			for (size_t i = 0; i < m->n; i++) {
+				json_t *e = json_array_get(v, i);
+				if (members_push_item(ms, json_is_string(e) ? json_string_value(e) : NULL) < 0)
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned line)
+{
+	int r;
+
+	if (!json_is_object(obj)) {
+		l->failed = true;
+		return diag_error(l->d, l->path, line, "relation %zu: expected an object", index);
+	}
+	r = members_from_json(&l->members, obj);
+	if (r < 0)
+		return r;
+	return members_load_relation(l, &l->members, index, line);
+}
+
+/* --- JSON: the fast parser ------------------------------------------------- */
+
+/* It takes the relations catalogues are made of (an object whose values are
+ * strings, null, or arrays of strings) and returns "not mine" for anything
+ * else, and for anything jansson might reject: control characters, text
+ * that is not UTF-8, \u0000, unpaired surrogates, duplicate keys. jansson
+ * then parses that element, so every error is still jansson's, and every
+ * accepted value is the one jansson gives. It exists because jansson
+ * builds a tree of a dozen allocations per relation only to be read once. */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The four hex digits at p (p + 4 <= end checked by the caller), or -1. */
+static int32_t hex4(const char *p)
+{
+	int32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = hex_value(p[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+static char *utf8_put(char *o, int32_t cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xE0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | (cp >> 18));
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
+/* The string whose opening quote is at *pp, decoded to *po (NUL-terminated;
+ * never longer than its text with the quotes). Moves both past it. false:
+ * not the fast parser's (jansson's to accept or reject). */
+static bool fast_string(const char **pp, const char *end, char **po)
+{
+	const char *p = *pp + 1, *raw = p;
+	char *o = *po;
+	bool high = false;
+
+	for (;;) {
+		if (p >= end)
+			return false;
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return false;
+		if (c != '\\') {
+			high |= c >= 0x80;
+			*o++ = (char)c;
+			p++;
+			continue;
+		}
+		if (end - p < 2)
+			return false;
+		switch (p[1]) {
+		case '"': case '\\': case '/':
+			*o++ = p[1];
+			break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			if (end - p < 6)
+				return false;
+			int32_t cp = hex4(p + 2);
+			if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+				return false; /* \u0000, a lone low surrogate, not hex */
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+					return false;
+				int32_t lo = hex4(p + 8);
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return false;
+				cp = ((cp - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+				p += 6;
+			}
+			o = utf8_put(o, cp);
+			p += 6;
+			continue;
+		}
+		default:
+			return false;
+		}
+		p += 2;
+	}
+	/* Escapes are ASCII: the raw text is UTF-8 exactly when jansson's
+	 * reading of it is. */
+	if (high && !text_utf8_valid(raw, (size_t)(p - raw)))
+		return false;
+	*o++ = '\0';
+	*po = o;
+	*pp = p + 1;
+	return true;
+}
+
+/* s[0, len) as one relation object into ms: 1, or 0 when the fast parser
+ * leaves it to jansson, or -ENOMEM. */
+static int members_parse(members *ms, const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	char *o;
+
+	ms->n = ms->n_items = 0;
+	if (len + 1 > ms->text_cap) {
+		char *t = realloc(ms->text, len + 1);
+		if (!t)
+			return -ENOMEM;
+		ms->text = t;
+		ms->text_cap = len + 1;
+	}
+	o = ms->text;
+	p = json_skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return 0;
+	p = json_skip_ws(p + 1, end);
+	if (p < end && *p == '}') {
+		p++;
+		goto done;
+	}
+	for (;;) {
+		const char *key = o;
+		if (p >= end || *p != '"' || !fast_string(&p, end, &o))
+			return 0;
+		for (size_t i = 0; i < ms->n; i++)
+			if (ms->m[i].key[0] == key[0] && streq(ms->m[i].key, key))
+				return 0; /* jansson says "duplicate object key" */
+		p = json_skip_ws(p, end);
+		if (p >= end || *p != ':')
+			return 0;
+		p = json_skip_ws(p + 1, end);
+		if (p >= end)
+			return 0;
+		member *m = members_push(ms);
+		if (!m)
+			return -ENOMEM;
+		*m = (member){ .key = key };
+		if (*p == '"') {
+			m->kind = MEMBER_STRING;
+			m->str = o;
+			if (!fast_string(&p, end, &o))
+				return 0;
+		} else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+			/* What follows must be a separator, checked below. */
+			m->kind = MEMBER_NULL;
+			p += 4;
+		} else if (*p == '[') {
+			m->kind = MEMBER_ARRAY;
+			m->first = ms->n_items;
+			p = json_skip_ws(p + 1, end);
+			if (p < end && *p == ']') {
+				p++;
+			} else {
+				for (;;) {
+					const char *e = o;
+					if (p >= end || *p != '"' || !fast_string(&p, end, &o))
+						return 0;
+					if (members_push_item(ms, e) < 0)
+						return -ENOMEM;
+					p = json_skip_ws(p, end);
+					if (p < end && *p == ',') {
+						p = json_skip_ws(p + 1, end);
+						continue;
+					}
+					if (p < end && *p == ']') {
+						p++;
+						break;
+					}
+					return 0;
+				}
+			}
+			m->n = ms->n_items - m->first;
+		} else {
+			return 0;
+		}
+		p = json_skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p = json_skip_ws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		return 0;
+	}
+done:
+	return json_skip_ws(p, end) == end ? 1 : 0;
 }
 
 /* Drops what a failed fast pass added to d's messages since n_errors /
@@ -832,6 +1190,7 @@ static int json_load(loader *l, const char *buf, size_t len)
 	size_t n_spans = 0, n_errors = strv_length(l->d->errors), n_warnings = strv_length(l->d->warnings);
 	size_t n0 = l->n, set_n0 = l->set->n;
 	bool failed0 = l->failed, full0 = l->full;
+	size_t skel_size = 0;
 	json_t *skel, *array = NULL;
 	int r;
 
@@ -840,12 +1199,12 @@ static int json_load(loader *l, const char *buf, size_t len)
 		return r;
 	if (r != 0 || n_spans == 0)
 		return json_load_whole(l, buf, len);
-	skel = json_skeleton(buf, len, spans, n_spans);
+	skel = json_skeleton(buf, len, spans, n_spans, &skel_size);
 	if (!skel)
 		return json_load_whole(l, buf, len);
 	/* The shapes must agree before anything is reported. */
 	array = json_is_object(skel) ? json_object_get(skel, "relations") : skel;
-	if (!json_is_array(array) || json_array_size(array) != n_spans) {
+	if (!json_is_array(array) || json_array_size(array) != skel_size) {
 		json_decref(skel);
 		return json_load_whole(l, buf, len);
 	}
@@ -855,6 +1214,15 @@ static int json_load(loader *l, const char *buf, size_t len)
 		return r;
 	for (size_t i = 0; i < n_spans && !l->full; i++) {
 		json_error_t err;
+		r = members_parse(&l->members, buf + spans[i].start, spans[i].end - spans[i].start);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			r = members_load_relation(l, &l->members, i + 1, spans[i].line);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		json_t *e = json_loadb(buf + spans[i].start, spans[i].end - spans[i].start,
 				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 		if (!e) {
@@ -1194,6 +1562,7 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 	else
 		r = l.failed ? -EINVAL : 0;
 	free(l.free_mail_sorted);
+	members_done(&l.members);
 	return r;
 }
 
