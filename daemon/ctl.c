@@ -89,49 +89,72 @@ static void print_json(json_t *j)
 	free(s);
 }
 
-/* check --json's "matches", kept as text: each match is serialised the
- * moment it is found and its tree freed, because 13,000 match trees held
- * to the end cost more to build, dump and free than the matching of a
- * million rows. The text is exactly what json_dumps(JSON_INDENT(2)) writes
- * for the element at its depth in the document. */
-typedef struct match_text {
-	strbuf buf; /* the elements, joined as in the document */
-	size_t n;
-} match_text;
+/* check --json's document, written as soon as each part is known: the
+ * frame (employee, window, files) once the last file has been read, then
+ * the matches, each serialised the moment it is found and its tree freed.
+ * 13,000 match trees held to the end cost more to build, dump and free than
+ * the matching of a million rows; and the last file's matches, nearly
+ * always all of them, go out in small pieces instead of growing a buffer
+ * of ten megabytes. The bytes are exactly what json_dumps(JSON_INDENT(2))
+ * and puts() wrote for the document as one tree. */
+typedef struct check_doc {
+	strbuf buf;   /* matches not written yet, each with its separator */
+	size_t n;     /* matches so far */
+	bool started; /* the frame is out; buf goes out as it fills */
+	bool failed;  /* something could not be serialised: nothing more is
+		       * printed (before the start, nothing at all) */
+} check_doc;
 
 /* The elements of the document's "matches" array stand two levels deep:
  * the array is a member of the top-level object. */
-#define MATCH_TEXT_DEPTH 2
+#define CHECK_DOC_MATCH_DEPTH 2
+#define CHECK_DOC_FLUSH_BYTES (64u << 10)
 
-/* Appends match m (a tree the caller frees) as the next element. */
-static void match_text_add(match_text *t, const json_t *m)
+static void check_doc_flush(check_doc *d)
 {
-	if (t->n > 0)
-		strbuf_puts(&t->buf, ",\n    ");
-	strbuf_put_json(&t->buf, m, 2, MATCH_TEXT_DEPTH);
-	t->n++;
+	if (d->buf.err)
+		d->failed = true;
+	if (d->failed || d->buf.len == 0)
+		return;
+	fwrite(d->buf.s, 1, d->buf.len, stdout);
+	d->buf.len = 0;
 }
 
-/* Prints frame (a non-empty object) with "matches": t appended as its last
- * member, byte for byte what json_dumps(JSON_INDENT(2)) and puts() gave
- * when the matches were part of frame; nothing when either could not be
- * built (as print_json). */
-static void print_check_json(const json_t *frame, const match_text *t)
+/* Appends match m (a tree the caller frees) as the next element. */
+static void check_doc_add(check_doc *d, const json_t *m)
+{
+	strbuf_puts(&d->buf, d->n > 0 ? ",\n    " : "\n    ");
+	strbuf_put_json(&d->buf, m, 2, CHECK_DOC_MATCH_DEPTH);
+	d->n++;
+	if (d->started && d->buf.len >= CHECK_DOC_FLUSH_BYTES)
+		check_doc_flush(d);
+}
+
+/* Prints frame (a non-empty object, complete now) up to the first match,
+ * and the matches so far. */
+static void check_doc_start(check_doc *d, const json_t *frame)
 {
 	_cleanup_free_ char *head = json_dumps(frame, JSON_INDENT(2));
 	size_t len = head ? strlen(head) : 0;
 
-	/* head ends in "\n}": the last member continues the object. */
-	if (len < 2 || t->buf.err)
-		return;
-	fwrite(head, 1, len - 2, stdout);
-	if (t->n == 0) {
-		fputs(",\n  \"matches\": []\n}\n", stdout);
+	d->started = true;
+	/* head ends in "\n}": "matches" continues the object. */
+	if (len < 2 || d->buf.err) {
+		d->failed = true;
 		return;
 	}
-	fputs(",\n  \"matches\": [\n    ", stdout);
-	fwrite(t->buf.s, 1, t->buf.len, stdout);
-	fputs("\n  ]\n}\n", stdout);
+	fwrite(head, 1, len - 2, stdout);
+	fputs(",\n  \"matches\": [", stdout);
+	check_doc_flush(d);
+}
+
+static void check_doc_finish(check_doc *d, const json_t *frame)
+{
+	if (!d->started)
+		check_doc_start(d, frame);
+	check_doc_flush(d);
+	if (!d->failed)
+		fputs(d->n > 0 ? "\n  ]\n}\n" : "]\n}\n", stdout);
 }
 
 static json_t *window_json(const employee *e)
@@ -177,7 +200,7 @@ static int cmd_check(char **files, int n_files)
 	config *cfg = NULL;
 	match_index *idx = NULL;
 	json_t *out = NULL, *jfiles = NULL;
-	match_text matches = { 0 };
+	check_doc doc = { 0 };
 	size_t n_matches = 0;
 	bool failed = false;
 	int code, r;
@@ -244,19 +267,22 @@ static int cmd_check(char **files, int n_files)
 								isempty(res.format) ? NULL : res.format, "error",
 								why));
 			failed = true;
-			continue;
+		} else {
+			json_array_append_new(jfiles, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "path", files[i],
+								"format", res.format, "encoding", res.encoding,
+								"records", (json_int_t)res.records, "rejected",
+								(json_int_t)res.rejected, "sha256", res.sha256));
 		}
-		json_array_append_new(jfiles, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "path", files[i], "format",
-							res.format, "encoding", res.encoding, "records",
-							(json_int_t)res.records, "rejected", (json_int_t)res.rejected,
-							"sha256", res.sha256));
+		/* The frame is complete: the last file's matches can go out. */
+		if (arg_json && i == n_files - 1)
+			check_doc_start(&doc, out);
 		for (size_t j = 0; j < hits.n; j++) {
 			if (arg_json) {
 				json_t *m = alert_match_json(files[i], &hits.items[j]);
 				/* As json_array_append_new did: a match that could
 				 * not be built is left out. */
 				if (m)
-					match_text_add(&matches, m);
+					check_doc_add(&doc, m);
 				json_decref(m);
 			} else
 				print_hit_text(files[i], &hits.items[j]);
@@ -266,14 +292,14 @@ static int cmd_check(char **files, int n_files)
 	}
 	t_read = now_seconds();
 	if (arg_json)
-		print_check_json(out, &matches);
+		check_doc_finish(&doc, out);
 	else
 		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
 	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
 	t_output = now_seconds();
 done:
 	json_decref(out);
-	strbuf_done(&matches.buf);
+	strbuf_done(&doc.buf);
 	t_freed = now_seconds();
 	match_index_free(idx);
 	t_index_freed = now_seconds();
