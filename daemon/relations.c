@@ -146,15 +146,21 @@ static set_store *set_store_of(const relation_set *set)
 	return set->store;
 }
 
-/* Room for one more relation in set, moving the store (and set->items) if
- * it must grow. 0 or -ENOMEM. */
-static int set_store_reserve(relation_set *set)
+/* Room for `more` relations in set beyond those it has, moving the store
+ * (and set->items) if it must grow: doubling, or at once to what a file
+ * says it holds, so a large catalogue's items are not copied a dozen
+ * times. 0 or -ENOMEM. */
+static int set_store_reserve(relation_set *set, size_t more)
 {
 	set_store *st = set_store_of(set);
 
-	if (set->n < st->cap)
+	if (more <= st->cap - set->n)
 		return 0;
 	size_t cap = st->cap ? st->cap * 2 : 64;
+	if (more > SIZE_MAX / 2 - set->n)
+		return -ENOMEM;
+	if (cap < set->n + more)
+		cap = set->n + more;
 	if (cap > (SIZE_MAX - sizeof *st) / sizeof(relation))
 		return -ENOMEM;
 	set_store *n = realloc(st, sizeof *st + cap * sizeof(relation));
@@ -594,7 +600,7 @@ static int draft_finish(loader *l, draft *dr)
 		l->failed = true;
 		goto fail;
 	}
-	if (set_store_reserve(l->set) < 0) {
+	if (set_store_reserve(l->set, 1) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -1276,6 +1282,10 @@ static int json_load(loader *l, const char *buf, size_t len)
 	r = json_top_level(l, skel, &array);
 	json_decref(skel);
 	if (r <= 0)
+		return r;
+	/* Room for every relation at once (a hint: errors leave some out). */
+	r = set_store_reserve(l->set, n_spans < CW_MAX_RELATIONS ? n_spans : CW_MAX_RELATIONS);
+	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n_spans && !l->full; i++) {
 		json_error_t err;
