@@ -73,6 +73,22 @@ static void arena_done(relation_arena *a)
 	a->head = NULL;
 }
 
+/* Empties a for reuse, keeping its newest block: a scratch arena that
+ * serves one relation after another allocates once. */
+static void arena_reset(relation_arena *a)
+{
+	arena_block *keep = a->head;
+
+	if (!keep)
+		return;
+	for (arena_block *b = keep->next, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	keep->next = NULL;
+	keep->used = 0;
+}
+
 /* size bytes aligned to align (a power of two). NULL on ENOMEM. */
 static void *arena_alloc(relation_arena *a, size_t size, size_t align)
 {
@@ -299,6 +315,7 @@ typedef struct loader {
 	str_set free_mail_set; /* of free_mail's strings */
 	diag_list *d;
 	members members; /* the relation being read (JSON) */
+	relation_arena scratch; /* the draft's strings, emptied for each relation */
 	size_t base;     /* relations already in the set */
 	size_t n;        /* this file's, appended to the set after base */
 	bool failed;     /* at least one error reported */
@@ -306,10 +323,12 @@ typedef struct loader {
 } loader;
 
 /* A relation while its fields arrive, with what the checks need on the side.
- * Its strings are malloc'd and owned by the draft (relation_done frees them)
- * until draft_finish copies them into the arena. */
+ * Its strings and lists are in the loader's scratch arena until
+ * draft_finish copies them into the set's; draft_done empties the scratch
+ * for the next relation. A relation costs no malloc() of its own. */
 typedef struct draft {
 	relation r;
+	size_t n_list[_FIELD_MAX], cap_list[_FIELD_MAX]; /* r's lists */
 	bool have_type;
 	bool bad;        /* an error about it was reported already */
 	bool field_bad[_FIELD_MAX]; /* ...about this field: no "missing" on top */
@@ -328,19 +347,6 @@ const char *relation_type_to_string(relation_type t)
 	return NULL;
 }
 
-/* Frees a draft's malloc'd strings (never a relation of a loaded set). */
-static void relation_done(relation *r)
-{
-	free(r->id);
-	free(r->name);
-	strv_free(r->aliases);
-	strv_free(r->domains);
-	free(r->company);
-	strv_free(r->emails);
-	free(r->linkedin);
-	/* source is the loader's, in the arena */
-	*r = (relation){ 0 };
-}
 
 void relation_set_done(relation_set *set)
 {
@@ -359,16 +365,69 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/* s[0, *len) without white space at either end: the new start, and *len. */
+static const char *trim_range(const char *s, size_t *len)
+{
+	while (*len > 0 && is_space(*s)) {
+		s++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space(s[*len - 1]))
+		(*len)--;
+	return s;
+}
+
 /* Trimmed copy of s[0..len). */
 static char *strndup_trim(const char *s, size_t len)
 {
-	while (len > 0 && is_space(*s)) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
+	s = trim_range(s, &len);
 	return strndup(s, len);
+}
+
+/* Empties the draft and the scratch arena its strings were in. */
+static void draft_done(loader *l, draft *dr)
+{
+	arena_reset(&l->scratch);
+	dr->r = (relation){ 0 };
+	memset(dr->n_list, 0, sizeof dr->n_list);
+	memset(dr->cap_list, 0, sizeof dr->cap_list);
+}
+
+/* strndup_trim into the scratch arena. */
+static char *draft_strndup_trim(loader *l, const char *s, size_t len)
+{
+	char *p;
+
+	s = trim_range(s, &len);
+	p = arena_alloc(&l->scratch, len + 1, 1);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* Appends s (in the scratch arena already) to the draft's list *v of
+ * field f. 0 or -ENOMEM. */
+static int draft_list_push(loader *l, draft *dr, relation_field f, char ***v, char *s)
+{
+	size_t n = dr->n_list[f];
+
+	if (n + 1 >= dr->cap_list[f]) {
+		size_t cap = dr->cap_list[f] ? dr->cap_list[f] * 2 : 4;
+		/* The old vector stays in the scratch until the relation is done. */
+		char **nv = arena_alloc(&l->scratch, cap * sizeof *nv, alignof(char *));
+		if (!nv)
+			return -ENOMEM;
+		if (n)
+			memcpy(nv, *v, n * sizeof *nv);
+		*v = nv;
+		dr->cap_list[f] = cap;
+	}
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+	dr->n_list[f] = n + 1;
+	return 0;
 }
 
 static int field_lookup(const char *name)
@@ -479,7 +538,7 @@ static bool email_is_valid(const char *s)
 
 static int draft_add_domain(loader *l, draft *dr, const char *value)
 {
-	_cleanup_free_ char *dom = strndup_trim(value, strlen(value));
+	char *dom = draft_strndup_trim(l, value, strlen(value));
 	char *p;
 
 	if (!dom)
@@ -507,13 +566,13 @@ static int draft_add_domain(loader *l, draft *dr, const char *value)
 	}
 	if (strv_contains(dr->r.domains, p))
 		return 0;
-	return strv_push(&dr->r.domains, p);
+	return draft_list_push(l, dr, FIELD_DOMAINS, &dr->r.domains, p);
 }
 
 /* Stores one value of one field; lists get one call per element. */
 static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 {
-	_cleanup_free_ char *v = strndup_trim(value, strlen(value));
+	char *v = draft_strndup_trim(l, value, strlen(value));
 	char **scalar = NULL;
 
 	if (!v)
@@ -553,7 +612,7 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 		dr->field_bad[f] = false;
 		if (isempty(v) || strv_contains(dr->r.aliases, v))
 			return 0;
-		return strv_push(&dr->r.aliases, v);
+		return draft_list_push(l, dr, FIELD_ALIASES, &dr->r.aliases, v);
 	case FIELD_DOMAINS:
 		dr->field_bad[f] = false;
 		if (isempty(v))
@@ -567,7 +626,7 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 		dr->field_bad[f] = false;
 		if (strv_contains(dr->r.emails, v))
 			return 0;
-		return strv_push(&dr->r.emails, v);
+		return draft_list_push(l, dr, FIELD_EMAILS, &dr->r.emails, v);
 	default:
 		return -EINVAL;
 	}
@@ -575,8 +634,7 @@ static int draft_set(loader *l, draft *dr, relation_field f, const char *value)
 	/* Empty optional scalars are absent; a missing name is caught later. */
 	if (isempty(v))
 		return 0;
-	free(*scalar);
-	*scalar = TAKE_PTR(v);
+	*scalar = v;
 	return 0;
 }
 
@@ -627,10 +685,10 @@ static int draft_finish(loader *l, draft *dr)
 	}
 	l->set->n++;
 	l->n++;
-	relation_done(&dr->r);
+	draft_done(l, dr);
 	return 0;
 fail:
-	relation_done(&dr->r);
+	draft_done(l, dr);
 	return r < 0 ? r : 0;
 }
 
@@ -905,7 +963,7 @@ static int members_load_relation(loader *l, const members *ms, size_t index, uns
 	}
 	return draft_finish(l, &dr);
 fail:
-	relation_done(&dr.r);
+	draft_done(l, &dr);
 	return r;
 }
 
@@ -1496,7 +1554,7 @@ static int csv_load_row(loader *l, const int *columns, size_t n_columns, char **
 	}
 	return draft_finish(l, &dr);
 fail:
-	relation_done(&dr.r);
+	draft_done(l, &dr);
 	return r;
 }
 
@@ -1638,6 +1696,7 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 		r = l.failed ? -EINVAL : 0;
 	str_set_done(&l.free_mail_set);
 	members_done(&l.members);
+	arena_done(&l.scratch);
 	return r;
 }
 
