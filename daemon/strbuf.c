@@ -215,10 +215,11 @@ static void json_put_string(strbuf *b, const char *s, size_t len)
 			case '"': case '\\': *p++ = (char)c; break;
 			default:
 				/* "\\u%04X" of a byte below 0x20 */
-				memcpy(p, "u00", 3);
-				p[3] = hex[c >> 4];
-				p[4] = hex[c & 0xf];
-				p += 5;
+				*p++ = 'u';
+				*p++ = '0';
+				*p++ = '0';
+				*p++ = hex[c >> 4];
+				*p++ = hex[c & 0xf];
 				break;
 			}
 		}
@@ -265,7 +266,7 @@ static unsigned __int128 pow10_u128(int k)
 static size_t json_real_text_fast(double v, char out[static 32])
 {
 	uint64_t bits, m;
-	int exp2, x, k = 0;
+	int exp2, x;
 	unsigned __int128 d = 0;
 	const unsigned __int128 lo = pow10_u128(REAL_DIGITS - 1), hi = lo * 10;
 	double a = v < 0 ? -v : v;
@@ -281,7 +282,7 @@ static size_t json_real_text_fast(double v, char out[static 32])
 	for (int tries = 0;; tries++) {
 		if (tries > 2)
 			return 0;
-		k = REAL_DIGITS - 1 - x;
+		int k = REAL_DIGITS - 1 - x;
 		if (k < 0 || k > 22)
 			return 0;
 		if (exp2 >= 0) {
