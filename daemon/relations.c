@@ -1,9 +1,11 @@
 /* relations.c — restricted-relation catalogues: reading relations/NAME.json
- * (jansson) and *.csv (RFC 4180), validating every field, normalising domains,
- * and the duplicate-id check over one employee's clause. No logging: every
- * problem goes to the caller's diag_list as "file:line: ...". A loaded set
- * keeps all its strings in one arena of large blocks, so loading makes few
- * allocations and relation_set_done is a handful of free() calls. */
+ * (relations by a small parser of our own, anything unusual and the
+ * document around them by jansson) and *.csv (RFC 4180), validating every
+ * field, normalising domains, and the duplicate-id check over one
+ * employee's clause. No logging: every problem goes to the caller's
+ * diag_list as "file:line: ...". A loaded set keeps all its strings in one
+ * arena of large blocks, so loading makes few allocations and
+ * relation_set_done is a handful of free() calls. */
 #include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -346,7 +348,6 @@ const char *relation_type_to_string(relation_type t)
 	}
 	return NULL;
 }
-
 
 void relation_set_done(relation_set *set)
 {
