@@ -54,7 +54,7 @@ DAEMON_SRCS := daemon/main.c daemon/loop.c
 CTL_SRCS    := daemon/ctl.c
 
 UNIT_TESTS := fileio date parse config relations text names ingest_csv ingest_crm ingest_decode ingest_json \
-	ingest_vcard match pipeline clause store alert secret retry webhook mail credential transfer
+	ingest_vcard match pipeline clause store alert secret retry webhook mail credential transfer strbuf
 
 # One libFuzzer target per parser, all built from tests/fuzz/fuzz_ingest.c
 # with the format forced (NAME; "ingest" probes, as Format=auto does, and so

@@ -69,36 +69,69 @@ static json_t *date_json(int32_t day)
 	return json_string(buf);
 }
 
+/* Adds v to o under key (a literal, so no UTF-8 check) and says whether
+ * both exist; v is consumed either way, as json_pack's "o" consumes it.
+ * Built member by member rather than by json_pack: check --json builds one
+ * of these per match, and parsing the format each time cost as much as
+ * the objects themselves. */
+static bool json_add(json_t *o, const char *key, json_t *v)
+{
+	return v && json_object_set_new_nocheck(o, key, v) == 0;
+}
+
+/* NULL when a string is not UTF-8 (or ENOMEM). */
+static json_t *evidence_json(const match_evidence *e)
+{
+	json_t *o = json_object();
+
+	if (json_add(o, "feature", json_string(e->feature)) && json_add(o, "contact", json_string_or_null(e->contact)) &&
+	    json_add(o, "relation", json_string_or_null(e->relation)) && json_add(o, "score", json_real(e->score)))
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
 json_t *alert_match_json(const char *file, const hit *h)
 {
 	const contact *c = &h->contact;
 	const relation *rel = h->match.relation;
-	json_t *ev = json_array();
+	json_t *o = json_object(), *jc = json_object(), *jr = json_object(), *ev = json_array();
 
-	for (size_t i = 0; ev && i < h->match.n_evidence; i++) {
-		const match_evidence *e = &h->match.evidence[i];
-		json_array_append_new(ev, json_pack("{s:s, s:o, s:o, s:f}", "feature", e->feature, "contact",
-						    json_string_or_null(e->contact), "relation",
-						    json_string_or_null(e->relation), "score", e->score));
-	}
-	json_t *o = json_pack("{s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:s, s:s, s:s}, s:f, s:s, s:s, s:o}",
-			 "file", json_string_or_null(file), "record", (json_int_t)c->record, "line",
-			 (json_int_t)c->line, "contact", "name", json_string_or_null(c->name), "company",
-			 json_string_or_null(c->company), "email", json_string_or_null(contact_email(c)),
-			 "profile_url", json_string_or_null(contact_profile_url(c)), "connected_on",
-			 date_json(c->connected_on), "event", contact_event_to_string(c->event), "relation", "id",
-			 rel->id, "type",
-			 relation_type_to_string(rel->type), "name", rel->name, "score", h->match.score,
-			 "classification", classification_to_string(h->cls), "severity",
-			 severity_to_string(h->sev), "evidence", ev ? ev : json_array());
-	if (o && h->match.review)
+	/* An entry that cannot be built is left out; the match stands. */
+	for (size_t i = 0; ev && i < h->match.n_evidence; i++)
+		json_array_append_new(ev, evidence_json(&h->match.evidence[i]));
+	if (!json_add(jc, "name", json_string_or_null(c->name)) ||
+	    !json_add(jc, "company", json_string_or_null(c->company)) ||
+	    !json_add(jc, "email", json_string_or_null(contact_email(c))) ||
+	    !json_add(jc, "profile_url", json_string_or_null(contact_profile_url(c))) ||
+	    !json_add(jc, "connected_on", date_json(c->connected_on)) ||
+	    !json_add(jc, "event", json_string(contact_event_to_string(c->event))) ||
+	    !json_add(jr, "id", json_string(rel->id)) ||
+	    !json_add(jr, "type", json_string(relation_type_to_string(rel->type))) ||
+	    !json_add(jr, "name", json_string(rel->name)))
+		goto fail;
+	/* From here the parts belong to o, whatever happens. */
+	if (!json_add(o, "file", json_string_or_null(file)) || !json_add(o, "record", json_integer((json_int_t)c->record)) ||
+	    !json_add(o, "line", json_integer((json_int_t)c->line)) || !json_add(o, "contact", TAKE_PTR(jc)) ||
+	    !json_add(o, "relation", TAKE_PTR(jr)) || !json_add(o, "score", json_real(h->match.score)) ||
+	    !json_add(o, "classification", json_string(classification_to_string(h->cls))) ||
+	    !json_add(o, "severity", json_string(severity_to_string(h->sev))) ||
+	    !json_add(o, "evidence", ev ? TAKE_PTR(ev) : json_array()))
+		goto fail;
+	if (h->match.review)
 		json_object_set_new(o, "review", json_true());
 	/* A date that could not be read without guessing: show what was
 	 * written and why it was left undated, so the lawyer can judge. */
-	if (o && c->date_note)
+	if (c->date_note)
 		json_object_set_new(json_object_get(o, "contact"), "date_note",
 				    json_pack("{s:s?, s:s}", "raw", c->date_raw, "note", c->date_note));
 	return o;
+fail:
+	json_decref(o);
+	json_decref(jc);
+	json_decref(jr);
+	json_decref(ev);
+	return NULL;
 }
 
 void alert_format_time(int64_t unix_seconds, char buf[static 32])

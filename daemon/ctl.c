@@ -14,6 +14,7 @@
 #include "contactwatch/log.h"
 #include "contactwatch/scan.h"
 #include "contactwatch/store.h"
+#include "contactwatch/strbuf.h"
 
 static const char *arg_config = CW_DEFAULT_CONFIG;
 static bool arg_json = false;
@@ -88,6 +89,74 @@ static void print_json(json_t *j)
 	free(s);
 }
 
+/* check --json's document, written as soon as each part is known: the
+ * frame (employee, window, files) once the last file has been read, then
+ * the matches, each serialised the moment it is found and its tree freed.
+ * 13,000 match trees held to the end cost more to build, dump and free than
+ * the matching of a million rows; and the last file's matches, nearly
+ * always all of them, go out in small pieces instead of growing a buffer
+ * of ten megabytes. The bytes are exactly what json_dumps(JSON_INDENT(2))
+ * and puts() wrote for the document as one tree. */
+typedef struct check_doc {
+	strbuf buf;   /* matches not written yet, each with its separator */
+	size_t n;     /* matches so far */
+	bool started; /* the frame is out; buf goes out as it fills */
+	bool failed;  /* something could not be serialised: nothing more is
+		       * printed (before the start, nothing at all) */
+} check_doc;
+
+/* The elements of the document's "matches" array stand two levels deep:
+ * the array is a member of the top-level object. */
+#define CHECK_DOC_MATCH_DEPTH 2
+#define CHECK_DOC_FLUSH_BYTES (64u << 10)
+
+static void check_doc_flush(check_doc *d)
+{
+	if (d->buf.err)
+		d->failed = true;
+	if (d->failed || d->buf.len == 0)
+		return;
+	fwrite(d->buf.s, 1, d->buf.len, stdout);
+	d->buf.len = 0;
+}
+
+/* Appends match m (a tree the caller frees) as the next element. */
+static void check_doc_add(check_doc *d, const json_t *m)
+{
+	strbuf_puts(&d->buf, d->n > 0 ? ",\n    " : "\n    ");
+	strbuf_put_json(&d->buf, m, 2, CHECK_DOC_MATCH_DEPTH);
+	d->n++;
+	if (d->started && d->buf.len >= CHECK_DOC_FLUSH_BYTES)
+		check_doc_flush(d);
+}
+
+/* Prints frame (a non-empty object, complete now) up to the first match,
+ * and the matches so far. */
+static void check_doc_start(check_doc *d, const json_t *frame)
+{
+	_cleanup_free_ char *head = json_dumps(frame, JSON_INDENT(2));
+	size_t len = head ? strlen(head) : 0;
+
+	d->started = true;
+	/* head ends in "\n}": "matches" continues the object. */
+	if (len < 2 || d->buf.err) {
+		d->failed = true;
+		return;
+	}
+	fwrite(head, 1, len - 2, stdout);
+	fputs(",\n  \"matches\": [", stdout);
+	check_doc_flush(d);
+}
+
+static void check_doc_finish(check_doc *d, const json_t *frame)
+{
+	if (!d->started)
+		check_doc_start(d, frame);
+	check_doc_flush(d);
+	if (!d->failed)
+		fputs(d->n > 0 ? "\n  ]\n}\n" : "]\n}\n", stdout);
+}
+
 static json_t *window_json(const employee *e)
 {
 	char a[11], b[11];
@@ -130,7 +199,8 @@ static int cmd_check(char **files, int n_files)
 	double t_start = now_seconds(), t_loaded = 0, t_indexed = 0, t_read = 0, t_output = 0, t_freed, t_index_freed;
 	config *cfg = NULL;
 	match_index *idx = NULL;
-	json_t *out = NULL, *jfiles = NULL, *jmatches = NULL;
+	json_t *out = NULL, *jfiles = NULL;
+	check_doc doc = { 0 };
 	size_t n_matches = 0;
 	bool failed = false;
 	int code, r;
@@ -173,14 +243,13 @@ static int cmd_check(char **files, int n_files)
 		goto done;
 	}
 	t_indexed = now_seconds();
-	out = json_pack("{s:s, s:o, s:[], s:[]}", "employee", e->id, "window", window_json(e), "files", "matches");
+	out = json_pack("{s:s, s:o, s:[]}", "employee", e->id, "window", window_json(e), "files");
 	if (!out) {
 		code = CW_EXIT_USAGE;
 		goto done;
 	}
 	const ingest_options opt_ingest = scan_ingest_options(cfg, arg_format, arg_columns);
 	jfiles = json_object_get(out, "files");
-	jmatches = json_object_get(out, "matches");
 	for (int i = 0; i < n_files; i++) {
 		ingest_result res = { 0 };
 		hit_list hits = { 0 };
@@ -198,16 +267,24 @@ static int cmd_check(char **files, int n_files)
 								isempty(res.format) ? NULL : res.format, "error",
 								why));
 			failed = true;
-			continue;
+		} else {
+			json_array_append_new(jfiles, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "path", files[i],
+								"format", res.format, "encoding", res.encoding,
+								"records", (json_int_t)res.records, "rejected",
+								(json_int_t)res.rejected, "sha256", res.sha256));
 		}
-		json_array_append_new(jfiles, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "path", files[i], "format",
-							res.format, "encoding", res.encoding, "records",
-							(json_int_t)res.records, "rejected", (json_int_t)res.rejected,
-							"sha256", res.sha256));
+		/* The frame is complete: the last file's matches can go out. */
+		if (arg_json && i == n_files - 1)
+			check_doc_start(&doc, out);
 		for (size_t j = 0; j < hits.n; j++) {
-			if (arg_json)
-				json_array_append_new(jmatches, alert_match_json(files[i], &hits.items[j]));
-			else
+			if (arg_json) {
+				json_t *m = alert_match_json(files[i], &hits.items[j]);
+				/* As json_array_append_new did: a match that could
+				 * not be built is left out. */
+				if (m)
+					check_doc_add(&doc, m);
+				json_decref(m);
+			} else
 				print_hit_text(files[i], &hits.items[j]);
 		}
 		n_matches += hits.n;
@@ -215,13 +292,14 @@ static int cmd_check(char **files, int n_files)
 	}
 	t_read = now_seconds();
 	if (arg_json)
-		print_json(out);
+		check_doc_finish(&doc, out);
 	else
 		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
 	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
 	t_output = now_seconds();
 done:
 	json_decref(out);
+	strbuf_done(&doc.buf);
 	t_freed = now_seconds();
 	match_index_free(idx);
 	t_index_freed = now_seconds();

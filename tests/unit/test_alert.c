@@ -140,6 +140,66 @@ static void test_review_match(void **state)
 	contact_done(&c);
 }
 
+/* The exact text of a match, every optional part present: the shape
+ * check --json, the stored body and the channels share. */
+static void test_match_json_text(void **state)
+{
+	(void)state;
+	test_hit t;
+	hit *hp = &t.h;
+	match_evidence ev[2] = {
+		{ .feature = "company_name", .contact = (char *)"acme logistics", .relation = (char *)"acme", .score = 0.94 },
+		{ .feature = "name", .contact = NULL, .relation = (char *)"petra van den berg", .score = 0.5 },
+	};
+	make_hit(&t, &rel_person, NULL, "petra@acme.nl", "Petra \"PvdB\" van den Berg");
+	hp->match.evidence = ev;
+	hp->match.n_evidence = 2;
+	hp->match.review = true;
+	hp->match.score = 0.87;
+	hp->contact.connected_on = DATE_NONE;
+	hp->contact.date_raw = (char *)"03/04/2026";
+	hp->contact.date_note = "ambiguous";
+	json_t *j = alert_match_json(NULL, hp);
+	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(text, "{\"file\":null,\"record\":12,\"line\":16,\"contact\":{\"name\":\"Petra \\\"PvdB\\\" van den Berg\","
+			    "\"company\":\"Acme Logistics\",\"email\":\"petra@acme.nl\",\"profile_url\":null,\"connected_on\":null,"
+			    "\"event\":\"connection\",\"date_note\":{\"raw\":\"03/04/2026\",\"note\":\"ambiguous\"}},\"relation\":{\"id\":\"R002\","
+			    "\"type\":\"person\",\"name\":\"Petra van den Berg\"},\"score\":0.87,\"classification\":\"in_window\","
+			    "\"severity\":\"high\",\"evidence\":[{\"feature\":\"company_name\",\"contact\":\"acme logistics\","
+			    "\"relation\":\"acme\",\"score\":0.93999999999999995},{\"feature\":\"name\",\"contact\":null,"
+			    "\"relation\":\"petra van den berg\",\"score\":0.5}],\"review\":true}");
+	json_decref(j);
+}
+
+/* Text that is not UTF-8 cannot be JSON: a contact field makes the whole
+ * match unbuildable (NULL), an evidence entry is left out, a date note is
+ * left off. */
+static void test_match_json_invalid_utf8(void **state)
+{
+	(void)state;
+	test_hit t;
+	hit *hp = &t.h;
+	match_evidence ev[2] = {
+		{ .feature = "company_name", .contact = (char *)"acme \xff", .relation = (char *)"acme", .score = 0.9 },
+		{ .feature = "email", .contact = (char *)"a@acme.nl", .relation = (char *)"a@acme.nl", .score = 1.0 },
+	};
+	make_hit(&t, &rel_company, NULL, NULL, "Petra");
+	hp->match.evidence = ev;
+	hp->match.n_evidence = 2;
+	hp->contact.date_raw = (char *)"\xc3\x28";
+	hp->contact.date_note = "unreadable";
+	json_t *j = alert_match_json("x.csv", hp);
+	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(text, "{\"file\":\"x.csv\",\"record\":12,\"line\":16,\"contact\":{\"name\":\"Petra\",\"company\":\"Acme Logistics\","
+			    "\"email\":null,\"profile_url\":null,\"connected_on\":\"2026-08-02\",\"event\":\"connection\"},"
+			    "\"relation\":{\"id\":\"R001\",\"type\":\"company\",\"name\":\"Jansen Bouw\"},\"score\":1.0,"
+			    "\"classification\":\"in_window\",\"severity\":\"high\",\"evidence\":[{\"feature\":\"email\","
+			    "\"contact\":\"a@acme.nl\",\"relation\":\"a@acme.nl\",\"score\":1.0}]}");
+	json_decref(j);
+	hp->contact.company = (char *)"Acme \xe2\x82";
+	assert_null(alert_match_json("x.csv", hp));
+}
+
 static void test_alert_json_adds_id_state_history(void **state)
 {
 	(void)state;
@@ -192,6 +252,8 @@ int main(void)
 		cmocka_unit_test(test_key_falls_back_to_email_then_name),
 		cmocka_unit_test(test_match_json_shape),
 		cmocka_unit_test(test_review_match),
+		cmocka_unit_test(test_match_json_text),
+		cmocka_unit_test(test_match_json_invalid_utf8),
 		cmocka_unit_test(test_alert_json_adds_id_state_history),
 		cmocka_unit_test(test_alert_pseudonymized),
 	};

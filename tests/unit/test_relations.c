@@ -240,6 +240,75 @@ static void test_json_element_parse(void **state)
 	assert_string_equal(f->set.items[0].name, "[A],{B}");
 }
 
+/* Every way to write a string, and null and empty lists: read the same
+ * whichever parser takes the relation (the fast one takes these). */
+static void test_json_strings(void **state)
+{
+	fixture *f = *state;
+	const char *p = put(f, "strings.json",
+			    "[\n{\"id\": \"S1\", \"type\": \"company\", \"name\": \"Caf\\u00e9 \\\"Noir\\\" \\\\ \\/ \\b\\f\\n\\r\\t end\", "
+			    "\"aliases\": [\"J\\u00fcrgen\", \"Zo\xc3\xab\", \"\\ud83d\\ude00\", \"  padded  \", \"\"], \"company\": null,"
+			    " \"emails\": [], \"linkedin\": \"x\\u007fy\"},\n"
+			    "{ \"id\" : \"S2\" ,\t\"type\":\"Person\",\r\n\"name\":\"Raw \xe2\x82\xac\",\"aliases\":null , \"domains\" : [ ] }\n]\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), 0);
+	assert_int_equal(diag_n_errors(&f->d), 0);
+	assert_int_equal(f->set.n, 2);
+	assert_string_equal(f->set.items[0].name, "Caf\xc3\xa9 \"Noir\" \\ / \b\f\n\r\t end");
+	assert_string_equal(f->set.items[0].aliases[0], "J\xc3\xbcrgen");
+	assert_string_equal(f->set.items[0].aliases[1], "Zo\xc3\xab");
+	assert_string_equal(f->set.items[0].aliases[2], "\xf0\x9f\x98\x80");
+	assert_string_equal(f->set.items[0].aliases[3], "padded");
+	assert_null(f->set.items[0].aliases[4]);
+	assert_null(f->set.items[0].company);
+	assert_null(f->set.items[0].emails);
+	assert_string_equal(f->set.items[0].linkedin, "x\x7fy");
+	assert_int_equal(f->set.items[1].type, RELATION_PERSON);
+	assert_string_equal(f->set.items[1].name, "Raw \xe2\x82\xac");
+	assert_null(f->set.items[1].aliases);
+	assert_null(f->set.items[1].domains);
+}
+
+/* What the fast parser leaves to jansson (a null in a list, numbers,
+ * objects) still gets jansson's reading, with each relation's line; what
+ * jansson rejects inside an element (\u0000, a lone surrogate, a byte that
+ * is not UTF-8, a control character) is a syntax error at its line. */
+static void test_json_left_to_jansson(void **state)
+{
+	fixture *f = *state;
+	char want[512];
+	const char *p = put(f, "mixed.json",
+			    "[\n{\"id\": \"T1\", \"type\": \"company\", \"name\": \"A\", \"aliases\": [\"ok\", null]},\n"
+			    "{\"id\": \"T2\", \"type\": \"company\", \"name\": \"B\", \"website\": 1.5e3},\n"
+			    "{\"id\": \"T3\", \"type\": \"company\", \"name\": \"C\\u0041\", \"aliases\": [\"x\"]},\n"
+			    "{\"id\": \"T4\", \"type\": \"company\", \"name\": \"D\", \"company\": {\"x\": true}}\n]\n");
+
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 3);
+	assert_diag(f->d.errors, 0, f->dir, "mixed.json:2: relation 1 (id T1): field \"aliases\" must be an array of strings");
+	assert_diag(f->d.errors, 1, f->dir, "mixed.json:3: relation 2 (id T2): unknown field \"website\"");
+	assert_diag(f->d.errors, 2, f->dir, "mixed.json:5: relation 4 (id T4): field \"company\" must be a string");
+	assert_int_equal(f->set.n, 1);
+	assert_string_equal(f->set.items[0].name, "CA");
+
+	static const char *const bad[] = { "\\u0000", "\\ud800", "\\udc00x", "\\ud83d\\u0041", "\xff", "\xed\xa0\x80",
+					   "\xc0\xaf", "\x01", "\\x", "\\u12G4" };
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		char text[256];
+		diag_done(&f->d);
+		relation_set_done(&f->set);
+		snprintf(text, sizeof text,
+			 "[\n{\"id\": \"U1\", \"type\": \"company\", \"name\": \"A\", \"website\": 1},\n"
+			 "{\"id\": \"U2\", \"type\": \"company\", \"name\": \"a%sb\"}\n]\n", bad[i]);
+		p = put(f, "bad.json", text);
+		assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+		assert_int_equal(diag_n_errors(&f->d), 1);
+		snprintf(want, sizeof want, "%s:3: invalid JSON: ", p);
+		assert_memory_equal(f->d.errors[0], want, strlen(want));
+		assert_int_equal(f->set.n, 0);
+	}
+}
+
 /* Deep nesting goes to the whole-file parse, which still finds the line. */
 static void test_json_deep(void **state)
 {
@@ -446,6 +515,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_syntax_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_element_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_left_to_jansson, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
