@@ -79,6 +79,20 @@
  * one another. */
 #define INDEX_PREFETCH 16
 
+/* n zeroed elements of size bytes for a table that is read before it is
+ * written (probed, or bits set in place), each page written once here:
+ * calloc's fresh pages are mapped to the shared zero page by the first
+ * read, and the first write then takes a second page fault. (Through a
+ * volatile pointer: malloc and a memset of zeros become calloc again.) */
+#define TOUCH_STRIDE 4096
+static void *calloc_touched(size_t n, size_t size)
+{
+	volatile char *p = calloc(n, size);
+	for (size_t i = 0; p && i < n * size; i += TOUCH_STRIDE)
+		p[i] = 0;
+	return (void *)p;
+}
+
 /* ---- a Bloom filter in front of a table ----------------------------------
  * One bit per key hash, about eight bits per key (one key in nine or so
  * of those that are absent gets past it): small enough to stay in the
@@ -109,7 +123,7 @@ static int bloom_init(bloom *b, size_t n)
 	unsigned log2 = 9;
 	while (((size_t)1 << log2) < n * 8 && log2 < 40)
 		log2++;
-	b->bits = calloc((size_t)1 << (log2 - 6), sizeof *b->bits);
+	b->bits = calloc_touched((size_t)1 << (log2 - 6), sizeof *b->bits);
 	if (!b->bits)
 		return -ENOMEM;
 	b->shift = 64 - log2;
@@ -326,30 +340,40 @@ static void delmap_put(delmap *d, uint64_t v)
 	}
 }
 
-/* Adds a variant as fingerprint << 32 | id (delmap_fingerprint of its
- * hash, computed while the relation was prepared). */
+/* Makes room for n variants in all, at a load factor <= 3/4 (probe runs
+ * stay short with 8-byte slots), re-adding what is in, in slot order. */
+static int delmap_reserve(delmap *d, size_t n)
+{
+	if (n * 4 <= d->cap * 3)
+		return 0;
+	delmap old = *d;
+	size_t ncap = old.cap ? old.cap * 2 : 1024;
+	while (n * 4 > ncap * 3)
+		ncap *= 2;
+	unsigned bits = 0;
+	while (((size_t)1 << bits) < ncap)
+		bits++;
+	d->slots = calloc_touched(ncap, sizeof *d->slots);
+	if (!d->slots) {
+		*d = old;
+		return -ENOMEM;
+	}
+	d->cap = ncap;
+	d->shift = 64 - bits;
+	d->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i])
+			delmap_put(d, old.slots[i]);
+	free(old.slots);
+	return 0;
+}
+
+/* Adds a variant: fingerprint << 32 | id. */
 static int delmap_add(delmap *d, uint64_t v)
 {
-	/* Load factor <= 3/4: probe runs stay short with 8-byte slots. */
-	if ((d->n + 1) * 4 > d->cap * 3) {
-		delmap old = *d;
-		size_t ncap = old.cap ? old.cap * 2 : 1024;
-		unsigned bits = 0;
-		while (((size_t)1 << bits) < ncap)
-			bits++;
-		d->slots = calloc(ncap, sizeof *d->slots);
-		if (!d->slots) {
-			*d = old;
-			return -ENOMEM;
-		}
-		d->cap = ncap;
-		d->shift = 64 - bits;
-		d->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.slots[i])
-				delmap_put(d, old.slots[i]);
-		free(old.slots);
-	}
+	int r = delmap_reserve(d, d->n + 1);
+	if (r < 0)
+		return r;
 	delmap_put(d, v);
 	return 0;
 }
@@ -779,6 +803,8 @@ typedef struct index_block {
 				* they add to the map's arena */
 	index_word *words;
 	size_t n_words, cap_words;
+	size_t relation_words;  /* where the words of the relation being prepared start */
+	size_t n_variants;      /* what the words add to the typo table, at most */
 } index_block;
 
 typedef struct index_build {
@@ -824,17 +850,29 @@ static int index_key_add(index_worker *w, map_kind kind, const char *s, uint32_t
 	return 0;
 }
 
-/* A relation word of >= TYPO_MIN_RELATION letters and its variants. */
+/* A relation word of >= TYPO_MIN_RELATION letters and its variants. A
+ * word the relation has given already (an alias that repeats the name)
+ * would only add its variants again, which the table ignores. */
 static int index_deletions(index_worker *w, map_kind kind, const char *word, uint32_t id)
 {
 	index_block *k = w->block;
 	size_t n = strlen(word);
 	if (n < TYPO_MIN_RELATION || n >= TYPO_MAX_WORD)
 		return 0;
+	size_t from = k->n_words - k->relation_words > INDEX_REPEAT_WINDOW ? k->n_words - INDEX_REPEAT_WINDOW
+									  : k->relation_words;
+	for (size_t i = from; i < k->n_words; i++)
+		if (k->words[i].kind == kind && streq(k->words[i].word, word))
+			return 0;
 	int r = array_reserve(&k->words, &k->cap_words, k->n_words + 1, sizeof *k->words);
 	if (r < 0)
 		return r;
 	k->words[k->n_words++] = (index_word) { .word = word, .id = id, .kind = (uint8_t)kind, .len = (uint8_t)n };
+	/* The word and one variant a gap (the first of a run of equal
+	 * letters), as deletion_hashes gives them. */
+	k->n_variants++;
+	for (size_t i = 0; i < n; i++)
+		k->n_variants += !(i > 0 && word[i] == word[i - 1]);
 	return 0;
 }
 
@@ -1100,6 +1138,7 @@ static void *index_work(void *arg)
 		size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
 		for (size_t id = i * INDEX_BLOCK; id < end; id++) {
 			w->block->relation_keys = w->block->n_keys;
+			w->block->relation_words = w->block->n_words;
 			int r = index_prepare(w, (uint32_t)id);
 			if (r < 0) {
 				index_fail(b, r);
@@ -1195,7 +1234,7 @@ static int map_fill_grow(map_fill *f)
 	size_t ncap = f->cap ? f->cap * 2 : 256;
 	if (ncap > (size_t)UINT32_MAX + 1)
 		return -E2BIG;
-	uint64_t *t = calloc(ncap, sizeof *t);
+	uint64_t *t = calloc_touched(ncap, sizeof *t);
 	if (!t)
 		return -ENOMEM;
 	size_t mask = ncap - 1;
@@ -1267,7 +1306,7 @@ static int map_fill_finish(map_fill *f, map *m, size_t bytes, qgram_word **ret_v
 {
 	size_t n = f->n, n_vocab = 0;
 	int r = -ENOMEM;
-	uint32_t *start = calloc(n + 1, sizeof *start);
+	uint32_t *start = calloc_touched(n + 1, sizeof *start);
 	map_entry *entries = malloc((n ? n : 1) * sizeof *entries);
 	uint8_t *lens = malloc(n ? n : 1);
 	qgram_word *vocab = malloc((n ? n : 1) * sizeof *vocab);
@@ -1374,17 +1413,33 @@ static int index_fill_map(index_build *b)
  * filter; then the quick flags (which need neither table): the part of
  * the build that runs beside the map's. A word's variants are hashed and
  * their slots asked for (see INDEX_PREFETCH) while the word before it goes
- * in. */
+ * in.
+ *
+ * The table is made as large as it will end up before anything goes in,
+ * not doubled on the way there: doubling re-added every variant so far,
+ * in slot order, into a table allocated anew (half the time of the
+ * table). The variants are the same and each is reached from its slot by
+ * the same probe, so a lookup finds the same ids, in the order they were
+ * added. (When a probe run wrapped around the end of the table as it
+ * doubled, the re-adding put the ids past the end first, so there one
+ * fingerprint could list an id before an earlier one: one fingerprint in
+ * the 100k-relation benchmark, with two ids; the contacts' candidates and
+ * matches stay the same there.) */
 static void *index_fill_typos(void *arg)
 {
 	index_build *b = arg;
 	delmap *d = &b->idx->typos;
 	uint64_t buf[2][TYPO_MAX_WORD + 1];
 	uint64_t *cur = buf[0], *next = buf[1];
-	size_t n_cur = 0;
+	size_t n_cur = 0, variants = 0;
 	index_cursor at = { .build = b };
 	int r = 0;
-	for (const index_word *w = index_next_word(&at), *nw; w || n_cur > 0; w = nw) {
+	for (size_t i = 0; i < b->n_blocks; i++)
+		variants += b->blocks[i].n_variants;
+	/* One more: delmap_add makes room before it finds a repeat. */
+	if (variants > 0)
+		r = delmap_reserve(d, variants + 1);
+	for (const index_word *w = index_next_word(&at), *nw; r >= 0 && (w || n_cur > 0); w = nw) {
 		size_t n_next = w ? index_variants(w, next) : 0;
 		for (size_t i = 0; d->cap > 0 && i < n_next; i++)
 			__builtin_prefetch(&d->slots[delmap_index(d, (uint32_t)(next[i] >> 32))], 1);
