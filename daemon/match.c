@@ -760,13 +760,14 @@ fail:
  * relation alone and is most of the work, so workers (one per online CPU)
  * prepare blocks of relations at the same time, each into its own arena.
  * A block records the map keys and the words with typo variants its
- * relations add, in the order they add them; the map and the typo table
- * are then filled from the blocks in relation order, one table per
- * thread, each replaying what adding one relation after the other did.
- * So the tables come out the same, slot for slot, whatever the number of
- * workers or the order they finished in, and so does what every lookup
- * returns, in the same order (which decides what MATCH_MAX_CANDIDATES cuts
- * off). */
+ * relations add, in the order they add them, and the tables are filled
+ * from the blocks in relation order: the map by the first worker as the
+ * blocks come in (see index_work), the typo table once all are in, beside
+ * the map's last steps. What a lookup returns, and in which order (which
+ * decides what MATCH_MAX_CANDIDATES cuts off), is then the same whatever
+ * the number of workers or the order they finished in, and the same as
+ * adding one relation after the other gave (see map_fill and
+ * index_fill_typos for how the tables are laid out). */
 
 /* Relations a worker claims at a time: few enough claims to cost nothing,
  * enough blocks that two workers finish close together. */
@@ -807,12 +808,226 @@ typedef struct index_block {
 	size_t n_variants;      /* what the words add to the typo table, at most */
 } index_block;
 
+/* ---- filling the map ------------------------------------------------------
+ * What the map must keep is the slot each key is in: qgram_build numbers
+ * the vocabulary in slot order, and that order decides which near misses
+ * QGRAM_MAX_HITS cuts off. Those slots are the ones adding the keys one
+ * at a time gives, to an open-addressing table that doubles at half load
+ * and rehashes in slot order. That history is replayed on a compact table
+ * (8 bytes a slot instead of 24, and no key copied or compared in an
+ * arena that grows), and the map's slots are written once, in order, from
+ * its final state. */
+typedef struct map_fill {
+	uint64_t *table;          /* (uint32_t)hash << 32 | ordinal + 1; 0: empty */
+	size_t cap;               /* power of two; 0 before the first key */
+	size_t n;                 /* keys so far, numbered (ordinals) in order of addition */
+	const index_key **first;  /* per ordinal: the addition that made the key */
+	uint32_t *last;           /* per ordinal: the last id added (a repeat is always the last) */
+	size_t cap_first, cap_last;
+	uint64_t *pairs;          /* ordinal << 32 | id, in order of addition, repeats left out */
+	size_t n_pairs, cap_pairs;
+	size_t key_bytes;         /* the added keys' lengths, NULs included */
+} map_fill;
+
+static void map_fill_done(map_fill *f)
+{
+	free(f->table);
+	free(f->first);
+	free(f->last);
+	free(f->pairs);
+	*f = (map_fill) {0};
+}
+
+/* Doubles the table, re-adding the keys in slot order. Homes come from the
+ * hash's low 32 bits, so the table stops at 2^32 slots (the map's key
+ * offsets run out long before). */
+static int map_fill_grow(map_fill *f)
+{
+	size_t ncap = f->cap ? f->cap * 2 : 256;
+	if (ncap > (size_t)UINT32_MAX + 1)
+		return -E2BIG;
+	uint64_t *t = calloc_touched(ncap, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	size_t mask = ncap - 1;
+	for (size_t i = 0; i < f->cap; i++) {
+		uint64_t v = f->table[i];
+		if (!v)
+			continue;
+		size_t j = (size_t)(v >> 32) & mask;
+		while (t[j])
+			j = (j + 1) & mask;
+		t[j] = v;
+	}
+	free(f->table);
+	f->table = t;
+	f->cap = ncap;
+	return 0;
+}
+
+/* Asks for the slot k's probe starts at. */
+static void map_fill_prefetch(const map_fill *f, const index_key *k)
+{
+	if (f->cap > 0)
+		__builtin_prefetch(&f->table[(size_t)k->hash & (f->cap - 1)], 1);
+}
+
+/* One key, as map_slot would place it: the same probe, the same test for
+ * an equal key (hash, kind, letters). */
+static int map_fill_add(map_fill *f, const index_key *k)
+{
+	/* Load factor <= 1/2 keeps probe runs short. */
+	if ((f->n + 1) * 2 > f->cap) {
+		int r = map_fill_grow(f);
+		if (r < 0)
+			return r;
+	}
+	uint32_t lo = (uint32_t)k->hash, o;
+	size_t mask = f->cap - 1;
+	for (size_t i = lo & mask;; i = (i + 1) & mask) {
+		uint64_t v = f->table[i];
+		if (!v) {
+			if (f->n >= UINT32_MAX - 1)
+				return -E2BIG;
+			int r = array_reserve(&f->first, &f->cap_first, f->n + 1, sizeof *f->first);
+			if (r >= 0)
+				r = array_reserve(&f->last, &f->cap_last, f->n + 1, sizeof *f->last);
+			if (r < 0)
+				return r;
+			o = (uint32_t)f->n++;
+			f->table[i] = (uint64_t)lo << 32 | (o + 1);
+			f->first[o] = k;
+			f->last[o] = UINT32_MAX;
+			break;
+		}
+		if ((uint32_t)(v >> 32) == lo) {
+			const index_key *e = f->first[(uint32_t)v - 1];
+			if (e->hash == k->hash && e->kind == k->kind && streq(e->s, k->s)) {
+				o = (uint32_t)v - 1;
+				break;
+			}
+		}
+	}
+	/* Ids arrive relation by relation, so a repeat is always the last one. */
+	if (f->last[o] != k->id) {
+		int r = array_reserve(&f->pairs, &f->cap_pairs, f->n_pairs + 1, sizeof *f->pairs);
+		if (r < 0)
+			return r;
+		f->last[o] = k->id;
+		f->pairs[f->n_pairs++] = (uint64_t)o << 32 | k->id;
+	}
+	/* The repeats after this key (see index_key) changed no entry, but
+	 * each was checked for growth before it was found. */
+	if (k->recheck && (f->n + 1) * 2 > f->cap)
+		return map_fill_grow(f);
+	return 0;
+}
+
+/* The map from the replayed table: the keys into the arena in ordinal
+ * order (as they were appended), the ids laid out by a stable counting
+ * sort on the ordinal (each key keeps its ids in order of addition), then
+ * the slots, front to back. Also qgram_build's words, in slot order, into
+ * *ret_vocab: taken as the slots go by rather than from the map later (a
+ * cache miss each). */
+static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *ret_n_vocab)
+{
+	size_t n = f->n, n_vocab = 0, bytes = f->key_bytes;
+	int r = -ENOMEM;
+	uint32_t *start = calloc_touched(n + 1, sizeof *start);
+	map_entry *entries = malloc((n ? n : 1) * sizeof *entries);
+	uint8_t *lens = malloc(n ? n : 1);
+	qgram_word *vocab = malloc((n ? n : 1) * sizeof *vocab);
+	m->ids = malloc((f->n_pairs ? f->n_pairs : 1) * sizeof *m->ids);
+	m->arena = malloc(bytes ? bytes : 1);
+	if (f->cap > 0)
+		m->slots = calloc(f->cap, sizeof *m->slots);
+	if (!start || !entries || !lens || !vocab || !m->ids || !m->arena || (f->cap > 0 && !m->slots) ||
+	    bloom_init(&m->filter, n) < 0)
+		goto fail;
+	m->cap = f->cap;
+	m->n = n;
+	m->arena_cap = bytes;
+	for (size_t i = 0; i < f->n_pairs; i++)
+		start[(f->pairs[i] >> 32) + 1]++;
+	for (size_t o = 0; o < n; o++)
+		start[o + 1] += start[o];
+	/* Each key's entry, made in ordinal order (the additions they came
+	 * from are in memory in that order too), then copied into its slot. */
+	size_t at = 0;
+	for (size_t o = 0; o < n; o++) {
+		const index_key *k = f->first[o];
+		size_t len = strlen(k->s);
+		if (at + len + 1 >= UINT32_MAX || at + len + 1 > bytes) {
+			r = -E2BIG;
+			goto fail;
+		}
+		memcpy(m->arena + at, k->s, len + 1);
+		entries[o] = (map_entry) { .hash = k->hash, .key = (uint32_t)at + 1, .at = start[o],
+					   .n = start[o + 1] - start[o], .kind = k->kind };
+		lens[o] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
+		at += len + 1;
+		bloom_add(&m->filter, k->hash);
+	}
+	m->arena_len = at;
+	for (size_t i = 0; i < f->cap; i++) {
+		if (i + INDEX_PREFETCH < f->cap && f->table[i + INDEX_PREFETCH])
+			__builtin_prefetch(&entries[(uint32_t)f->table[i + INDEX_PREFETCH] - 1]);
+		if (!f->table[i])
+			continue;
+		uint32_t o = (uint32_t)f->table[i] - 1;
+		m->slots[i] = entries[o];
+		if (entries[o].kind == MAP_TOKEN && lens[o] >= QGRAM_MIN_WORD && lens[o] <= QGRAM_MAX_WORD)
+			vocab[n_vocab++] = (qgram_word) { .key = entries[o].key, .at = entries[o].at,
+							  .n = entries[o].n, .len = lens[o] };
+	}
+	for (size_t i = 0; i < f->n_pairs; i++)
+		m->ids[start[f->pairs[i] >> 32]++] = (uint32_t)f->pairs[i];
+	/* Room was made for every key to be a word; a few are. */
+	qgram_word *fit = realloc(vocab, (n_vocab ? n_vocab : 1) * sizeof *vocab);
+	if (fit)
+		vocab = fit;
+	*ret_vocab = vocab;
+	*ret_n_vocab = n_vocab;
+	vocab = NULL;
+	r = 0;
+fail:
+	free(start);
+	free(entries);
+	free(lens);
+	free(vocab);
+	return r;
+}
+
+/* Block i's keys into the map (the prefetch runs ahead within the block:
+ * the next one may not be prepared yet). */
+static int map_fill_block(map_fill *f, const index_block *k)
+{
+	for (size_t j = 0; j < k->n_keys && j < INDEX_PREFETCH; j++)
+		map_fill_prefetch(f, &k->keys[j]);
+	for (size_t j = 0; j < k->n_keys; j++) {
+		if (j + INDEX_PREFETCH < k->n_keys)
+			map_fill_prefetch(f, &k->keys[j + INDEX_PREFETCH]);
+		int r = map_fill_add(f, &k->keys[j]);
+		if (r < 0)
+			return r;
+	}
+	f->key_bytes += k->key_bytes;
+	return 0;
+}
+
 typedef struct index_build {
 	match_index *idx;
 	index_block *blocks;  /* block i: relations [i * INDEX_BLOCK, (i + 1) * INDEX_BLOCK) */
 	size_t n_blocks;
 	size_t next_block;    /* the next one to claim (atomic) */
 	int error;            /* the first failure, or 0 (atomic) */
+	/* Which blocks are prepared (under lock): the first worker fills the
+	 * map from them, in order, while the others still prepare. */
+	pthread_mutex_t lock;
+	pthread_cond_t prepared_cv;
+	bool *prepared;
+	map_fill fill;        /* the first worker's */
+	size_t filled;        /* blocks in fill so far */
 	int typos_error;      /* index_fill_typos's result */
 	qgram_word *vocab;    /* qgram_build's words (see there) */
 	size_t n_vocab;
@@ -823,6 +1038,7 @@ typedef struct index_worker {
 	names_arena *values;  /* one of idx->arenas: what the index keeps */
 	names_arena scratch;  /* a person name's parse, before its compact copy */
 	index_block *block;   /* the block being prepared */
+	bool fills_map;       /* the first worker: fills the map too */
 } index_worker;
 
 /* How many of the relation's keys a new one is compared with to tell a
@@ -1122,30 +1338,68 @@ static void index_fail(index_build *b, int r)
 {
 	int none = 0;
 	__atomic_compare_exchange_n(&b->error, &none, r, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	/* A worker waiting for a block that will not come: wake it. */
+	pthread_mutex_lock(&b->lock);
+	pthread_cond_broadcast(&b->prepared_cv);
+	pthread_mutex_unlock(&b->lock);
 }
 
-/* A worker: claims blocks until none is left (or one failed). */
+/* Whether block i is prepared; with wait, waits until it is (false then
+ * only when the build failed). */
+static bool index_block_ready(index_build *b, size_t i, bool wait)
+{
+	pthread_mutex_lock(&b->lock);
+	while (wait && !b->prepared[i] && !__atomic_load_n(&b->error, __ATOMIC_RELAXED))
+		pthread_cond_wait(&b->prepared_cv, &b->lock);
+	bool ready = b->prepared[i];
+	pthread_mutex_unlock(&b->lock);
+	return ready;
+}
+
+static int index_prepare_block(index_worker *w, size_t i)
+{
+	index_build *b = w->build;
+	size_t n = b->idx->set->n;
+	size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
+	w->block = &b->blocks[i];
+	for (size_t id = i * INDEX_BLOCK; id < end; id++) {
+		w->block->relation_keys = w->block->n_keys;
+		w->block->relation_words = w->block->n_words;
+		int r = index_prepare(w, (uint32_t)id);
+		if (r < 0)
+			return r;
+	}
+	pthread_mutex_lock(&b->lock);
+	b->prepared[i] = true;
+	pthread_cond_broadcast(&b->prepared_cv);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/* A worker: claims blocks until none is left (or one failed). The first
+ * one also fills the map from the blocks prepared so far, in order,
+ * before it claims the next: the map's random inserts then run beside the
+ * other workers' parsing, not after it. */
 static void *index_work(void *arg)
 {
 	index_worker *w = arg;
 	index_build *b = w->build;
-	size_t n = b->idx->set->n;
-	while (!__atomic_load_n(&b->error, __ATOMIC_RELAXED)) {
-		size_t i = __atomic_fetch_add(&b->next_block, 1, __ATOMIC_RELAXED);
-		if (i >= b->n_blocks)
-			break;
-		w->block = &b->blocks[i];
-		size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
-		for (size_t id = i * INDEX_BLOCK; id < end; id++) {
-			w->block->relation_keys = w->block->n_keys;
-			w->block->relation_words = w->block->n_words;
-			int r = index_prepare(w, (uint32_t)id);
-			if (r < 0) {
-				index_fail(b, r);
-				return NULL;
-			}
+	int r = 0;
+	while (r >= 0 && !__atomic_load_n(&b->error, __ATOMIC_RELAXED)) {
+		if (w->fills_map) {
+			while (r >= 0 && b->filled < b->n_blocks && index_block_ready(b, b->filled, false))
+				r = map_fill_block(&b->fill, &b->blocks[b->filled++]);
+			if (r < 0 || b->filled == b->n_blocks)
+				break;
 		}
+		size_t i = __atomic_fetch_add(&b->next_block, 1, __ATOMIC_RELAXED);
+		if (i < b->n_blocks)
+			r = index_prepare_block(w, i);
+		else if (!w->fills_map || !index_block_ready(b, b->filled, true))
+			break; /* nothing left to prepare, or the build failed */
 	}
+	if (r < 0)
+		index_fail(b, r);
 	return NULL;
 }
 
@@ -1158,14 +1412,16 @@ static size_t index_workers(size_t n_blocks)
 	return n_blocks < n ? (n_blocks ? n_blocks : 1) : n;
 }
 
-/* Every relation prepared, on n_workers threads (the caller's among them).
- * A thread that cannot be started leaves its blocks to the others. */
+/* Every relation prepared, and the map filled, on n_workers threads (the
+ * caller's among them, which fills the map). A thread that cannot be
+ * started leaves its blocks to the others. */
 static int index_prepare_all(index_build *b, index_worker *workers, size_t n_workers)
 {
 	pthread_t threads[INDEX_MAX_WORKERS];
 	bool started[INDEX_MAX_WORKERS] = { false };
 	for (size_t i = 1; i < n_workers; i++)
 		started[i] = pthread_create(&threads[i], NULL, index_work, &workers[i]) == 0;
+	workers[0].fills_map = true;
 	index_work(&workers[0]);
 	for (size_t i = 1; i < n_workers; i++)
 		if (started[i])
@@ -1180,14 +1436,6 @@ typedef struct index_cursor {
 	size_t block, at;
 } index_cursor;
 
-static const index_key *index_next_key(index_cursor *c)
-{
-	for (; c->block < c->build->n_blocks; c->block++, c->at = 0)
-		if (c->at < c->build->blocks[c->block].n_keys)
-			return &c->build->blocks[c->block].keys[c->at++];
-	return NULL;
-}
-
 static const index_word *index_next_word(index_cursor *c)
 {
 	for (; c->block < c->build->n_blocks; c->block++, c->at = 0)
@@ -1197,217 +1445,6 @@ static const index_word *index_next_word(index_cursor *c)
 }
 
 
-
-/* ---- filling the map ------------------------------------------------------
- * What the map must keep is the slot each key is in: qgram_build numbers
- * the vocabulary in slot order, and that order decides which near misses
- * QGRAM_MAX_HITS cuts off. Those slots are the ones adding the keys one
- * at a time gives, to an open-addressing table that doubles at half load
- * and rehashes in slot order. That history is replayed on a compact table
- * (8 bytes a slot instead of 24, and no key copied or compared in an
- * arena that grows), and the map's slots are written once, in order, from
- * its final state. */
-typedef struct map_fill {
-	uint64_t *table;          /* (uint32_t)hash << 32 | ordinal + 1; 0: empty */
-	size_t cap;               /* power of two; 0 before the first key */
-	size_t n;                 /* keys so far, numbered (ordinals) in order of addition */
-	const index_key **first;  /* per ordinal: the addition that made the key */
-	uint32_t *last;           /* per ordinal: the last id added (a repeat is always the last) */
-	uint64_t *pairs;          /* ordinal << 32 | id, in order of addition, repeats left out */
-	size_t n_pairs;
-} map_fill;
-
-static void map_fill_done(map_fill *f)
-{
-	free(f->table);
-	free(f->first);
-	free(f->last);
-	free(f->pairs);
-	*f = (map_fill) {0};
-}
-
-/* Doubles the table, re-adding the keys in slot order. Homes come from the
- * hash's low 32 bits, so the table stops at 2^32 slots (the map's key
- * offsets run out long before). */
-static int map_fill_grow(map_fill *f)
-{
-	size_t ncap = f->cap ? f->cap * 2 : 256;
-	if (ncap > (size_t)UINT32_MAX + 1)
-		return -E2BIG;
-	uint64_t *t = calloc_touched(ncap, sizeof *t);
-	if (!t)
-		return -ENOMEM;
-	size_t mask = ncap - 1;
-	for (size_t i = 0; i < f->cap; i++) {
-		uint64_t v = f->table[i];
-		if (!v)
-			continue;
-		size_t j = (size_t)(v >> 32) & mask;
-		while (t[j])
-			j = (j + 1) & mask;
-		t[j] = v;
-	}
-	free(f->table);
-	f->table = t;
-	f->cap = ncap;
-	return 0;
-}
-
-/* One key, as map_slot would place it: the same probe, the same test for
- * an equal key (hash, kind, letters). */
-static int map_fill_add(map_fill *f, const index_key *k)
-{
-	/* Load factor <= 1/2 keeps probe runs short. */
-	if ((f->n + 1) * 2 > f->cap) {
-		int r = map_fill_grow(f);
-		if (r < 0)
-			return r;
-	}
-	uint32_t lo = (uint32_t)k->hash, o;
-	size_t mask = f->cap - 1;
-	for (size_t i = lo & mask;; i = (i + 1) & mask) {
-		uint64_t v = f->table[i];
-		if (!v) {
-			if (f->n >= UINT32_MAX - 1)
-				return -E2BIG;
-			o = (uint32_t)f->n++;
-			f->table[i] = (uint64_t)lo << 32 | (o + 1);
-			f->first[o] = k;
-			f->last[o] = UINT32_MAX;
-			break;
-		}
-		if ((uint32_t)(v >> 32) == lo) {
-			const index_key *e = f->first[(uint32_t)v - 1];
-			if (e->hash == k->hash && e->kind == k->kind && streq(e->s, k->s)) {
-				o = (uint32_t)v - 1;
-				break;
-			}
-		}
-	}
-	/* Ids arrive relation by relation, so a repeat is always the last one. */
-	if (f->last[o] != k->id) {
-		f->last[o] = k->id;
-		f->pairs[f->n_pairs++] = (uint64_t)o << 32 | k->id;
-	}
-	/* The repeats after this key (see index_key) changed no entry, but
-	 * each was checked for growth before it was found. */
-	if (k->recheck && (f->n + 1) * 2 > f->cap)
-		return map_fill_grow(f);
-	return 0;
-}
-
-/* The map from the replayed table: the keys into the arena in ordinal
- * order (as they were appended), the ids laid out by a stable counting
- * sort on the ordinal (each key keeps its ids in order of addition), then
- * the slots, front to back. Also qgram_build's words, in slot order, into
- * *ret_vocab: taken as the slots go by rather than from the map later (a
- * cache miss each). bytes: at least the keys' lengths, NULs included. */
-static int map_fill_finish(map_fill *f, map *m, size_t bytes, qgram_word **ret_vocab, size_t *ret_n_vocab)
-{
-	size_t n = f->n, n_vocab = 0;
-	int r = -ENOMEM;
-	uint32_t *start = calloc_touched(n + 1, sizeof *start);
-	map_entry *entries = malloc((n ? n : 1) * sizeof *entries);
-	uint8_t *lens = malloc(n ? n : 1);
-	qgram_word *vocab = malloc((n ? n : 1) * sizeof *vocab);
-	m->ids = malloc((f->n_pairs ? f->n_pairs : 1) * sizeof *m->ids);
-	m->arena = malloc(bytes ? bytes : 1);
-	if (f->cap > 0)
-		m->slots = calloc(f->cap, sizeof *m->slots);
-	if (!start || !entries || !lens || !vocab || !m->ids || !m->arena || (f->cap > 0 && !m->slots) ||
-	    bloom_init(&m->filter, n) < 0)
-		goto fail;
-	m->cap = f->cap;
-	m->n = n;
-	m->arena_cap = bytes;
-	for (size_t i = 0; i < f->n_pairs; i++)
-		start[(f->pairs[i] >> 32) + 1]++;
-	for (size_t o = 0; o < n; o++)
-		start[o + 1] += start[o];
-	/* Each key's entry, made in ordinal order (the additions they came
-	 * from are in memory in that order too), then copied into its slot. */
-	size_t at = 0;
-	for (size_t o = 0; o < n; o++) {
-		const index_key *k = f->first[o];
-		size_t len = strlen(k->s);
-		if (at + len + 1 >= UINT32_MAX || at + len + 1 > bytes) {
-			r = -E2BIG;
-			goto fail;
-		}
-		memcpy(m->arena + at, k->s, len + 1);
-		entries[o] = (map_entry) { .hash = k->hash, .key = (uint32_t)at + 1, .at = start[o],
-					   .n = start[o + 1] - start[o], .kind = k->kind };
-		lens[o] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
-		at += len + 1;
-		bloom_add(&m->filter, k->hash);
-	}
-	m->arena_len = at;
-	for (size_t i = 0; i < f->cap; i++) {
-		if (i + INDEX_PREFETCH < f->cap && f->table[i + INDEX_PREFETCH])
-			__builtin_prefetch(&entries[(uint32_t)f->table[i + INDEX_PREFETCH] - 1]);
-		if (!f->table[i])
-			continue;
-		uint32_t o = (uint32_t)f->table[i] - 1;
-		m->slots[i] = entries[o];
-		if (entries[o].kind == MAP_TOKEN && lens[o] >= QGRAM_MIN_WORD && lens[o] <= QGRAM_MAX_WORD)
-			vocab[n_vocab++] = (qgram_word) { .key = entries[o].key, .at = entries[o].at,
-							  .n = entries[o].n, .len = lens[o] };
-	}
-	for (size_t i = 0; i < f->n_pairs; i++)
-		m->ids[start[f->pairs[i] >> 32]++] = (uint32_t)f->pairs[i];
-	/* Room was made for every key to be a word; a few are. */
-	qgram_word *fit = realloc(vocab, (n_vocab ? n_vocab : 1) * sizeof *vocab);
-	if (fit)
-		vocab = fit;
-	*ret_vocab = vocab;
-	*ret_n_vocab = n_vocab;
-	vocab = NULL;
-	r = 0;
-fail:
-	free(start);
-	free(entries);
-	free(lens);
-	free(vocab);
-	return r;
-}
-
-static void index_prefetch_key(const map_fill *f, index_cursor *ahead)
-{
-	const index_key *k = index_next_key(ahead);
-	if (k && f->cap > 0)
-		__builtin_prefetch(&f->table[(size_t)k->hash & (f->cap - 1)], 1);
-}
-
-/* The map from the blocks' keys, in relation order. */
-static int index_fill_map(index_build *b)
-{
-	map_fill f = {0};
-	size_t keys = 0, bytes = 0;
-	int r = 0;
-	for (size_t i = 0; i < b->n_blocks; i++) {
-		keys += b->blocks[i].n_keys;
-		bytes += b->blocks[i].key_bytes;
-	}
-	if (keys > 0) {
-		/* At most one ordinal and one pair an addition. */
-		f.first = malloc(keys * sizeof *f.first);
-		f.last = malloc(keys * sizeof *f.last);
-		f.pairs = malloc(keys * sizeof *f.pairs);
-		if (!f.first || !f.last || !f.pairs)
-			r = -ENOMEM;
-	}
-	index_cursor at = { .build = b }, ahead = { .build = b };
-	for (size_t i = 0; r >= 0 && i < INDEX_PREFETCH; i++)
-		index_prefetch_key(&f, &ahead);
-	for (const index_key *k; r >= 0 && (k = index_next_key(&at));) {
-		index_prefetch_key(&f, &ahead);
-		r = map_fill_add(&f, k);
-	}
-	if (r >= 0)
-		r = map_fill_finish(&f, &b->idx->map, bytes, &b->vocab, &b->n_vocab);
-	map_fill_done(&f);
-	return r;
-}
 
 /* The typo table from the blocks' words, in relation order, then its
  * filter; then the quick flags (which need neither table): the part of
@@ -1463,19 +1500,23 @@ static void *index_fill_typos(void *arg)
 
 static void index_build_done(index_build *b)
 {
+	map_fill_done(&b->fill);
+	free(b->prepared);
 	for (size_t i = 0; i < b->n_blocks; i++) {
 		free(b->blocks[i].keys);
 		free(b->blocks[i].words);
 	}
 	free(b->blocks);
 	free(b->vocab);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->prepared_cv);
 	*b = (index_build) {0};
 }
 
 int match_index_new(const relation_set *set, const match_options *opt, match_index **ret)
 {
 	index_worker workers[INDEX_MAX_WORKERS];
-	index_build b = {0};
+	index_build b = { .lock = PTHREAD_MUTEX_INITIALIZER, .prepared_cv = PTHREAD_COND_INITIALIZER };
 	match_index *idx = NULL;
 	size_t n_workers;
 	pthread_t typos_thread;
@@ -1506,7 +1547,8 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	idx->prep = calloc(set->n ? set->n : 1, sizeof *idx->prep);
 	idx->arenas = calloc(n_workers, sizeof *idx->arenas);
 	b.blocks = calloc(b.n_blocks ? b.n_blocks : 1, sizeof *b.blocks);
-	if (!idx->prep || !idx->arenas || !b.blocks) {
+	b.prepared = calloc(b.n_blocks ? b.n_blocks : 1, sizeof *b.prepared);
+	if (!idx->prep || !idx->arenas || !b.blocks || !b.prepared) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -1524,7 +1566,7 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	/* The typo table (and the quick flags) beside the map and the trigrams
 	 * when there is a second CPU: neither reads what the other writes. */
 	beside = n_workers > 1 && pthread_create(&typos_thread, NULL, index_fill_typos, &b) == 0;
-	r = index_fill_map(&b);
+	r = map_fill_finish(&b.fill, &idx->map, &b.vocab, &b.n_vocab);
 	if (r >= 0) {
 		r = qgram_build(idx, b.vocab, b.n_vocab);
 		b.vocab = NULL; /* the index's now */
