@@ -584,36 +584,6 @@ match_index *match_index_free(match_index *idx)
 	return NULL;
 }
 
-/* The quick flags and name summaries of every relation, once all are
- * indexed. */
-static int quick_build(match_index *idx)
-{
-	size_t n = idx->set->n, total = 0;
-	idx->quick = calloc(n ? n : 1, sizeof *idx->quick);
-	idx->summary_at = calloc(n + 1, sizeof *idx->summary_at);
-	if (!idx->quick || !idx->summary_at)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		total += idx->prep[i].n_names;
-	if (total >= UINT32_MAX)
-		return -E2BIG;
-	idx->summaries = malloc((total ? total : 1) * sizeof *idx->summaries);
-	if (!idx->summaries)
-		return -ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const relation_prep *p = &idx->prep[i];
-		idx->summary_at[i] = (uint32_t)k;
-		idx->quick[i] = (idx->set->items[i].type == RELATION_COMPANY ? QUICK_COMPANY : 0) |
-				(p->url ? QUICK_URL : 0) | (p->emails ? QUICK_EMAILS : 0) |
-				(p->domains ? QUICK_DOMAINS : 0);
-		for (size_t j = 0; j < p->n_names; j++)
-			names_company_summarize(&p->names[j], &idx->summaries[k++]);
-	}
-	idx->summary_at[n] = (uint32_t)k;
-	return 0;
-}
-
 /* The trigram index of the vocabulary: the distinctive company words of
  * QGRAM_MIN_WORD..QGRAM_MAX_WORD letters, in map slot order (the words are
  * numbered in that order), with key, at, n and len set; the index takes
@@ -773,6 +743,14 @@ fail:
  * enough blocks that two workers finish close together. */
 #define INDEX_BLOCK 512
 #define INDEX_MAX_WORKERS 8
+/* How many of the relation's keys (or typo words) a new one is compared
+ * with to tell a repeat: a repeat not told is looked up like any other, to
+ * the same end. */
+#define INDEX_REPEAT_WINDOW 16
+/* Workers write their own and their block's fields all the time: each
+ * on cache lines of its own, or the CPUs pass the lines back and forth on
+ * every allocation and every key. */
+#define INDEX_CACHE_LINE 64
 
 /* A key a relation adds to the map. A key the relation added before (a
  * company's key is mostly its full key too) is not recorded again: adding
@@ -804,9 +782,10 @@ typedef struct index_block {
 				* they add to the map's arena */
 	index_word *words;
 	size_t n_words, cap_words;
-	size_t relation_words;  /* where the words of the relation being prepared start */
-	size_t n_variants;      /* what the words add to the typo table, at most */
-} index_block;
+	size_t n_variants;     /* what the words add to the typo table, at most */
+	names_company_summary *summaries;  /* the companies' names', in order */
+	size_t n_summaries, cap_summaries;
+} __attribute__((aligned(INDEX_CACHE_LINE))) index_block;
 
 /* ---- filling the map ------------------------------------------------------
  * What the map must keep is the slot each key is in: qgram_build numbers
@@ -1035,15 +1014,15 @@ typedef struct index_build {
 
 typedef struct index_worker {
 	index_build *build;
-	names_arena *values;  /* one of idx->arenas: what the index keeps */
+	names_arena values;   /* what the index keeps (idx->arenas, after) */
 	names_arena scratch;  /* a person name's parse, before its compact copy */
 	index_block *block;   /* the block being prepared */
 	bool fills_map;       /* the first worker: fills the map too */
-} index_worker;
-
-/* How many of the relation's keys a new one is compared with to tell a
- * repeat: a repeat not told is looked up like any key, to the same end. */
-#define INDEX_REPEAT_WINDOW 16
+	/* The words the relation being prepared gave variants for: */
+	const char *words[INDEX_REPEAT_WINDOW];
+	map_kind word_kinds[INDEX_REPEAT_WINDOW];
+	size_t n_words;
+} __attribute__((aligned(INDEX_CACHE_LINE))) index_worker;
 
 static int index_key_add(index_worker *w, map_kind kind, const char *s, uint32_t id)
 {
@@ -1075,11 +1054,14 @@ static int index_deletions(index_worker *w, map_kind kind, const char *word, uin
 	size_t n = strlen(word);
 	if (n < TYPO_MIN_RELATION || n >= TYPO_MAX_WORD)
 		return 0;
-	size_t from = k->n_words - k->relation_words > INDEX_REPEAT_WINDOW ? k->n_words - INDEX_REPEAT_WINDOW
-									  : k->relation_words;
-	for (size_t i = from; i < k->n_words; i++)
-		if (k->words[i].kind == kind && streq(k->words[i].word, word))
+	for (size_t i = 0; i < w->n_words && i < INDEX_REPEAT_WINDOW; i++)
+		if (w->word_kinds[i] == kind && streq(w->words[i], word))
 			return 0;
+	if (w->n_words < INDEX_REPEAT_WINDOW) {
+		w->words[w->n_words] = word;
+		w->word_kinds[w->n_words] = kind;
+	}
+	w->n_words++;
 	int r = array_reserve(&k->words, &k->cap_words, k->n_words + 1, sizeof *k->words);
 	if (r < 0)
 		return r;
@@ -1114,7 +1096,7 @@ static int index_normalise(index_worker *w, const char *raw, int (*fn)(const cha
 	if (r < 0)
 		return r;
 	size_t len = strlen(v) + 1;
-	char *copy = names_arena_alloc(w->values, len);
+	char *copy = names_arena_alloc(&w->values, len);
 	if (copy) {
 		memcpy(copy, v, len);
 		*ret = copy;
@@ -1133,13 +1115,13 @@ static int index_normalise_list(index_worker *w, char *const *raw, bool email, c
 	*ret = NULL;
 	if (max == 0)
 		return 0;
-	char **l = names_arena_alloc(w->values, (max + 1) * sizeof *l);
+	char **l = names_arena_alloc(&w->values, (max + 1) * sizeof *l);
 	if (!l)
 		return -ENOMEM;
 	l[0] = NULL;
 	for (size_t i = 0; i < max; i++) {
 		char *v = NULL;
-		int r = email ? names_email_in(w->values, raw[i], &v) : index_normalise(w, raw[i], names_domain, &v);
+		int r = email ? names_email_in(&w->values, raw[i], &v) : index_normalise(w, raw[i], names_domain, &v);
 		if (r == -EINVAL)
 			continue;
 		if (r < 0)
@@ -1157,7 +1139,7 @@ static int index_normalise_list(index_worker *w, char *const *raw, bool email, c
 static int index_company_form(index_worker *w, relation_prep *p, uint32_t id, const char *raw, bool german)
 {
 	names_company c;
-	int r = names_company_parse_in(w->values, raw, german, &c);
+	int r = names_company_parse_in(&w->values, raw, german, &c);
 	if (r == -EINVAL)
 		return 0; /* nothing identifying in it; the loader warns */
 	if (r < 0)
@@ -1221,7 +1203,7 @@ static int index_prepare_company(index_worker *w, const relation *rel, relation_
 	for (char **a = rel->aliases; a && *a; a++)
 		forms += 1 + names_has_transliteration(*a);
 	if (forms > 0) {
-		p->names = names_arena_alloc(w->values, forms * sizeof *p->names);
+		p->names = names_arena_alloc(&w->values, forms * sizeof *p->names);
 		if (!p->names)
 			return -ENOMEM;
 	}
@@ -1245,7 +1227,7 @@ static int index_person_name(index_worker *w, relation_prep *p, uint32_t id, con
 		return 0;
 	if (r < 0)
 		return r;
-	r = names_person_copy_in(w->values, &parsed, &np);
+	r = names_person_copy_in(&w->values, &parsed, &np);
 	if (r < 0)
 		return r;
 	/* Room was made by index_prepare_person. */
@@ -1272,7 +1254,7 @@ static int index_prepare_person(index_worker *w, const relation *rel, relation_p
 	int r = 0;
 
 	if (names > 0) {
-		p->persons = names_arena_alloc(w->values, names * sizeof *p->persons);
+		p->persons = names_arena_alloc(&w->values, names * sizeof *p->persons);
 		if (!p->persons)
 			return -ENOMEM;
 	}
@@ -1286,7 +1268,7 @@ static int index_prepare_person(index_worker *w, const relation *rel, relation_p
 	 * are compared per candidate, not indexed: working at a person's
 	 * employer does not make one that person. */
 	if (r >= 0 && !isempty(rel->company)) {
-		r = names_company_parse_in(w->values, rel->company, false, &p->employer);
+		r = names_company_parse_in(&w->values, rel->company, false, &p->employer);
 		p->has_employer = r >= 0;
 		if (r == -EINVAL)
 			r = 0;
@@ -1298,7 +1280,7 @@ static int index_prepare_person(index_worker *w, const relation *rel, relation_p
 		if (!d || names_domain_is_free_mail(d, idx->free_mail) || strv_contains(p->email_domains, d))
 			continue;
 		if (!p->email_domains) {
-			p->email_domains = names_arena_alloc(w->values, (max + 1) * sizeof *p->email_domains);
+			p->email_domains = names_arena_alloc(&w->values, (max + 1) * sizeof *p->email_domains);
 			if (!p->email_domains)
 				return -ENOMEM;
 		}
@@ -1329,9 +1311,19 @@ static int index_prepare(index_worker *w, uint32_t id)
 		r = index_key_add(w, MAP_EMAIL, *e, id);
 	if (r < 0)
 		return r;
-	if (rel->type == RELATION_COMPANY)
-		return index_prepare_company(w, rel, p, id);
-	return index_prepare_person(w, rel, p, id);
+	r = rel->type == RELATION_COMPANY ? index_prepare_company(w, rel, p, id) : index_prepare_person(w, rel, p, id);
+	if (r < 0)
+		return r;
+	/* quick_finish puts the summaries together and makes summary_at
+	 * count from the first block, not this one. */
+	index_block *k = w->block;
+	idx->quick[id] = (rel->type == RELATION_COMPANY ? QUICK_COMPANY : 0) | (p->url ? QUICK_URL : 0) |
+			 (p->emails ? QUICK_EMAILS : 0) | (p->domains ? QUICK_DOMAINS : 0);
+	idx->summary_at[id] = (uint32_t)k->n_summaries;
+	r = array_reserve(&k->summaries, &k->cap_summaries, k->n_summaries + p->n_names, sizeof *k->summaries);
+	for (size_t j = 0; r >= 0 && j < p->n_names; j++)
+		names_company_summarize(&p->names[j], &k->summaries[k->n_summaries++]);
+	return r;
 }
 
 static void index_fail(index_build *b, int r)
@@ -1364,7 +1356,7 @@ static int index_prepare_block(index_worker *w, size_t i)
 	w->block = &b->blocks[i];
 	for (size_t id = i * INDEX_BLOCK; id < end; id++) {
 		w->block->relation_keys = w->block->n_keys;
-		w->block->relation_words = w->block->n_words;
+		w->n_words = 0;
 		int r = index_prepare(w, (uint32_t)id);
 		if (r < 0)
 			return r;
@@ -1429,8 +1421,35 @@ static int index_prepare_all(index_build *b, index_worker *workers, size_t n_wor
 	return b->error;
 }
 
-/* Reads the blocks' keys or variants in order, for a prefetch that runs
- * INDEX_PREFETCH additions ahead of the filling, across blocks. */
+/* The name summaries of every block, put together: each block numbered
+ * its relations' from 0 (summary_at), and now counts from its first. */
+static int quick_finish(index_build *b)
+{
+	match_index *idx = b->idx;
+	size_t total = 0;
+	for (size_t i = 0; i < b->n_blocks; i++)
+		total += b->blocks[i].n_summaries;
+	if (total >= UINT32_MAX)
+		return -E2BIG;
+	idx->summaries = malloc((total ? total : 1) * sizeof *idx->summaries);
+	if (!idx->summaries)
+		return -ENOMEM;
+	size_t at = 0, n = idx->set->n;
+	for (size_t i = 0; i < b->n_blocks; i++) {
+		const index_block *k = &b->blocks[i];
+		size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
+		if (k->n_summaries > 0)
+			memcpy(idx->summaries + at, k->summaries, k->n_summaries * sizeof *k->summaries);
+		for (size_t id = i * INDEX_BLOCK; id < end; id++)
+			idx->summary_at[id] += (uint32_t)at;
+		at += k->n_summaries;
+	}
+	idx->summary_at[n] = (uint32_t)at;
+	return 0;
+}
+
+/* Reads the blocks' typo words in order, for a prefetch that runs ahead
+ * of the filling, across blocks. */
 typedef struct index_cursor {
 	const index_build *build;
 	size_t block, at;
@@ -1447,8 +1466,8 @@ static const index_word *index_next_word(index_cursor *c)
 
 
 /* The typo table from the blocks' words, in relation order, then its
- * filter; then the quick flags (which need neither table): the part of
- * the build that runs beside the map's. A word's variants are hashed and
+ * filter; then the name summaries put together: the part of the build
+ * that runs beside the map's last steps. A word's variants are hashed and
  * their slots asked for (see INDEX_PREFETCH) while the word before it goes
  * in.
  *
@@ -1493,7 +1512,7 @@ static void *index_fill_typos(void *arg)
 	if (r >= 0)
 		r = delmap_finish(d);
 	if (r >= 0)
-		r = quick_build(b->idx);
+		r = quick_finish(b);
 	b->typos_error = r;
 	return NULL;
 }
@@ -1505,6 +1524,7 @@ static void index_build_done(index_build *b)
 	for (size_t i = 0; i < b->n_blocks; i++) {
 		free(b->blocks[i].keys);
 		free(b->blocks[i].words);
+		free(b->blocks[i].summaries);
 	}
 	free(b->blocks);
 	free(b->vocab);
@@ -1545,22 +1565,28 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	b.n_blocks = (set->n + INDEX_BLOCK - 1) / INDEX_BLOCK;
 	n_workers = index_workers(b.n_blocks);
 	idx->prep = calloc(set->n ? set->n : 1, sizeof *idx->prep);
+	idx->quick = calloc(set->n ? set->n : 1, sizeof *idx->quick);
+	idx->summary_at = calloc(set->n + 1, sizeof *idx->summary_at);
 	idx->arenas = calloc(n_workers, sizeof *idx->arenas);
-	b.blocks = calloc(b.n_blocks ? b.n_blocks : 1, sizeof *b.blocks);
+	b.blocks = aligned_alloc(INDEX_CACHE_LINE, (b.n_blocks ? b.n_blocks : 1) * sizeof *b.blocks);
+	if (b.blocks)
+		memset(b.blocks, 0, (b.n_blocks ? b.n_blocks : 1) * sizeof *b.blocks);
 	b.prepared = calloc(b.n_blocks ? b.n_blocks : 1, sizeof *b.prepared);
-	if (!idx->prep || !idx->arenas || !b.blocks || !b.prepared) {
+	if (!idx->prep || !idx->quick || !idx->summary_at || !idx->arenas || !b.blocks || !b.prepared) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	idx->n_arenas = n_workers;
 	for (size_t i = 0; i < n_workers; i++) {
-		names_arena_init(&idx->arenas[i]);
-		workers[i] = (index_worker) { .build = &b, .values = &idx->arenas[i] };
+		workers[i] = (index_worker) { .build = &b };
+		names_arena_init(&workers[i].values);
 		names_arena_init(&workers[i].scratch);
 	}
 	r = index_prepare_all(&b, workers, n_workers);
-	for (size_t i = 0; i < n_workers; i++)
+	for (size_t i = 0; i < n_workers; i++) {
+		idx->arenas[i] = workers[i].values;
 		names_arena_done(&workers[i].scratch);
+	}
+	idx->n_arenas = n_workers;
 	if (r < 0)
 		goto fail;
 	/* The typo table (and the quick flags) beside the map and the trigrams
