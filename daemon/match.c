@@ -312,7 +312,7 @@ typedef struct delmap {
 	size_t cap;       /* power of two, 0 when empty */
 	unsigned shift;   /* 64 - log2(cap) */
 	size_t n;
-	bloom filter;     /* of the fingerprints, from delmap_finish on */
+	bloom filter;     /* of the fingerprints (index_fill_typos) */
 } delmap;
 
 static uint32_t delmap_fingerprint(uint64_t h)
@@ -375,20 +375,6 @@ static int delmap_add(delmap *d, uint64_t v)
 	if (r < 0)
 		return r;
 	delmap_put(d, v);
-	return 0;
-}
-
-/* Once every variant is in: the filter. */
-static int delmap_finish(delmap *d)
-{
-	if (d->cap == 0)
-		return 0;
-	int r = bloom_init(&d->filter, d->n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < d->cap; i++)
-		if (d->slots[i])
-			bloom_add(&d->filter, d->slots[i] >> 32);
 	return 0;
 }
 
@@ -1492,15 +1478,27 @@ static void *index_fill_typos(void *arg)
 	int r = 0;
 	for (size_t i = 0; i < b->n_blocks; i++)
 		variants += b->blocks[i].n_variants;
-	/* One more: delmap_add makes room before it finds a repeat. */
-	if (variants > 0)
+	/* One more: delmap_add makes room before it finds a repeat. The
+	 * filter is filled as the variants go in (not in a pass over the
+	 * table after), so it is sized for the variants counted: a few more
+	 * than end up in the table, which at most makes it larger, and a
+	 * larger filter only lets fewer absent keys past. */
+	if (variants > 0) {
 		r = delmap_reserve(d, variants + 1);
+		if (r >= 0)
+			r = bloom_init(&d->filter, variants);
+	}
 	for (const index_word *w = index_next_word(&at), *nw; r >= 0 && (w || n_cur > 0); w = nw) {
 		size_t n_next = w ? index_variants(w, next) : 0;
-		for (size_t i = 0; d->cap > 0 && i < n_next; i++)
-			__builtin_prefetch(&d->slots[delmap_index(d, (uint32_t)(next[i] >> 32))], 1);
-		for (size_t i = 0; r >= 0 && i < n_cur; i++)
+		for (size_t i = 0; d->cap > 0 && i < n_next; i++) {
+			uint32_t fp = (uint32_t)(next[i] >> 32);
+			__builtin_prefetch(&d->slots[delmap_index(d, fp)], 1);
+			__builtin_prefetch(&d->filter.bits[bloom_bit(&d->filter, fp) / 64], 1);
+		}
+		for (size_t i = 0; r >= 0 && i < n_cur; i++) {
 			r = delmap_add(d, cur[i]);
+			bloom_add(&d->filter, cur[i] >> 32);
+		}
 		if (r < 0)
 			break;
 		uint64_t *t = cur;
@@ -1509,8 +1507,6 @@ static void *index_fill_typos(void *arg)
 		n_cur = n_next;
 		nw = w ? index_next_word(&at) : NULL;
 	}
-	if (r >= 0)
-		r = delmap_finish(d);
 	if (r >= 0)
 		r = quick_finish(b);
 	b->typos_error = r;
