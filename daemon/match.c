@@ -1339,11 +1339,22 @@ static int index_prepare_block(index_worker *w, size_t i)
 	index_build *b = w->build;
 	size_t n = b->idx->set->n;
 	size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
-	w->block = &b->blocks[i];
+	index_block *k = &b->blocks[i];
+	w->block = k;
+	/* Room for what a block of companies takes (a few keys, a typo word
+	 * and a name each), made once rather than doubled up to it. */
+	size_t rels = end - i * INDEX_BLOCK;
+	int r = array_reserve(&k->keys, &k->cap_keys, rels * 3, sizeof *k->keys);
+	if (r >= 0)
+		r = array_reserve(&k->words, &k->cap_words, rels, sizeof *k->words);
+	if (r >= 0)
+		r = array_reserve(&k->summaries, &k->cap_summaries, rels, sizeof *k->summaries);
+	if (r < 0)
+		return r;
 	for (size_t id = i * INDEX_BLOCK; id < end; id++) {
-		w->block->relation_keys = w->block->n_keys;
+		k->relation_keys = k->n_keys;
 		w->n_words = 0;
-		int r = index_prepare(w, (uint32_t)id);
+		r = index_prepare(w, (uint32_t)id);
 		if (r < 0)
 			return r;
 	}
