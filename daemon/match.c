@@ -764,8 +764,6 @@ typedef struct index_block {
 	index_key *keys;
 	size_t n_keys, cap_keys;
 	size_t relation_keys;  /* where the keys of the relation being prepared start */
-	size_t key_bytes;      /* the keys' lengths, NULs included: at least what
-				* they add to the map's arena */
 	index_word *words;
 	size_t n_words, cap_words;
 	size_t n_variants;     /* what the words add to the typo table, at most */
@@ -779,26 +777,30 @@ typedef struct index_block {
  * QGRAM_MAX_HITS cuts off. Those slots are the ones adding the keys one
  * at a time gives, to an open-addressing table that doubles at half load
  * and rehashes in slot order. That history is replayed on a compact table
- * (8 bytes a slot instead of 24, and no key copied or compared in an
- * arena that grows), and the map's slots are written once, in order, from
- * its final state. */
+ * (8 bytes a slot instead of 24), the keys' entries and letters going
+ * into arrays in order of addition as they come, and the map's slots are
+ * written once, in order, from its final state. */
 typedef struct map_fill {
-	uint64_t *table;          /* (uint32_t)hash << 32 | ordinal + 1; 0: empty */
-	size_t cap;               /* power of two; 0 before the first key */
-	size_t n;                 /* keys so far, numbered (ordinals) in order of addition */
-	const index_key **first;  /* per ordinal: the addition that made the key */
-	uint32_t *last;           /* per ordinal: the last id added (a repeat is always the last) */
-	size_t cap_first, cap_last;
-	uint64_t *pairs;          /* ordinal << 32 | id, in order of addition, repeats left out */
+	uint64_t *table;      /* (uint32_t)hash << 32 | ordinal + 1; 0: empty */
+	size_t cap;           /* power of two; 0 before the first key */
+	size_t n;             /* keys so far, numbered (ordinals) in order of addition */
+	map_entry *entries;   /* per ordinal: hash, key, kind (at and n: map_fill_finish) */
+	uint8_t *lens;        /* per ordinal: the key's length (UINT8_MAX: that or more) */
+	uint32_t *last;       /* per ordinal: the last id added (a repeat is always the last) */
+	size_t cap_entries, cap_lens, cap_last;
+	char *arena;          /* the keys, back to back: the map's arena to be */
+	size_t arena_len, arena_cap;
+	uint64_t *pairs;      /* ordinal << 32 | id, in order of addition, repeats left out */
 	size_t n_pairs, cap_pairs;
-	size_t key_bytes;         /* the added keys' lengths, NULs included */
 } map_fill;
 
 static void map_fill_done(map_fill *f)
 {
 	free(f->table);
-	free(f->first);
+	free(f->entries);
+	free(f->lens);
 	free(f->last);
+	free(f->arena);
 	free(f->pairs);
 	*f = (map_fill) {0};
 }
@@ -837,6 +839,30 @@ static void map_fill_prefetch(const map_fill *f, const index_key *k)
 		__builtin_prefetch(&f->table[(size_t)k->hash & (f->cap - 1)], 1);
 }
 
+/* A key not in the table yet, as ordinal f->n. */
+static int map_fill_new(map_fill *f, const index_key *k, uint32_t *ret)
+{
+	size_t len = strlen(k->s);
+	if (f->n >= UINT32_MAX - 1 || f->arena_len + len + 1 >= UINT32_MAX)
+		return -E2BIG;
+	int r = array_reserve(&f->entries, &f->cap_entries, f->n + 1, sizeof *f->entries);
+	if (r >= 0)
+		r = array_reserve(&f->lens, &f->cap_lens, f->n + 1, sizeof *f->lens);
+	if (r >= 0)
+		r = array_reserve(&f->last, &f->cap_last, f->n + 1, sizeof *f->last);
+	if (r >= 0)
+		r = array_reserve(&f->arena, &f->arena_cap, f->arena_len + len + 1, 1);
+	if (r < 0)
+		return r;
+	memcpy(f->arena + f->arena_len, k->s, len + 1);
+	f->entries[f->n] = (map_entry) { .hash = k->hash, .key = (uint32_t)f->arena_len + 1, .kind = k->kind };
+	f->lens[f->n] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
+	f->last[f->n] = UINT32_MAX;
+	f->arena_len += len + 1;
+	*ret = (uint32_t)f->n++;
+	return 0;
+}
+
 /* One key, as map_slot would place it: the same probe, the same test for
  * an equal key (hash, kind, letters). */
 static int map_fill_add(map_fill *f, const index_key *k)
@@ -852,22 +878,15 @@ static int map_fill_add(map_fill *f, const index_key *k)
 	for (size_t i = lo & mask;; i = (i + 1) & mask) {
 		uint64_t v = f->table[i];
 		if (!v) {
-			if (f->n >= UINT32_MAX - 1)
-				return -E2BIG;
-			int r = array_reserve(&f->first, &f->cap_first, f->n + 1, sizeof *f->first);
-			if (r >= 0)
-				r = array_reserve(&f->last, &f->cap_last, f->n + 1, sizeof *f->last);
+			int r = map_fill_new(f, k, &o);
 			if (r < 0)
 				return r;
-			o = (uint32_t)f->n++;
 			f->table[i] = (uint64_t)lo << 32 | (o + 1);
-			f->first[o] = k;
-			f->last[o] = UINT32_MAX;
 			break;
 		}
 		if ((uint32_t)(v >> 32) == lo) {
-			const index_key *e = f->first[(uint32_t)v - 1];
-			if (e->hash == k->hash && e->kind == k->kind && streq(e->s, k->s)) {
+			const map_entry *e = &f->entries[(uint32_t)v - 1];
+			if (e->hash == k->hash && e->kind == k->kind && streq(f->arena + e->key - 1, k->s)) {
 				o = (uint32_t)v - 1;
 				break;
 			}
@@ -888,62 +907,50 @@ static int map_fill_add(map_fill *f, const index_key *k)
 	return 0;
 }
 
-/* The map from the replayed table: the keys into the arena in ordinal
- * order (as they were appended), the ids laid out by a stable counting
- * sort on the ordinal (each key keeps its ids in order of addition), then
- * the slots, front to back. Also qgram_build's words, in slot order, into
- * *ret_vocab: taken as the slots go by rather than from the map later (a
- * cache miss each). */
+/* The map from the replayed table: the ids laid out by a stable counting
+ * sort on the ordinal (each key keeps its ids in order of addition), the
+ * entries told where theirs are, then the slots, front to back. Also
+ * qgram_build's words, in slot order, into *ret_vocab: taken as the slots
+ * go by rather than from the map later (a cache miss each). The map takes
+ * the arena over. */
 static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *ret_n_vocab)
 {
-	size_t n = f->n, n_vocab = 0, bytes = f->key_bytes;
+	size_t n = f->n, n_vocab = 0;
 	int r = -ENOMEM;
 	uint32_t *start = calloc_touched(n + 1, sizeof *start);
-	map_entry *entries = malloc((n ? n : 1) * sizeof *entries);
-	uint8_t *lens = malloc(n ? n : 1);
 	qgram_word *vocab = malloc((n ? n : 1) * sizeof *vocab);
 	m->ids = malloc((f->n_pairs ? f->n_pairs : 1) * sizeof *m->ids);
-	m->arena = malloc(bytes ? bytes : 1);
 	if (f->cap > 0)
 		m->slots = calloc(f->cap, sizeof *m->slots);
-	if (!start || !entries || !lens || !vocab || !m->ids || !m->arena || (f->cap > 0 && !m->slots) ||
-	    bloom_init(&m->filter, n) < 0)
+	if (!start || !vocab || !m->ids || (f->cap > 0 && !m->slots) || bloom_init(&m->filter, n) < 0)
 		goto fail;
 	m->cap = f->cap;
 	m->n = n;
-	m->arena_cap = bytes;
+	m->arena = f->arena ? f->arena : strdup("");
+	if (!m->arena)
+		goto fail;
+	m->arena_len = f->arena_len;
+	m->arena_cap = f->arena_cap;
+	f->arena = NULL;
+	f->arena_len = f->arena_cap = 0;
 	for (size_t i = 0; i < f->n_pairs; i++)
 		start[(f->pairs[i] >> 32) + 1]++;
-	for (size_t o = 0; o < n; o++)
-		start[o + 1] += start[o];
-	/* Each key's entry, made in ordinal order (the additions they came
-	 * from are in memory in that order too), then copied into its slot. */
-	size_t at = 0;
 	for (size_t o = 0; o < n; o++) {
-		const index_key *k = f->first[o];
-		size_t len = strlen(k->s);
-		if (at + len + 1 >= UINT32_MAX || at + len + 1 > bytes) {
-			r = -E2BIG;
-			goto fail;
-		}
-		memcpy(m->arena + at, k->s, len + 1);
-		entries[o] = (map_entry) { .hash = k->hash, .key = (uint32_t)at + 1, .at = start[o],
-					   .n = start[o + 1] - start[o], .kind = k->kind };
-		lens[o] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
-		at += len + 1;
-		bloom_add(&m->filter, k->hash);
+		start[o + 1] += start[o];
+		f->entries[o].at = start[o];
+		f->entries[o].n = start[o + 1] - start[o];
+		bloom_add(&m->filter, f->entries[o].hash);
 	}
-	m->arena_len = at;
 	for (size_t i = 0; i < f->cap; i++) {
 		if (i + INDEX_PREFETCH < f->cap && f->table[i + INDEX_PREFETCH])
-			__builtin_prefetch(&entries[(uint32_t)f->table[i + INDEX_PREFETCH] - 1]);
+			__builtin_prefetch(&f->entries[(uint32_t)f->table[i + INDEX_PREFETCH] - 1]);
 		if (!f->table[i])
 			continue;
 		uint32_t o = (uint32_t)f->table[i] - 1;
-		m->slots[i] = entries[o];
-		if (entries[o].kind == MAP_TOKEN && lens[o] >= QGRAM_MIN_WORD && lens[o] <= QGRAM_MAX_WORD)
-			vocab[n_vocab++] = (qgram_word) { .key = entries[o].key, .at = entries[o].at,
-							  .n = entries[o].n, .len = lens[o] };
+		const map_entry *e = &f->entries[o];
+		m->slots[i] = *e;
+		if (e->kind == MAP_TOKEN && f->lens[o] >= QGRAM_MIN_WORD && f->lens[o] <= QGRAM_MAX_WORD)
+			vocab[n_vocab++] = (qgram_word) { .key = e->key, .at = e->at, .n = e->n, .len = f->lens[o] };
 	}
 	for (size_t i = 0; i < f->n_pairs; i++)
 		m->ids[start[f->pairs[i] >> 32]++] = (uint32_t)f->pairs[i];
@@ -957,15 +964,13 @@ static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *
 	r = 0;
 fail:
 	free(start);
-	free(entries);
-	free(lens);
 	free(vocab);
 	return r;
 }
 
-/* Block i's keys into the map (the prefetch runs ahead within the block:
- * the next one may not be prepared yet). */
-static int map_fill_block(map_fill *f, const index_block *k)
+/* Block k's keys into the map (the prefetch runs ahead within the block:
+ * the next one may not be prepared yet); the keys are not needed after. */
+static int map_fill_block(map_fill *f, index_block *k)
 {
 	for (size_t j = 0; j < k->n_keys && j < INDEX_PREFETCH; j++)
 		map_fill_prefetch(f, &k->keys[j]);
@@ -976,7 +981,10 @@ static int map_fill_block(map_fill *f, const index_block *k)
 		if (r < 0)
 			return r;
 	}
-	f->key_bytes += k->key_bytes;
+	/* Freed now, the next blocks' keys can take the memory. */
+	free(k->keys);
+	k->keys = NULL;
+	k->n_keys = k->cap_keys = 0;
 	return 0;
 }
 
@@ -993,6 +1001,8 @@ typedef struct index_build {
 	bool *prepared;
 	map_fill fill;        /* the first worker's */
 	size_t filled;        /* blocks in fill so far */
+	size_t cap_summaries; /* of idx->summaries, which the first worker fills too */
+	size_t n_summaries;
 	int typos_error;      /* index_fill_typos's result */
 	qgram_word *vocab;    /* qgram_build's words (see there) */
 	size_t n_vocab;
@@ -1027,7 +1037,6 @@ static int index_key_add(index_worker *w, map_kind kind, const char *s, uint32_t
 	if (r < 0)
 		return r;
 	k->keys[k->n_keys++] = (index_key) { .hash = h, .s = s, .id = id, .kind = (uint8_t)kind };
-	k->key_bytes += strlen(s) + 1;
 	return 0;
 }
 
@@ -1300,8 +1309,8 @@ static int index_prepare(index_worker *w, uint32_t id)
 	r = rel->type == RELATION_COMPANY ? index_prepare_company(w, rel, p, id) : index_prepare_person(w, rel, p, id);
 	if (r < 0)
 		return r;
-	/* quick_finish puts the summaries together and makes summary_at
-	 * count from the first block, not this one. */
+	/* index_take_summaries puts the summaries together and makes
+	 * summary_at count from the first block, not this one. */
 	index_block *k = w->block;
 	idx->quick[id] = (rel->type == RELATION_COMPANY ? QUICK_COMPANY : 0) | (p->url ? QUICK_URL : 0) |
 			 (p->emails ? QUICK_EMAILS : 0) | (p->domains ? QUICK_DOMAINS : 0);
@@ -1365,10 +1374,36 @@ static int index_prepare_block(index_worker *w, size_t i)
 	return 0;
 }
 
+/* Block i's name summaries into idx->summaries, behind the blocks' before
+ * it: the block numbered its relations' from 0 (summary_at), and now
+ * counts from its first. Freed now, the next blocks' can take the memory. */
+static int index_take_summaries(index_build *b, size_t i)
+{
+	match_index *idx = b->idx;
+	index_block *k = &b->blocks[i];
+	size_t n = idx->set->n, at = b->n_summaries;
+	size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
+	if (at + k->n_summaries >= UINT32_MAX)
+		return -E2BIG;
+	int r = array_reserve(&idx->summaries, &b->cap_summaries, at + k->n_summaries, sizeof *idx->summaries);
+	if (r < 0)
+		return r;
+	if (k->n_summaries > 0)
+		memcpy(idx->summaries + at, k->summaries, k->n_summaries * sizeof *k->summaries);
+	for (size_t id = i * INDEX_BLOCK; id < end; id++)
+		idx->summary_at[id] += (uint32_t)at;
+	b->n_summaries += k->n_summaries;
+	free(k->summaries);
+	k->summaries = NULL;
+	k->n_summaries = k->cap_summaries = 0;
+	return 0;
+}
+
 /* A worker: claims blocks until none is left (or one failed). The first
- * one also fills the map from the blocks prepared so far, in order,
- * before it claims the next: the map's random inserts then run beside the
- * other workers' parsing, not after it. */
+ * one also fills the map, and puts the name summaries together, from the
+ * blocks prepared so far, in order, before it claims the next: the map's
+ * random inserts then run beside the other workers' parsing, not after
+ * it. */
 static void *index_work(void *arg)
 {
 	index_worker *w = arg;
@@ -1376,8 +1411,12 @@ static void *index_work(void *arg)
 	int r = 0;
 	while (r >= 0 && !__atomic_load_n(&b->error, __ATOMIC_RELAXED)) {
 		if (w->fills_map) {
-			while (r >= 0 && b->filled < b->n_blocks && index_block_ready(b, b->filled, false))
-				r = map_fill_block(&b->fill, &b->blocks[b->filled++]);
+			while (r >= 0 && b->filled < b->n_blocks && index_block_ready(b, b->filled, false)) {
+				r = map_fill_block(&b->fill, &b->blocks[b->filled]);
+				if (r >= 0)
+					r = index_take_summaries(b, b->filled);
+				b->filled++;
+			}
 			if (r < 0 || b->filled == b->n_blocks)
 				break;
 		}
@@ -1418,35 +1457,6 @@ static int index_prepare_all(index_build *b, index_worker *workers, size_t n_wor
 	return b->error;
 }
 
-/* The name summaries of every block, put together: each block numbered
- * its relations' from 0 (summary_at), and now counts from its first. */
-static int quick_finish(index_build *b)
-{
-	match_index *idx = b->idx;
-	size_t total = 0;
-	for (size_t i = 0; i < b->n_blocks; i++)
-		total += b->blocks[i].n_summaries;
-	if (total >= UINT32_MAX)
-		return -E2BIG;
-	idx->summaries = malloc((total ? total : 1) * sizeof *idx->summaries);
-	if (!idx->summaries)
-		return -ENOMEM;
-	size_t at = 0, n = idx->set->n;
-	for (size_t i = 0; i < b->n_blocks; i++) {
-		const index_block *k = &b->blocks[i];
-		size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
-		if (k->n_summaries > 0)
-			memcpy(idx->summaries + at, k->summaries, k->n_summaries * sizeof *k->summaries);
-		for (size_t id = i * INDEX_BLOCK; id < end; id++)
-			idx->summary_at[id] += (uint32_t)at;
-		at += k->n_summaries;
-	}
-	idx->summary_at[n] = (uint32_t)at;
-	return 0;
-}
-
-/* Reads the blocks' typo words in order, for a prefetch that runs ahead
- * of the filling, across blocks. */
 typedef struct index_cursor {
 	const index_build *build;
 	size_t block, at;
@@ -1463,8 +1473,7 @@ static const index_word *index_next_word(index_cursor *c)
 
 
 /* The typo table from the blocks' words, in relation order, then its
- * filter; then the name summaries put together: the part of the build
- * that runs beside the map's last steps. A word's variants are hashed and
+ * filter: the part of the build that runs beside the map's last steps. A word's variants are hashed and
  * their slots asked for (see INDEX_PREFETCH) while the word before it goes
  * in.
  *
@@ -1518,8 +1527,6 @@ static void *index_fill_typos(void *arg)
 		n_cur = n_next;
 		nw = w ? index_next_word(&at) : NULL;
 	}
-	if (r >= 0)
-		r = quick_finish(b);
 	b->typos_error = r;
 	return NULL;
 }
@@ -1596,8 +1603,13 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	idx->n_arenas = n_workers;
 	if (r < 0)
 		goto fail;
-	/* The typo table (and the quick flags) beside the map and the trigrams
-	 * when there is a second CPU: neither reads what the other writes. */
+	idx->summary_at[set->n] = (uint32_t)b.n_summaries;
+	if (!idx->summaries && !(idx->summaries = malloc(sizeof *idx->summaries))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* The typo table beside the map and the trigrams when there is a
+	 * second CPU: neither reads what the other writes. */
 	beside = n_workers > 1 && pthread_create(&typos_thread, NULL, index_fill_typos, &b) == 0;
 	r = map_fill_finish(&b.fill, &idx->map, &b.vocab, &b.n_vocab);
 	if (r >= 0) {
