@@ -999,6 +999,7 @@ typedef struct index_build {
 	pthread_mutex_t lock;
 	pthread_cond_t prepared_cv;
 	bool *prepared;
+	size_t n_prepared;
 	map_fill fill;        /* the first worker's */
 	size_t filled;        /* blocks in fill so far */
 	size_t cap_summaries; /* of idx->summaries, which the first worker fills too */
@@ -1014,6 +1015,7 @@ typedef struct index_worker {
 	names_arena scratch;  /* a person name's parse, before its compact copy */
 	index_block *block;   /* the block being prepared */
 	bool fills_map;       /* the first worker: fills the map too */
+	bool fills_typos;     /* the second: fills the typo table once all are prepared */
 	/* The words the relation being prepared gave variants for: */
 	const char *words[INDEX_REPEAT_WINDOW];
 	map_kind word_kinds[INDEX_REPEAT_WINDOW];
@@ -1343,6 +1345,17 @@ static bool index_block_ready(index_build *b, size_t i, bool wait)
 	return ready;
 }
 
+/* Waits until every block is prepared: false if the build failed. */
+static bool index_all_prepared(index_build *b)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->n_prepared < b->n_blocks && !__atomic_load_n(&b->error, __ATOMIC_RELAXED))
+		pthread_cond_wait(&b->prepared_cv, &b->lock);
+	bool all = b->n_prepared == b->n_blocks;
+	pthread_mutex_unlock(&b->lock);
+	return all;
+}
+
 static int index_prepare_block(index_worker *w, size_t i)
 {
 	index_build *b = w->build;
@@ -1369,94 +1382,13 @@ static int index_prepare_block(index_worker *w, size_t i)
 	}
 	pthread_mutex_lock(&b->lock);
 	b->prepared[i] = true;
+	b->n_prepared++;
 	pthread_cond_broadcast(&b->prepared_cv);
 	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
 
-/* Block i's name summaries into idx->summaries, behind the blocks' before
- * it: the block numbered its relations' from 0 (summary_at), and now
- * counts from its first. Freed now, the next blocks' can take the memory. */
-static int index_take_summaries(index_build *b, size_t i)
-{
-	match_index *idx = b->idx;
-	index_block *k = &b->blocks[i];
-	size_t n = idx->set->n, at = b->n_summaries;
-	size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
-	if (at + k->n_summaries >= UINT32_MAX)
-		return -E2BIG;
-	int r = array_reserve(&idx->summaries, &b->cap_summaries, at + k->n_summaries, sizeof *idx->summaries);
-	if (r < 0)
-		return r;
-	if (k->n_summaries > 0)
-		memcpy(idx->summaries + at, k->summaries, k->n_summaries * sizeof *k->summaries);
-	for (size_t id = i * INDEX_BLOCK; id < end; id++)
-		idx->summary_at[id] += (uint32_t)at;
-	b->n_summaries += k->n_summaries;
-	free(k->summaries);
-	k->summaries = NULL;
-	k->n_summaries = k->cap_summaries = 0;
-	return 0;
-}
-
-/* A worker: claims blocks until none is left (or one failed). The first
- * one also fills the map, and puts the name summaries together, from the
- * blocks prepared so far, in order, before it claims the next: the map's
- * random inserts then run beside the other workers' parsing, not after
- * it. */
-static void *index_work(void *arg)
-{
-	index_worker *w = arg;
-	index_build *b = w->build;
-	int r = 0;
-	while (r >= 0 && !__atomic_load_n(&b->error, __ATOMIC_RELAXED)) {
-		if (w->fills_map) {
-			while (r >= 0 && b->filled < b->n_blocks && index_block_ready(b, b->filled, false)) {
-				r = map_fill_block(&b->fill, &b->blocks[b->filled]);
-				if (r >= 0)
-					r = index_take_summaries(b, b->filled);
-				b->filled++;
-			}
-			if (r < 0 || b->filled == b->n_blocks)
-				break;
-		}
-		size_t i = __atomic_fetch_add(&b->next_block, 1, __ATOMIC_RELAXED);
-		if (i < b->n_blocks)
-			r = index_prepare_block(w, i);
-		else if (!w->fills_map || !index_block_ready(b, b->filled, true))
-			break; /* nothing left to prepare, or the build failed */
-	}
-	if (r < 0)
-		index_fail(b, r);
-	return NULL;
-}
-
-/* One worker per online CPU, as the pipeline has, but never more than
- * there are blocks. */
-static size_t index_workers(size_t n_blocks)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = cpus < 1 ? 1 : cpus > INDEX_MAX_WORKERS ? INDEX_MAX_WORKERS : (size_t)cpus;
-	return n_blocks < n ? (n_blocks ? n_blocks : 1) : n;
-}
-
-/* Every relation prepared, and the map filled, on n_workers threads (the
- * caller's among them, which fills the map). A thread that cannot be
- * started leaves its blocks to the others. */
-static int index_prepare_all(index_build *b, index_worker *workers, size_t n_workers)
-{
-	pthread_t threads[INDEX_MAX_WORKERS];
-	bool started[INDEX_MAX_WORKERS] = { false };
-	for (size_t i = 1; i < n_workers; i++)
-		started[i] = pthread_create(&threads[i], NULL, index_work, &workers[i]) == 0;
-	workers[0].fills_map = true;
-	index_work(&workers[0]);
-	for (size_t i = 1; i < n_workers; i++)
-		if (started[i])
-			pthread_join(threads[i], NULL);
-	return b->error;
-}
-
+/* Reads the blocks' typo words in order, across blocks. */
 typedef struct index_cursor {
 	const index_build *build;
 	size_t block, at;
@@ -1531,6 +1463,118 @@ static void *index_fill_typos(void *arg)
 	return NULL;
 }
 
+/* Block i's name summaries into idx->summaries, behind the blocks' before
+ * it: the block numbered its relations' from 0 (summary_at), and now
+ * counts from its first. Freed now, the next blocks' can take the memory. */
+static int index_take_summaries(index_build *b, size_t i)
+{
+	match_index *idx = b->idx;
+	index_block *k = &b->blocks[i];
+	size_t n = idx->set->n, at = b->n_summaries;
+	size_t end = n - i * INDEX_BLOCK > INDEX_BLOCK ? (i + 1) * INDEX_BLOCK : n;
+	if (at + k->n_summaries >= UINT32_MAX)
+		return -E2BIG;
+	int r = array_reserve(&idx->summaries, &b->cap_summaries, at + k->n_summaries, sizeof *idx->summaries);
+	if (r < 0)
+		return r;
+	if (k->n_summaries > 0)
+		memcpy(idx->summaries + at, k->summaries, k->n_summaries * sizeof *k->summaries);
+	for (size_t id = i * INDEX_BLOCK; id < end; id++)
+		idx->summary_at[id] += (uint32_t)at;
+	b->n_summaries += k->n_summaries;
+	free(k->summaries);
+	k->summaries = NULL;
+	k->n_summaries = k->cap_summaries = 0;
+	return 0;
+}
+
+/* A worker: claims blocks until none is left (or one failed). The first
+ * one also fills the map, and puts the name summaries together, from the
+ * blocks prepared so far, in order, before it claims the next: the map's
+ * random inserts then run beside the other workers' parsing, not after
+ * it. */
+static void *index_work(void *arg)
+{
+	index_worker *w = arg;
+	index_build *b = w->build;
+	int r = 0;
+	while (r >= 0 && !__atomic_load_n(&b->error, __ATOMIC_RELAXED)) {
+		if (w->fills_map) {
+			while (r >= 0 && b->filled < b->n_blocks && index_block_ready(b, b->filled, false)) {
+				r = map_fill_block(&b->fill, &b->blocks[b->filled]);
+				if (r >= 0)
+					r = index_take_summaries(b, b->filled);
+				b->filled++;
+			}
+			if (r < 0 || b->filled == b->n_blocks)
+				break;
+		}
+		size_t i = __atomic_fetch_add(&b->next_block, 1, __ATOMIC_RELAXED);
+		if (i < b->n_blocks)
+			r = index_prepare_block(w, i);
+		else if (!w->fills_map || !index_block_ready(b, b->filled, true))
+			break; /* nothing left to prepare, or the build failed */
+	}
+	if (r < 0)
+		index_fail(b, r);
+	else if (w->fills_typos && index_all_prepared(b))
+		index_fill_typos(b);
+	return NULL;
+}
+
+/* One worker per online CPU, as the pipeline has, but never more than
+ * there are blocks. */
+static size_t index_workers(size_t n_blocks)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus < 1 ? 1 : cpus > INDEX_MAX_WORKERS ? INDEX_MAX_WORKERS : (size_t)cpus;
+	return n_blocks < n ? (n_blocks ? n_blocks : 1) : n;
+}
+
+/* The build, on n_workers threads, the caller's the first: all prepare
+ * relations; the first fills the map as they come, then lays it out and
+ * builds the trigrams; the second fills the typo table as soon as every
+ * relation is prepared (neither reads what the other writes). Without a
+ * second thread (one CPU, or one that cannot be started) the caller fills
+ * the typo table last. A thread that cannot be started leaves its blocks
+ * to the others. */
+static int index_run(index_build *b, index_worker *workers, size_t n_workers)
+{
+	pthread_t threads[INDEX_MAX_WORKERS];
+	bool started[INDEX_MAX_WORKERS] = { false };
+	match_index *idx = b->idx;
+	int r;
+	workers[0].fills_map = true;
+	for (size_t i = 1; i < n_workers; i++) {
+		workers[i].fills_typos = i == 1;
+		started[i] = pthread_create(&threads[i], NULL, index_work, &workers[i]) == 0;
+	}
+	bool typos_beside = n_workers > 1 && started[1];
+	index_work(&workers[0]);
+	r = b->error;
+	if (r >= 0) {
+		idx->summary_at[idx->set->n] = (uint32_t)b->n_summaries;
+		if (!idx->summaries && !(idx->summaries = malloc(sizeof *idx->summaries)))
+			r = -ENOMEM;
+	}
+	if (r >= 0)
+		r = map_fill_finish(&b->fill, &idx->map, &b->vocab, &b->n_vocab);
+	if (r >= 0) {
+		r = qgram_build(idx, b->vocab, b->n_vocab);
+		b->vocab = NULL; /* the index's now */
+	}
+	if (r < 0)
+		index_fail(b, r);
+	for (size_t i = 1; i < n_workers; i++)
+		if (started[i])
+			pthread_join(threads[i], NULL);
+	if (r >= 0 && !typos_beside)
+		index_fill_typos(b);
+	if (r >= 0)
+		r = b->error < 0 ? b->error : b->typos_error;
+	return r;
+}
+
 static void index_build_done(index_build *b)
 {
 	map_fill_done(&b->fill);
@@ -1553,8 +1597,6 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	index_build b = { .lock = PTHREAD_MUTEX_INITIALIZER, .prepared_cv = PTHREAD_COND_INITIALIZER };
 	match_index *idx = NULL;
 	size_t n_workers;
-	pthread_t typos_thread;
-	bool beside;
 	int r;
 
 	if (!set || !opt || !ret)
@@ -1595,33 +1637,12 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 		names_arena_init(&workers[i].values);
 		names_arena_init(&workers[i].scratch);
 	}
-	r = index_prepare_all(&b, workers, n_workers);
+	r = index_run(&b, workers, n_workers);
 	for (size_t i = 0; i < n_workers; i++) {
 		idx->arenas[i] = workers[i].values;
 		names_arena_done(&workers[i].scratch);
 	}
 	idx->n_arenas = n_workers;
-	if (r < 0)
-		goto fail;
-	idx->summary_at[set->n] = (uint32_t)b.n_summaries;
-	if (!idx->summaries && !(idx->summaries = malloc(sizeof *idx->summaries))) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	/* The typo table beside the map and the trigrams when there is a
-	 * second CPU: neither reads what the other writes. */
-	beside = n_workers > 1 && pthread_create(&typos_thread, NULL, index_fill_typos, &b) == 0;
-	r = map_fill_finish(&b.fill, &idx->map, &b.vocab, &b.n_vocab);
-	if (r >= 0) {
-		r = qgram_build(idx, b.vocab, b.n_vocab);
-		b.vocab = NULL; /* the index's now */
-	}
-	if (beside)
-		pthread_join(typos_thread, NULL);
-	else if (r >= 0)
-		index_fill_typos(&b);
-	if (r >= 0)
-		r = b.typos_error;
 	if (r < 0)
 		goto fail;
 	index_build_done(&b);
