@@ -459,7 +459,7 @@ static qgram_entry *qgram_slot(const qgram_index *q, uint32_t key)
 #define GRAM_RADIX_BITS 13
 static int sort_pairs_by_gram(uint64_t **pairs, size_t n)
 {
-	uint64_t *src = *pairs, *dst = malloc(n * sizeof *dst);
+	uint64_t *src = *pairs, *dst = malloc((n ? n : 1) * sizeof *dst);
 	size_t *count = calloc((size_t)1 << GRAM_RADIX_BITS, sizeof *count);
 	if (!dst || !count) {
 		free(dst);
@@ -627,7 +627,7 @@ static int qgram_build(match_index *idx, qgram_word *words, size_t n_words)
 	uint64_t *grams = NULL;
 	size_t n_postings = 0;
 	uint32_t g[QGRAM_MAX_WORD];
-	int r = -ENOMEM;
+	int r;
 
 	q->words = words;
 	if (n_words == 0)
@@ -660,7 +660,7 @@ static int qgram_build(match_index *idx, qgram_word *words, size_t n_words)
 	}
 	r = -ENOMEM;
 	/* The grams in ascending order: gram << 32 | its counting slot. */
-	grams = malloc(t.n * sizeof *grams);
+	grams = malloc((t.n ? t.n : 1) * sizeof *grams);
 	if (!grams)
 		goto fail;
 	for (size_t i = 0, k = 0; i < t.cap; i++)
@@ -677,8 +677,8 @@ static int qgram_build(match_index *idx, qgram_word *words, size_t n_words)
 		q->bits++;
 	}
 	q->slots = calloc(q->cap, sizeof *q->slots);
-	q->postings = malloc(n_postings * sizeof *q->postings);
-	q->lens = malloc(n_postings);
+	q->postings = malloc((n_postings ? n_postings : 1) * sizeof *q->postings);
+	q->lens = malloc(n_postings ? n_postings : 1);
 	if (!q->slots || !q->postings || !q->lens)
 		goto fail;
 	size_t start = 0;
@@ -1579,7 +1579,7 @@ static void index_build_done(index_build *b)
 {
 	map_fill_done(&b->fill);
 	free(b->prepared);
-	for (size_t i = 0; i < b->n_blocks; i++) {
+	for (size_t i = 0; b->blocks && i < b->n_blocks; i++) {
 		free(b->blocks[i].keys);
 		free(b->blocks[i].words);
 		free(b->blocks[i].summaries);
