@@ -14,7 +14,9 @@
  * allocated per contact but the matches: a match_scratch (one per thread)
  * holds the contact's parsed values and a cache of parsed person names.
  * The index is read-only after match_index_new and may serve several
- * threads.
+ * threads. match_index_new itself prepares the relations on worker
+ * threads (one per online CPU) and fills its tables in relation order, so
+ * the index is the same whatever their number (see "building the index").
  *
  * What decides which candidates a contact reaches must not change without
  * a reason (FNV-1a for the map and the typo fingerprints, the postings'
@@ -712,9 +714,10 @@ fail:
 
 /* ---- building the index ----------------------------------------------------
  * Preparing a relation (parsing its names, normalising its URL, addresses
- * and domains, hashing its keys and their typo variants) depends on that
- * relation alone and is most of the work, so workers (one per online CPU)
- * prepare blocks of relations at the same time, each into its own arena.
+ * and domains, hashing its keys, summarising its names for
+ * relation_may_score) depends on that relation alone and is most of the
+ * work, so workers (one per online CPU) prepare blocks of relations at the
+ * same time, each into its own arena.
  * A block records the map keys and the words with typo variants its
  * relations add, in the order they add them, and the tables are filled
  * from the blocks in relation order: the map by the first worker as the
@@ -1004,7 +1007,7 @@ typedef struct index_build {
 	size_t filled;        /* blocks in fill so far */
 	size_t cap_summaries; /* of idx->summaries, which the first worker fills too */
 	size_t n_summaries;
-	int typos_error;      /* index_fill_typos's result */
+	int typos_error;      /* index_fill_typos's result (the second worker's) */
 	qgram_word *vocab;    /* qgram_build's words (see there) */
 	size_t n_vocab;
 } index_build;
@@ -1104,7 +1107,7 @@ static int index_normalise(index_worker *w, const char *raw, int (*fn)(const cha
 
 /* The values of raw that normalise, each once, in order, as a
  * NULL-terminated list in the worker's arena: addresses with email true,
- * else domains. *ret stays NULL when nothing normalises (quick_build tells
+ * else domains. *ret stays NULL when nothing normalises (the quick flags tell
  * "has addresses" by it). */
 static int index_normalise_list(index_worker *w, char *const *raw, bool email, char ***ret)
 {
@@ -1402,12 +1405,10 @@ static const index_word *index_next_word(index_cursor *c)
 	return NULL;
 }
 
-
-
-/* The typo table from the blocks' words, in relation order, then its
- * filter: the part of the build that runs beside the map's last steps. A word's variants are hashed and
- * their slots asked for (see INDEX_PREFETCH) while the word before it goes
- * in.
+/* The typo table from the blocks' words, in relation order, and its
+ * filter: the part of the build that runs beside the map's last steps. A
+ * word's variants are hashed and their slots asked for (see
+ * INDEX_PREFETCH) while the word before it goes in.
  *
  * The table is made as large as it will end up before anything goes in,
  * not doubled on the way there: doubling re-added every variant so far,
@@ -1419,9 +1420,8 @@ static const index_word *index_next_word(index_cursor *c)
  * fingerprint could list an id before an earlier one: one fingerprint in
  * the 100k-relation benchmark, with two ids; the contacts' candidates and
  * matches stay the same there.) */
-static void *index_fill_typos(void *arg)
+static int index_fill_typos(index_build *b)
 {
-	index_build *b = arg;
 	delmap *d = &b->idx->typos;
 	uint64_t buf[2][TYPO_MAX_WORD + 1];
 	uint64_t *cur = buf[0], *next = buf[1];
@@ -1459,8 +1459,7 @@ static void *index_fill_typos(void *arg)
 		n_cur = n_next;
 		nw = w ? index_next_word(&at) : NULL;
 	}
-	b->typos_error = r;
-	return NULL;
+	return r;
 }
 
 /* Block i's name summaries into idx->summaries, behind the blocks' before
@@ -1518,7 +1517,7 @@ static void *index_work(void *arg)
 	if (r < 0)
 		index_fail(b, r);
 	else if (w->fills_typos && index_all_prepared(b))
-		index_fill_typos(b);
+		b->typos_error = index_fill_typos(b);
 	return NULL;
 }
 
@@ -1569,7 +1568,7 @@ static int index_run(index_build *b, index_worker *workers, size_t n_workers)
 		if (started[i])
 			pthread_join(threads[i], NULL);
 	if (r >= 0 && !typos_beside)
-		index_fill_typos(b);
+		b->typos_error = index_fill_typos(b);
 	if (r >= 0)
 		r = b->error < 0 ? b->error : b->typos_error;
 	return r;
