@@ -692,6 +692,8 @@ static int qgram_build(match_index *idx, qgram_word *words, size_t n_words)
 	}
 	/* len counts the words written so far, and ends at the count. */
 	for (size_t w = 0; w < n_words; w++) {
+		if (w + INDEX_PREFETCH < n_words)
+			__builtin_prefetch(m->arena + words[w + INDEX_PREFETCH].key - 1);
 		const qgram_word *v = &q->words[w];
 		size_t ng = qgram_of(m->arena + v->key - 1, v->len, g);
 		for (size_t i = 0; i < ng; i++) {
@@ -1074,10 +1076,58 @@ static int index_deletions(index_worker *w, map_kind kind, const char *word, uin
 	return 0;
 }
 
-/* The values word adds to the typo table (delmap_add's), in order. */
+/* The values word adds to the typo table (delmap_add's), in order: the
+ * fingerprints of deletion_hashes(kind, word, len, true), which this
+ * computes the same, only four variants at a time rather than two (four
+ * chains of multiplications that do not wait on each other: a relation
+ * word's variants are most of the typo table's filling, and lookups, which
+ * call deletion_hashes for one contact word at a time, are left alone). */
 static size_t index_variants(const index_word *w, uint64_t out[TYPO_MAX_WORD + 1])
 {
-	size_t k = deletion_hashes(w->kind, w->word, w->len, true, out);
+	const unsigned char *s = (const unsigned char *)w->word;
+	size_t n = w->len, k = 0, ng = 0, gaps[TYPO_MAX_WORD];
+	uint64_t pre[TYPO_MAX_WORD], h = map_hash(w->kind, "");
+	for (size_t i = 0; i < n; i++) {
+		pre[i] = h;
+		h = (h ^ s[i]) * 1099511628211ull;
+		/* As deletion_hashes: of a run of equal letters only the first
+		 * is left out. */
+		if (!(i > 0 && s[i] == s[i - 1]))
+			gaps[ng++] = i;
+	}
+	out[k++] = h;
+	size_t g = 0;
+	for (; g + 3 < ng; g += 4) {
+		uint64_t a = pre[gaps[g]], b = pre[gaps[g + 1]], c = pre[gaps[g + 2]], d = pre[gaps[g + 3]];
+		size_t j = gaps[g] + 1;
+		for (; j <= gaps[g + 1]; j++)
+			a = (a ^ s[j]) * 1099511628211ull;
+		for (; j <= gaps[g + 2]; j++) {
+			a = (a ^ s[j]) * 1099511628211ull;
+			b = (b ^ s[j]) * 1099511628211ull;
+		}
+		for (; j <= gaps[g + 3]; j++) {
+			a = (a ^ s[j]) * 1099511628211ull;
+			b = (b ^ s[j]) * 1099511628211ull;
+			c = (c ^ s[j]) * 1099511628211ull;
+		}
+		for (; j < n; j++) {
+			a = (a ^ s[j]) * 1099511628211ull;
+			b = (b ^ s[j]) * 1099511628211ull;
+			c = (c ^ s[j]) * 1099511628211ull;
+			d = (d ^ s[j]) * 1099511628211ull;
+		}
+		out[k++] = a;
+		out[k++] = b;
+		out[k++] = c;
+		out[k++] = d;
+	}
+	for (; g < ng; g++) {
+		uint64_t a = pre[gaps[g]];
+		for (size_t j = gaps[g] + 1; j < n; j++)
+			a = (a ^ s[j]) * 1099511628211ull;
+		out[k++] = a;
+	}
 	for (size_t i = 0; i < k; i++)
 		out[i] = (uint64_t)delmap_fingerprint(out[i]) << 32 | w->id;
 	return k;
@@ -1169,11 +1219,12 @@ static int index_company_form(index_worker *w, relation_prep *p, uint32_t id, co
 	return r;
 }
 
-/* "Müller GmbH" is indexed as "muller gmbh" and as "mueller gmbh". */
-static int index_company_name(index_worker *w, relation_prep *p, uint32_t id, const char *raw)
+/* "Müller GmbH" is indexed as "muller gmbh" and as "mueller gmbh" (when
+ * names_has_transliteration(raw), which german says). */
+static int index_company_name(index_worker *w, relation_prep *p, uint32_t id, const char *raw, bool german)
 {
 	int r = index_company_form(w, p, id, raw, false);
-	if (r >= 0 && names_has_transliteration(raw))
+	if (r >= 0 && german)
 		r = index_company_form(w, p, id, raw, true);
 	return r;
 }
@@ -1199,18 +1250,22 @@ static int index_prepare_company(index_worker *w, const relation *rel, relation_
 		p->domains[k] = NULL;
 
 	/* Each name gives one form, two when it may transliterate. */
-	size_t forms = rel->name ? 1 + names_has_transliteration(rel->name) : 0;
-	for (char **a = rel->aliases; a && *a; a++)
-		forms += 1 + names_has_transliteration(*a);
+	bool name_german = rel->name && names_has_transliteration(rel->name), aliases_german = false;
+	size_t forms = rel->name ? 1 + name_german : 0;
+	for (char **a = rel->aliases; a && *a; a++) {
+		bool german = names_has_transliteration(*a);
+		forms += 1 + german;
+		aliases_german |= german;
+	}
 	if (forms > 0) {
 		p->names = names_arena_alloc(&w->values, forms * sizeof *p->names);
 		if (!p->names)
 			return -ENOMEM;
 	}
 	if (rel->name)
-		r = index_company_name(w, p, id, rel->name);
+		r = index_company_name(w, p, id, rel->name, name_german);
 	for (char **a = rel->aliases; r >= 0 && a && *a; a++)
-		r = index_company_name(w, p, id, *a);
+		r = index_company_name(w, p, id, *a, aliases_german && names_has_transliteration(*a));
 	if (p->n_names == 0)
 		p->names = NULL;
 	return r;
