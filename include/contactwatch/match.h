@@ -69,7 +69,9 @@ typedef struct match_index match_index;
 
 /* The set must outlive the index (matches point into it); opt is copied
  * (free_mail too). Relations' unusable values (a URL that is not LinkedIn,
- * an address without a domain) are skipped: the loader reports them. */
+ * an address without a domain) are skipped: the loader reports them.
+ * Builds on up to one thread per online CPU (started and joined here); the
+ * index is the same whatever their number. */
 int match_index_new(const relation_set *set, const match_options *opt, match_index **ret);
 match_index *match_index_free(match_index *idx);
 /* Appends one match per relation that c matches (or nearly matches: review)

@@ -478,6 +478,96 @@ static void test_scratch_cache(void **state)
 		cases_relation_clear(&rels[i]);
 }
 
+/* A made-up word of 11 letters for i < 8000: one per relation of a large
+ * catalogue, none a real or trade word. */
+static void large_word(size_t i, char out[16])
+{
+	static const char *const syl[] = { "ba", "de", "fi", "go", "hu", "ka", "le", "mi", "no", "pu",
+					   "ra", "se", "ti", "vo", "wu", "za", "be", "do", "fu", "ga" };
+	snprintf(out, 16, "%s%s%slant", syl[i % 20], syl[i / 20 % 20], syl[i / 400 % 20]);
+}
+
+/* A catalogue large enough that the index prepares it on worker threads,
+ * block by block, and fills its tables from what they recorded: relations
+ * at its start, middle and end are found by their domain, name, a typo in
+ * the name, and (persons) a surname typo; a name repeated as an alias
+ * changes nothing; and two indexes of it give the same candidates. */
+static void test_large_catalogue(void **state)
+{
+	(void)state;
+	enum { N = 2000 };
+	relation *rels = calloc(N, sizeof *rels);
+	assert_non_null(rels);
+	for (size_t i = 0; i < N; i++) {
+		char id[16], w[16], name[64], domain[64];
+		snprintf(id, sizeof id, "L%zu", i);
+		large_word(i, w);
+		if (i % 5 == 4) {
+			snprintf(name, sizeof name, "Karin %ser", w);
+			rels[i] = make_person(id, name, "Veldhof", NULL, NULL);
+		} else {
+			snprintf(name, sizeof name, "%s Transport B.V.", w);
+			snprintf(domain, sizeof domain, "%s.nl", w);
+			rels[i] = make_company(id, name, i % 7 == 0 ? name : NULL, domain);
+		}
+	}
+	relation_set set = { .items = rels, .n = N };
+	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92 };
+	match_index *idx = NULL, *again = NULL;
+	assert_int_equal(match_index_new(&set, &opt, &idx), 0);
+	assert_int_equal(match_index_new(&set, &opt, &again), 0);
+
+	static const size_t companies[] = { 0, 7, 1001, 1998 }, persons[] = { 4, 1004, 1999 };
+	for (size_t k = 0; k < ELEMENTSOF(companies); k++) {
+		size_t i = companies[k];
+		char w[16], typo[16], buf[64];
+		large_word(i, w);
+		contact c = { .company = buf };
+		snprintf(buf, sizeof buf, "%s Transport", w);
+		assert_true(has_candidate(idx, &c, (uint32_t)i));
+		memcpy(typo, w, sizeof typo);
+		typo[5] = w[6]; /* two letters swapped */
+		typo[6] = w[5];
+		snprintf(buf, sizeof buf, "%s", typo);
+		assert_true(has_candidate(idx, &c, (uint32_t)i));
+		char mail[64], *mails[] = { mail, NULL };
+		snprintf(mail, sizeof mail, "info@%s.nl", w);
+		contact m = { .emails = mails };
+		assert_true(has_candidate(idx, &m, (uint32_t)i));
+		match_list out = {0};
+		snprintf(buf, sizeof buf, "%s Transport B.V.", w);
+		assert_int_equal(match_contact(idx, &c, &out), 1);
+		assert_ptr_equal(out.items[0].relation, &rels[i]);
+		match_list_done(&out);
+	}
+	for (size_t k = 0; k < ELEMENTSOF(persons); k++) {
+		size_t i = persons[k];
+		char w[16], last[32];
+		large_word(i, w);
+		snprintf(last, sizeof last, "%ser", w);
+		memmove(last + 3, last + 4, strlen(last + 4) + 1); /* a letter left out */
+		contact p = { .first = (char *)"Karin", .last = last };
+		assert_true(has_candidate(idx, &p, (uint32_t)i));
+	}
+	/* The same candidates from both indexes, for contacts that reach many. */
+	for (size_t i = 0; i < N; i += 97) {
+		char w[16], buf[64];
+		large_word(i, w);
+		snprintf(buf, sizeof buf, "%.9s Transport", w); /* a near miss of many */
+		contact c = { .company = buf, .first = (char *)"Karin", .last = buf };
+		uint32_t a[MATCH_MAX_CANDIDATES], b[MATCH_MAX_CANDIDATES];
+		int na = match_candidates(idx, &c, a, ELEMENTSOF(a)), nb = match_candidates(again, &c, b, ELEMENTSOF(b));
+		assert_int_equal(na, nb);
+		assert_true(na >= 0);
+		assert_memory_equal(a, b, (size_t)na * sizeof *a);
+	}
+	match_index_free(idx);
+	match_index_free(again);
+	for (size_t i = 0; i < N; i++)
+		cases_relation_clear(&rels[i]);
+	free(rels);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_scratch_cache),
+		cmocka_unit_test(test_large_catalogue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
