@@ -2038,24 +2038,24 @@ static void lookup_deletions(const delmap *d, map_kind kind, const char *word, s
 	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
 	size_t mask = d->cap - 1;
 	uint32_t fp[TYPO_MAX_WORD + 1];
-	size_t at[TYPO_MAX_WORD + 1], np = 0;
-	/* The variants the filter lets pass (few), their first slots asked
-	 * for before the first probe. Branch-free, so that the filter's
-	 * words (a cache miss each, at worst) are all read at once rather
-	 * than one after each mispredicted test. */
+	/* The variants the filter lets pass (few) as bits (k <= TYPO_MAX_WORD:
+	 * n is below it), their first slots asked for before the first
+	 * probe. The tests are branch-free, so that the filter's words (a
+	 * cache miss each, at worst) are all read at once rather than one
+	 * after each mispredicted test. */
+	uint64_t pass = 0;
 	for (size_t v = 0; v < k; v++) {
-		uint32_t f = delmap_fingerprint(h[v]);
-		fp[np] = f;
-		np += bloom_may_contain(&d->filter, f);
+		fp[v] = delmap_fingerprint(h[v]);
+		pass |= (uint64_t)bloom_may_contain(&d->filter, fp[v]) << v;
 	}
-	for (size_t v = 0; v < np; v++) {
-		at[v] = delmap_index(d, fp[v]);
-		__builtin_prefetch(&d->slots[at[v]]);
-	}
-	for (size_t v = 0; v < np; v++)
-		for (size_t i = at[v]; d->slots[i]; i = (i + 1) & mask)
+	for (uint64_t m = pass; m; m &= m - 1)
+		__builtin_prefetch(&d->slots[delmap_index(d, fp[__builtin_ctzll(m)])]);
+	for (uint64_t m = pass; m; m &= m - 1) {
+		size_t v = (size_t)__builtin_ctzll(m);
+		for (size_t i = delmap_index(d, fp[v]); d->slots[i]; i = (i + 1) & mask)
 			if ((uint32_t)(d->slots[i] >> 32) == fp[v] && cs->n < ELEMENTSOF(cs->ids))
 				cs->ids[cs->n++] = (uint32_t)d->slots[i];
+	}
 }
 
 /* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
@@ -2206,7 +2206,7 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 	const map *m = &idx->map;
 	/* All lookups hashed and their slots asked for first (map_prefetch). */
 	bool same = streq(c->full_key, c->key);
-	uint64_t h_tok[GATHER_PREFETCH_TOKENS];
+	uint64_t h_tok[GATHER_PREFETCH_TOKENS] = {0};
 	uint64_t h_key = map_hash_key_tokens(c, h_tok, GATHER_PREFETCH_TOKENS);
 	uint64_t h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
 	map_prefetch(m, h_key);

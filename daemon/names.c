@@ -510,12 +510,12 @@ int names_linkedin_url(const char *url, char **ret)
  * on these numbers (no loop per probe, no mispredicted byte comparisons)
  * and strings are compared only on a tie. From a literal at compile time
  * (W), from a word at run time (word_head). */
-#define WORD_BYTE(w, i) ((uint32_t)(sizeof(w) > (i) + 1 ? (unsigned char)(w)[i] : 0))
+#define WORD_BYTE(w, i) ((uint32_t)(unsigned char)(w "\0\0\0")[i]) /* padded: [i] exists */
 #define WORD_HEAD(w) (WORD_BYTE(w, 0) << 24 | WORD_BYTE(w, 1) << 16 | WORD_BYTE(w, 2) << 8 | WORD_BYTE(w, 3))
-#define W(w, c) { WORD_HEAD(w), w, c }
+#define W(w, c) { w, WORD_HEAD(w), c }
 struct company_word {
-	uint32_t head;
 	const char *word;
+	uint32_t head;
 	names_word_class cls;
 };
 static const struct company_word company_words_1[] = {
@@ -912,7 +912,7 @@ static int company_parse(names_arena *a, const char *raw, bool german, names_com
 	/* Each word is classified once (the class is needed three times
 	 * below) into a stack array; words past its end, in names longer than
 	 * any real one, are classified again where needed (CLASS_AT). */
-	names_word_class cls[32];
+	names_word_class cls[32] = {0};
 #define CLASS_AT(i) ((i) < ELEMENTSOF(cls) ? cls[i] : names_company_word_class(words[i]))
 	/* Drop connectors, then strip legal forms at the ends (never all
 	 * words: a company called "Holding BV" keeps its name). */
