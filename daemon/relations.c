@@ -1023,24 +1023,13 @@ static int json_load_relation(loader *l, json_t *obj, size_t index, unsigned lin
  * accepted value is the one jansson gives. It exists because jansson
  * builds a tree of a dozen allocations per relation only to be read once. */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits at p (p + 4 <= end checked by the caller), or -1. */
 static int32_t hex4(const char *p)
 {
 	int32_t v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(p[i]);
+		int h = text_hex_digit(p[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
