@@ -1592,7 +1592,7 @@ static int index_run(index_build *b, index_worker *workers, size_t n_workers)
 	}
 	bool typos_beside = n_workers > 1 && started[1];
 	index_work(&workers[0]);
-	r = b->error;
+	r = __atomic_load_n(&b->error, __ATOMIC_RELAXED); /* workers may still be running */
 	if (r >= 0) {
 		idx->summary_at[idx->set->n] = (uint32_t)b->n_summaries;
 		if (!idx->summaries && !(idx->summaries = malloc(sizeof *idx->summaries)))

@@ -1153,6 +1153,11 @@ static int members_parse(members *ms, const char *s, size_t len)
 		const char *key = o;
 		if (p >= end || *p != '"' || !fast_string(&p, end, &o))
 			return 0;
+		/* More members than there are fields: an unknown or a repeated
+		 * one, jansson's to read (it hashes the keys; a pass over the
+		 * members before each would make a relation of many quadratic). */
+		if (ms->n >= _FIELD_MAX)
+			return 0;
 		for (size_t i = 0; i < ms->n; i++)
 			if (ms->m[i].key[0] == key[0] && streq(ms->m[i].key, key))
 				return 0; /* jansson says "duplicate object key" */
