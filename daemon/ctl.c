@@ -148,13 +148,16 @@ static void check_doc_start(check_doc *d, const json_t *frame)
 	check_doc_flush(d);
 }
 
-static void check_doc_finish(check_doc *d, const json_t *frame)
+/* Returns false when the document could not be serialised in full (what
+ * was printed then is cut short). */
+static bool check_doc_finish(check_doc *d, const json_t *frame)
 {
 	if (!d->started)
 		check_doc_start(d, frame);
 	check_doc_flush(d);
 	if (!d->failed)
 		fputs(d->n > 0 ? "\n  ]\n}\n" : "]\n}\n", stdout);
+	return !d->failed;
 }
 
 static json_t *window_json(const employee *e)
@@ -291,11 +294,19 @@ static int cmd_check(char **files, int n_files)
 		hit_list_done(&hits);
 	}
 	t_read = now_seconds();
+	bool complete = true;
 	if (arg_json)
-		check_doc_finish(&doc, out);
+		complete = check_doc_finish(&doc, out);
 	else
 		printf("%zu match(es) in %d file(s) for employee %s\n", n_matches, n_files, e->id);
 	code = failed ? CW_EXIT_USAGE : n_matches > 0 ? CW_EXIT_MATCH : CW_EXIT_OK;
+	/* A report cut short (no memory, a full disk, a closed pipe) must not
+	 * pass for a complete one: a script would read "no more matches". */
+	if (fflush(stdout) != 0 || ferror(stdout) || !complete) {
+		fprintf(stderr, "contactwatchctl: check: the report could not be written in full%s\n",
+			complete ? "" : " (out of memory)");
+		code = CW_EXIT_USAGE;
+	}
 	t_output = now_seconds();
 done:
 	json_decref(out);

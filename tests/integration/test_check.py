@@ -2,6 +2,7 @@
 import hashlib
 import os
 import shutil
+import subprocess
 
 import cw
 
@@ -127,3 +128,16 @@ def test_version_and_help(t):
         assert r.rc == 0 and "0." in r.out
         r = t.run([prog, "--help"])
         assert r.rc == 0 and "--config" in r.out
+
+
+def test_check_report_that_cannot_be_written_is_an_error(t):
+    """A report cut short (here: a full disk) must not pass for a complete one
+    with fewer matches: exit 2 and a line on stderr, in both output forms."""
+    t.setup()
+    src = t.data("Connections.csv")
+    for form in (["--json"], []):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([cw.CTL, "-c", t.conf, *form, "check", "-e", "E1042", src], stdout=full,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+        assert p.returncode == 2, (form, p.returncode, p.stderr)
+        assert "could not be written" in p.stderr, p.stderr
