@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "contactwatch/array.h"
+#include "contactwatch/hash.h"
 #include "contactwatch/match.h"
 #include "contactwatch/names.h"
 
@@ -199,13 +200,12 @@ static uint64_t map_hash(map_kind kind, const char *s)
 	/* FNV-1a: short keys, no adversary who controls both sides. The slot
 	 * order it gives decides the order of the trigram postings (built in
 	 * slot order), and with it which near misses the hit cap cuts off:
-	 * another hash would change which candidates a contact reaches. */
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;
-	h *= 1099511628211ull;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ull;
-	}
+	 * another hash would change which candidates a contact reaches. That
+	 * is also why the seed stays as it was written, a digit short of
+	 * FNV's offset basis (HASH_FNV1A_OFFSET). */
+	uint64_t h = hash_fnv1a_step(1469598103934665603ull, (unsigned char)kind);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = hash_fnv1a_step(h, *p);
 	return h;
 }
 
@@ -1877,16 +1877,16 @@ typedef struct person_key {
 static void person_key_init(person_key *k, char mode, const char *x, const char *y)
 {
 	*k = (person_key) { .mode = mode, .x = strempty(x), .y = strempty(y) };
-	uint64_t hx = 1469598103934665603ull ^ (unsigned char)mode, hy = 1469598103934665603ull;
+	uint64_t hx = hash_fnv1a_step(HASH_FNV1A_OFFSET, (unsigned char)mode), hy = HASH_FNV1A_OFFSET;
 	const unsigned char *p = (const unsigned char *)k->x, *q = (const unsigned char *)k->y;
 	while (*p && *q) {
-		hx = (hx ^ *p++) * 1099511628211ull;
-		hy = (hy ^ *q++) * 1099511628211ull;
+		hx = hash_fnv1a_step(hx, *p++);
+		hy = hash_fnv1a_step(hy, *q++);
 	}
 	for (; *p; p++)
-		hx = (hx ^ *p) * 1099511628211ull;
+		hx = hash_fnv1a_step(hx, *p);
 	for (; *q; q++)
-		hy = (hy ^ *q) * 1099511628211ull;
+		hy = hash_fnv1a_step(hy, *q);
 	k->lx = (size_t)(p - (const unsigned char *)k->x);
 	k->ly = (size_t)(q - (const unsigned char *)k->y);
 	k->hash = (hx ^ (hy * 0x9E3779B97F4A7C15ull)) + k->lx;
@@ -2202,8 +2202,8 @@ static uint64_t map_hash_key_tokens(const names_company *c, uint64_t *h_tok, siz
 			if (ch == '\0')
 				return h;
 		} else
-			t = (t ^ ch) * 1099511628211ull;
-		h = (h ^ ch) * 1099511628211ull;
+			t = hash_fnv1a_step(t, ch);
+		h = hash_fnv1a_step(h, ch);
 	}
 }
 

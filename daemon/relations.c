@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "contactwatch/fileio.h"
+#include "contactwatch/hash.h"
 #include "contactwatch/relations.h"
 #include "contactwatch/text.h"
 
@@ -210,10 +211,10 @@ static set_store *set_store_get(relation_set *set)
 /* FNV-1a: the keys (ids, domains) are short, and any spread will do. */
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
+	uint64_t h = HASH_FNV1A_OFFSET;
 
 	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+		h = hash_fnv1a_step(h, (unsigned char)*s);
 	return h;
 }
 

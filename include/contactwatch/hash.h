@@ -1,5 +1,6 @@
 /* hash.h — SHA-256 (file evidence) and HMAC-SHA256 (keyed identities,
- * webhook signatures) over OpenSSL's libcrypto, as hex strings. */
+ * webhook signatures) over OpenSSL's libcrypto, as hex strings; and the
+ * FNV-1a step the in-memory tables hash their keys with. */
 #pragma once
 
 #include "contactwatch/common.h"
@@ -29,3 +30,12 @@ hash_hmac *hash_hmac_free(hash_hmac *h); /* NULL-safe; returns NULL */
 /* Hex SHA-256 of a regular file (opened O_NOFOLLOW), refusing files over
  * max_size with -EFBIG. */
 int hash_sha256_file(const char *path, uint64_t max_size, char ret[static 65]);
+
+/* FNV-1a, a byte at a time, for in-memory tables of short keys (names,
+ * ids, domains: no adversary controls both sides): start from
+ * HASH_FNV1A_OFFSET (or a seed of the caller's), one step per byte. */
+#define HASH_FNV1A_OFFSET UINT64_C(14695981039346656037)
+static inline uint64_t hash_fnv1a_step(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * UINT64_C(1099511628211);
+}
