@@ -60,18 +60,31 @@ static bool word_in(const char *w, const char *const *table, size_t n)
 }
 
 /* "ij" and "y" are interchanged in Dutch names (Hoogendijk/Hoogendyk,
- * IJzerman/Yzerman): keys always spell it "y". In place (it only shrinks). */
-static void ij_to_y(char *s)
+ * IJzerman/Yzerman): keys always spell it "y". In place, in a word of n
+ * bytes (it only shrinks); returns the new length. Only from the first
+ * "ij" on (most words have none, and an 'i' alone changes nothing). */
+static size_t ij_to_y_len(char *s, size_t n)
 {
-	char *w = s;
-	for (const char *r = s; *r; r++) {
-		if (r[0] == 'i' && r[1] == 'j') {
-			*w++ = 'y';
+	const char *i = memchr(s, 'i', n);
+	while (i && !(i + 1 < s + n && i[1] == 'j'))
+		i = memchr(i + 1, 'i', (size_t)(s + n - (i + 1)));
+	if (!i)
+		return n;
+	size_t w = (size_t)(i - s);
+	for (size_t r = w; r < n; r++) {
+		if (s[r] == 'i' && r + 1 < n && s[r + 1] == 'j') {
+			s[w++] = 'y';
 			r++;
 		} else
-			*w++ = *r;
+			s[w++] = s[r];
 	}
-	*w = '\0';
+	s[w] = '\0';
+	return w;
+}
+
+static void ij_to_y(char *s)
+{
+	ij_to_y_len(s, strlen(s));
 }
 
 /* ---- parse memory -------------------------------------------------------- */
@@ -509,7 +522,7 @@ int names_linkedin_url(const char *url, char **ret)
  * end): numeric order is strcmp's order on them, so the table is searched
  * on these numbers (no loop per probe, no mispredicted byte comparisons)
  * and strings are compared only on a tie. From a literal at compile time
- * (W), from a word at run time (word_head). */
+ * (W), from a word at run time (word_head, the same bytes). */
 #define WORD_BYTE(w, i) ((uint32_t)(unsigned char)(w "\0\0\0")[i]) /* padded: [i] exists */
 #define WORD_HEAD(w) (WORD_BYTE(w, 0) << 24 | WORD_BYTE(w, 1) << 16 | WORD_BYTE(w, 2) << 8 | WORD_BYTE(w, 3))
 #define W(w, c) { w, WORD_HEAD(w), c }
@@ -632,6 +645,14 @@ static const char *const legal_forms_prefix[] = {
  * ("installatietechniek"): such a word is not in it. */
 #define WORD_TABLE_MAX 19
 
+static uint32_t word_head(const char *word, size_t len)
+{
+	uint32_t head = 0;
+	for (size_t k = 0; k < 4; k++)
+		head |= (uint32_t)(k < len ? (unsigned char)word[k] : 0) << (24 - 8 * k);
+	return head;
+}
+
 /* names_company_word_class of a word of len bytes. */
 static names_word_class word_class(const char *word, size_t len)
 {
@@ -649,9 +670,7 @@ static names_word_class word_class(const char *word, size_t len)
 	size_t n = company_words[len].n;
 	if (n == 0)
 		return NAMES_WORD_DISTINCTIVE;
-	uint32_t head = 0;
-	for (size_t k = 0; k < 4; k++)
-		head |= (uint32_t)(k < len ? (unsigned char)word[k] : 0) << (24 - 8 * k);
+	const uint32_t head = word_head(word, len);
 	/* The first entry whose head is not below the word's, branch-free. */
 	while (n > 1) {
 		size_t half = n / 2;
@@ -828,28 +847,6 @@ static uint64_t key_hash(const char *s, size_t n)
 		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
-}
-
-/* IJ -> y in a word of n bytes, in place; returns the new length. Only
- * from the first "ij" on (most words have none, and an 'i' alone changes
- * nothing), with the length known: no second pass to measure it. */
-static size_t ij_to_y_len(char *s, size_t n)
-{
-	const char *i = memchr(s, 'i', n);
-	while (i && !(i + 1 < s + n && i[1] == 'j'))
-		i = memchr(i + 1, 'i', (size_t)(s + n - (i + 1)));
-	if (!i)
-		return n;
-	size_t w = (size_t)(i - s);
-	for (size_t r = w; r < n; r++) {
-		if (s[r] == 'i' && r + 1 < n && s[r + 1] == 'j') {
-			s[w++] = 'y';
-			r++;
-		} else
-			s[w++] = s[r];
-	}
-	s[w] = '\0';
-	return w;
 }
 
 /* Whether any of the n bytes at s is not ASCII: eight at a time. */
