@@ -61,10 +61,40 @@ struct pipeline {
 	int error;            /* sticky: the first error of any kind */
 };
 
-/* A copy whose strings live in the batch's arena (never freed one by one):
- * measured first, then one allocation for the lists and every string
- * (this runs on the reader's thread for every contact). */
-#define CONTACT_STRINGS 6
+static int arena_copy_string(names_arena *a, const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	size_t n = strlen(s) + 1;
+	char *p = names_arena_alloc(a, n);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, s, n);
+	*ret = p;
+	return 0;
+}
+
+static int arena_copy_strv(names_arena *a, char *const *l, char ***ret)
+{
+	size_t n = 0;
+	*ret = NULL;
+	if (!l)
+		return 0;
+	while (l[n])
+		n++;
+	char **v = names_arena_alloc(a, (n + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (arena_copy_string(a, l[i], &v[i]) < 0)
+			return -ENOMEM;
+	v[n] = NULL;
+	*ret = v;
+	return 0;
+}
+
+/* A copy whose strings live in the batch's arena (never freed one by one). */
 static int batch_copy_contact(batch *b, const contact *src, contact *c)
 {
 	*c = (contact){
@@ -74,40 +104,15 @@ static int batch_copy_contact(batch *b, const contact *src, contact *c)
 		.record = src->record,
 		.line = src->line,
 	};
-	const char *in[CONTACT_STRINGS] = { src->first, src->last, src->name, src->company, src->position,
-					    src->date_raw };
-	char **out[CONTACT_STRINGS] = { &c->first, &c->last, &c->name, &c->company, &c->position, &c->date_raw };
-	size_t len[CONTACT_STRINGS], n_emails = 0, n_urls = 0, total = 0;
-	for (size_t i = 0; i < CONTACT_STRINGS; i++) {
-		len[i] = in[i] ? strlen(in[i]) + 1 : 0;
-		total += len[i];
-	}
-	for (char *const *l = src->emails; l && *l; l++, n_emails++)
-		total += strlen(*l) + 1;
-	for (char *const *l = src->urls; l && *l; l++, n_urls++)
-		total += strlen(*l) + 1;
-	size_t lists = (src->emails ? n_emails + 1 : 0) + (src->urls ? n_urls + 1 : 0);
-	char **v = names_arena_alloc(&b->strings, lists * sizeof(char *) + total);
-	if (!v)
+	if (arena_copy_string(&b->strings, src->first, &c->first) < 0 ||
+	    arena_copy_string(&b->strings, src->last, &c->last) < 0 ||
+	    arena_copy_string(&b->strings, src->name, &c->name) < 0 ||
+	    arena_copy_string(&b->strings, src->company, &c->company) < 0 ||
+	    arena_copy_string(&b->strings, src->position, &c->position) < 0 ||
+	    arena_copy_strv(&b->strings, src->emails, &c->emails) < 0 ||
+	    arena_copy_strv(&b->strings, src->urls, &c->urls) < 0 ||
+	    arena_copy_string(&b->strings, src->date_raw, &c->date_raw) < 0)
 		return -ENOMEM;
-	char *at = (char *)(v + lists);
-	for (size_t i = 0; i < CONTACT_STRINGS; i++) {
-		*out[i] = in[i] ? memcpy(at, in[i], len[i]) : NULL;
-		at += len[i];
-	}
-	char *const *from[2] = { src->emails, src->urls };
-	char ***to[2] = { &c->emails, &c->urls };
-	for (size_t k = 0; k < 2; k++) {
-		if (!from[k])
-			continue;
-		*to[k] = v;
-		for (char *const *l = from[k]; *l; l++) {
-			size_t n = strlen(*l) + 1;
-			*v++ = memcpy(at, *l, n);
-			at += n;
-		}
-		*v++ = NULL;
-	}
 	return 0;
 }
 
