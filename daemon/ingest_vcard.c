@@ -122,17 +122,7 @@ static char *vcard_charset_to_utf8(vcard_charset cs, const char *s, size_t n, si
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		unsigned cp = vcard_charset_codepoint(cs, (unsigned char)s[i]);
-		if (cp < 0x80)
-			*o++ = (char)cp;
-		else if (cp < 0x800) {
-			*o++ = (char)(0xc0 | (cp >> 6));
-			*o++ = (char)(0x80 | (cp & 0x3f));
-		} else {
-			*o++ = (char)(0xe0 | (cp >> 12));
-			*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-			*o++ = (char)(0x80 | (cp & 0x3f));
-		}
+		o += text_utf8_encode(vcard_charset_codepoint(cs, (unsigned char)s[i]), o);
 	}
 	*o = '\0';
 	*ret_len = (size_t)(o - out);

@@ -1038,25 +1038,6 @@ static int32_t hex4(const char *p)
 	return v;
 }
 
-static char *utf8_put(char *o, int32_t cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xC0 | (cp >> 6));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xE0 | (cp >> 12));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | (cp >> 18));
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	}
-	return o;
-}
 
 /* The string whose opening quote is at *pp, decoded to *po (NUL-terminated;
  * never longer than its text with the quotes). Moves both past it. false:
@@ -1107,7 +1088,7 @@ static bool fast_string(const char **pp, const char *end, char **po)
 				cp = ((cp - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
 				p += 6;
 			}
-			o = utf8_put(o, cp);
+			o += text_utf8_encode((uint32_t)cp, o);
 			p += 6;
 			continue;
 		}

@@ -658,6 +658,30 @@ uint32_t text_cp1252_codepoint(unsigned char b)
 	return b >= 0x80 && b <= 0x9f ? cp1252_80_9f[b - 0x80] : b;
 }
 
+size_t text_utf8_encode(uint32_t cp, char out[static 4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 int text_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -733,26 +757,7 @@ static int decoder_put(text_decoder *d, uint32_t cp, text_sink_fn out, void *use
 		if (r < 0)
 			return r;
 	}
-	char *o = d->out + d->out_len;
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		d->out_len += 1;
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		d->out_len += 2;
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		d->out_len += 3;
-	} else {
-		o[0] = (char)(0xf0 | cp >> 18);
-		o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[3] = (char)(0x80 | (cp & 0x3f));
-		d->out_len += 4;
-	}
+	d->out_len += text_utf8_encode(cp, d->out + d->out_len);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ int text_fold_german(const char *s, char **ret);
 uint32_t text_cp1252_codepoint(unsigned char b);
 /* 0..15 for a hex digit, else -1. */
 int text_hex_digit(char c);
+/* Writes the scalar value cp (never a surrogate, at most U+10FFFF) as
+ * UTF-8 to out; returns the number of bytes (1..4). */
+size_t text_utf8_encode(uint32_t cp, char out[static 4]);
 
 typedef enum text_encoding {
 	TEXT_UTF8,         /* no BOM, the whole input valid UTF-8 */

@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "contactwatch/text.h"
@@ -431,10 +433,33 @@ static void test_decode_sink(void **state)
 	assert_null(text_decoder_free(NULL));
 }
 
+/* Every length at its boundaries, each valid UTF-8 of exactly that code
+ * point (decoded back by hand). */
+static void test_utf8_encode(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t cp;
+		const char *want;
+	} cases[] = {
+		{ 0x41, "A" }, { 0x7f, "\x7f" }, { 0x80, "\xc2\x80" }, { 0xeb, "\xc3\xab" },
+		{ 0x7ff, "\xdf\xbf" }, { 0x800, "\xe0\xa0\x80" }, { 0x20ac, "\xe2\x82\xac" },
+		{ 0xffff, "\xef\xbf\xbf" }, { 0x10000, "\xf0\x90\x80\x80" }, { 0x10ffff, "\xf4\x8f\xbf\xbf" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char out[4];
+		size_t n = text_utf8_encode(cases[i].cp, out);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_memory_equal(out, cases[i].want, n);
+		assert_true(text_utf8_valid(out, n));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_utf8_encode),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_fold_german),
 		cmocka_unit_test(test_fold_latin_fast_path),
