@@ -174,21 +174,26 @@ typedef enum map_kind {
 /* Layout: no allocation per key. Key strings live in one arena (entries
  * hold offsets), in the order the keys were first added; relation ids are
  * laid out once, by a counting sort, as one flat array (CSR: each entry
- * holds the start and length of its run). A key costs its slot (24
- * bytes), its letters and 4 bytes an id; freeing the map is four free()
- * calls. The map is built by map_fill (see there). */
+ * holds the start and length of its run). The slots are 8 bytes: the
+ * hash's low half (which also chose the home slot) and the entry's number;
+ * the entries (24 bytes) are an array in order of addition, read only
+ * when a slot's half hash agrees. A key costs a slot (at most half the
+ * slots are used), its entry, its letters and 4 bytes an id; freeing the
+ * map is five free() calls. The map is built by map_fill (see there),
+ * whose table and entries it takes over. */
 typedef struct map_entry {
 	uint64_t hash;
-	uint32_t key;   /* offset + 1 into map.arena; 0: empty slot */
+	uint32_t key;   /* offset + 1 into map.arena */
 	uint32_t at;    /* start of its ids in map.ids */
 	uint32_t n;     /* number of ids */
 	uint32_t kind;  /* map_kind */
 } map_entry;
 
 typedef struct map {
-	map_entry *slots;
+	uint64_t *slots;  /* (uint32_t)hash << 32 | entry number + 1; 0: empty */
+	map_entry *entries;
 	size_t cap;       /* power of two */
-	size_t n;         /* keys */
+	size_t n;         /* keys, and entries */
 	char *arena;      /* the keys, NUL-terminated, back to back */
 	size_t arena_len, arena_cap;
 	uint32_t *ids;    /* every entry's ids, run after run */
@@ -214,22 +219,20 @@ static const char *map_key(const map *m, const map_entry *e)
 	return m->arena + e->key - 1;
 }
 
-static map_entry *map_slot(const map *m, map_kind kind, const char *s, uint64_t h)
-{
-	size_t mask = m->cap - 1;
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-		map_entry *e = &m->slots[i];
-		if (!e->key || (e->hash == h && e->kind == kind && streq(map_key(m, e), s)))
-			return e;
-	}
-}
-
 static const map_entry *map_get_hashed(const map *m, map_kind kind, const char *s, uint64_t h)
 {
 	if (m->cap == 0 || isempty(s) || !bloom_may_contain(&m->filter, h))
 		return NULL;
-	map_entry *e = map_slot(m, kind, s, h);
-	return e->key ? e : NULL;
+	size_t mask = m->cap - 1;
+	for (size_t i = (size_t)h & mask; m->slots[i]; i = (i + 1) & mask) {
+		uint64_t v = m->slots[i];
+		if ((uint32_t)(v >> 32) != (uint32_t)h)
+			continue;
+		const map_entry *e = &m->entries[(uint32_t)v - 1];
+		if (e->hash == h && e->kind == kind && streq(map_key(m, e), s))
+			return e;
+	}
+	return NULL;
 }
 
 static const map_entry *map_get(const map *m, map_kind kind, const char *s)
@@ -249,6 +252,7 @@ static void map_prefetch(const map *m, uint64_t h)
 static void map_done(map *m)
 {
 	free(m->slots);
+	free(m->entries);
 	free(m->arena);
 	free(m->ids);
 	bloom_done(&m->filter);
@@ -951,10 +955,10 @@ static int map_fill_add(map_fill *f, const index_key *k)
 
 /* The map from the replayed table: the ids laid out by a stable counting
  * sort on the ordinal (each key keeps its ids in order of addition), the
- * entries told where theirs are, then the slots, front to back. Also
- * qgram_build's words, in slot order, into *ret_vocab: taken as the slots
- * go by rather than from the map later (a cache miss each). The map takes
- * the arena over. */
+ * entries told where theirs are. Also qgram_build's words, in slot order,
+ * into *ret_vocab. The map takes the table, the entries and the arena
+ * over: the table's slots are the ones the map's lookups probe (the same
+ * home, the same probe), so nothing is copied. */
 static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *ret_n_vocab)
 {
 	size_t n = f->n, n_vocab = 0;
@@ -962,12 +966,8 @@ static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *
 	uint32_t *start = calloc_touched(n + 1, sizeof *start);
 	qgram_word *vocab = malloc((n ? n : 1) * sizeof *vocab);
 	m->ids = malloc((f->n_pairs ? f->n_pairs : 1) * sizeof *m->ids);
-	if (f->cap > 0)
-		m->slots = calloc(f->cap, sizeof *m->slots);
-	if (!start || !vocab || !m->ids || (f->cap > 0 && !m->slots) || bloom_init(&m->filter, n) < 0)
+	if (!start || !vocab || !m->ids || bloom_init(&m->filter, n) < 0)
 		goto fail;
-	m->cap = f->cap;
-	m->n = n;
 	m->arena = f->arena ? f->arena : strdup("");
 	if (!m->arena)
 		goto fail;
@@ -990,12 +990,18 @@ static int map_fill_finish(map_fill *f, map *m, qgram_word **ret_vocab, size_t *
 			continue;
 		uint32_t o = (uint32_t)f->table[i] - 1;
 		const map_entry *e = &f->entries[o];
-		m->slots[i] = *e;
 		if (e->kind == MAP_TOKEN && f->lens[o] >= QGRAM_MIN_WORD && f->lens[o] <= QGRAM_MAX_WORD)
 			vocab[n_vocab++] = (qgram_word) { .key = e->key, .at = e->at, .n = e->n, .len = f->lens[o] };
 	}
 	for (size_t i = 0; i < f->n_pairs; i++)
 		m->ids[start[f->pairs[i] >> 32]++] = (uint32_t)f->pairs[i];
+	m->slots = f->table;
+	m->entries = f->entries;
+	m->cap = f->cap;
+	m->n = n;
+	f->table = NULL;
+	f->entries = NULL;
+	f->cap = f->n = f->cap_entries = 0;
 	/* Room was made for every key to be a word; a few are. */
 	qgram_word *fit = realloc(vocab, (n_vocab ? n_vocab : 1) * sizeof *vocab);
 	if (fit)
