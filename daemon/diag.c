@@ -40,6 +40,14 @@ size_t diag_n_errors(const diag_list *d)
 	return strv_length(d->errors);
 }
 
+int diag_append_steal(diag_list *d, diag_list *from)
+{
+	int r = strv_extend_steal(&d->errors, &from->errors);
+	if (r < 0)
+		return r;
+	return strv_extend_steal(&d->warnings, &from->warnings);
+}
+
 void diag_done(diag_list *d)
 {
 	d->errors = strv_free(d->errors);

@@ -11,10 +11,14 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "contactwatch/fileio.h"
 #include "contactwatch/hash.h"
@@ -726,6 +730,40 @@ typedef struct json_span {
  * element-wise parse may go; -EBADMSG when the text is not an array, nor an object
  * whose "relations" is an array, as far as the scanner can tell (the caller
  * then parses it whole and reports why); -ENOMEM. */
+/* Where the string whose text starts at i ends: its closing quote, or len
+ * (or one past) when there is none; *line counts the line breaks inside
+ * it (invalid JSON; jansson will say so). Strings are most of a
+ * catalogue's bytes, so they are skipped 16 at a time where SSE2 is. */
+static size_t json_string_close(const char *buf, size_t i, size_t len, unsigned *line)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), lf = _mm_set1_epi8('\n');
+#endif
+	while (i < len) {
+#ifdef __SSE2__
+		if (len - i >= 16) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				_mm_cmpeq_epi8(v, quote), _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, lf))));
+			if (!bits) {
+				i += 16;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(bits);
+		}
+#endif
+		if (buf[i] == '"')
+			return i;
+		if (buf[i] == '\\') {
+			i += 2; /* the escaped character, whatever it is */
+			continue;
+		}
+		*line += buf[i] == '\n';
+		i++;
+	}
+	return i;
+}
+
 static int json_element_spans(const char *buf, size_t len, json_span **ret, size_t *ret_n)
 {
 	_cleanup_free_ json_span *spans = NULL;
@@ -769,12 +807,7 @@ static int json_element_spans(const char *buf, size_t len, json_span **ret, size
 		}
 		if (c == '"') {
 			size_t start = i + 1;
-			for (i++; i < len && buf[i] != '"'; i++) {
-				if (buf[i] == '\\')
-					i++;
-				else if (buf[i] == '\n')
-					line++; /* invalid JSON; jansson will say so */
-			}
+			i = json_string_close(buf, start, len, &line);
 			/* The top object's key "relations" (a key: a colon follows). */
 			if (target < 0 && depth == 1 && i - start == 9 && memcmp(buf + start, "relations", 9) == 0) {
 				size_t j = i + 1;
@@ -1290,6 +1323,153 @@ out:
 	return r;
 }
 
+/* Spans [from, to) of buf, each one relation, into l: 0, -ENOMEM, or
+ * JSON_SPANS_SYNTAX when one of them is not JSON at all (then only a parse
+ * of the whole file can say where). */
+#define JSON_SPANS_SYNTAX 1
+static int json_load_spans(loader *l, const char *buf, const json_span *spans, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && !l->full; i++) {
+		json_error_t err;
+		int r = members_parse(&l->members, buf + spans[i].start, spans[i].end - spans[i].start);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			r = members_load_relation(l, &l->members, i + 1, spans[i].line);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		json_t *e = json_loadb(buf + spans[i].start, spans[i].end - spans[i].start,
+				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+		if (!e)
+			return JSON_SPANS_SYNTAX;
+		r = json_load_relation(l, e, i + 1, spans[i].line);
+		json_decref(e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- reading the relations on several threads -----------------------------
+ * A large catalogue's relations are read by one thread per CPU, each a
+ * contiguous run of them into a loader of its own (its own relations,
+ * strings and messages), joined in file order after: the set, the
+ * messages and their order are those of one thread reading them all.
+ * Only a catalogue that cannot reach CW_MAX_RELATIONS is read so: the
+ * message about the limit depends on how many were read before it. */
+#define JSON_PART_MIN 4096       /* relations a thread is worth starting for */
+#define JSON_PART_MAX_THREADS 4
+
+typedef struct json_part {
+	const char *buf;
+	const json_span *spans;
+	size_t from, to;
+	pthread_t thread;
+	diag_list d;
+	relation_set set;    /* the part's relations, in its own store */
+	loader l;
+	int r;               /* json_load_spans's */
+	bool started;
+} json_part;
+
+static void *json_part_run(void *arg)
+{
+	json_part *p = arg;
+	p->r = set_store_get(&p->set) ? set_store_reserve(&p->set, p->to - p->from) : -ENOMEM;
+	if (p->r >= 0)
+		p->r = json_load_spans(&p->l, p->buf, p->spans, p->from, p->to);
+	return NULL;
+}
+
+static void json_part_done(json_part *p)
+{
+	members_done(&p->l.members);
+	arena_done(&p->l.scratch);
+	relation_set_done(&p->set);
+	diag_done(&p->d);
+}
+
+/* Part p's relations and messages behind l's; its strings' blocks join the
+ * set's arena (the relations point into them). */
+static int json_part_join(loader *l, json_part *p)
+{
+	set_store *from = set_store_of(&p->set);
+	int r = set_store_reserve(l->set, p->set.n);
+	if (r >= 0)
+		r = diag_append_steal(l->d, &p->d);
+	if (r < 0)
+		return r;
+	if (p->set.n > 0)
+		memcpy(&l->set->items[l->set->n], p->set.items, p->set.n * sizeof *p->set.items);
+	l->set->n += p->set.n;
+	l->n += p->set.n;
+	l->failed |= p->l.failed;
+	p->set.n = 0;
+	relation_arena *to = &set_store_of(l->set)->arena;
+	if (from->arena.head) {
+		arena_block *last = from->arena.head;
+		while (last->next)
+			last = last->next;
+		/* Behind the block being filled, which stays the one filled. */
+		if (to->head) {
+			last->next = to->head->next;
+			to->head->next = from->arena.head;
+		} else {
+			to->head = from->arena.head;
+		}
+		from->arena.head = NULL;
+	}
+	return 0;
+}
+
+/* How many threads read n relations: 1 when it is not worth it. */
+static size_t json_load_threads(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = cpus < 1 ? 1 : cpus > JSON_PART_MAX_THREADS ? JSON_PART_MAX_THREADS : (size_t)cpus;
+	while (k > 1 && n / k < JSON_PART_MIN)
+		k--;
+	return k;
+}
+
+/* json_load_spans over all n spans, on k threads (k > 1), the caller's the
+ * first. A part whose thread cannot be started is read by the caller,
+ * after its own. */
+static int json_load_parallel(loader *l, const char *buf, const json_span *spans, size_t n, size_t k)
+{
+	json_part parts[JSON_PART_MAX_THREADS] = { 0 };
+	int r = 0;
+
+	/* Every part's relations name the file by the one copy in the set's
+	 * arena, made now rather than by whichever part finishes one first. */
+	if (!l->source && !(l->source = arena_strdup(&set_store_of(l->set)->arena, l->path)))
+		return -ENOMEM;
+	for (size_t i = 1; i < k; i++) {
+		json_part *p = &parts[i];
+		*p = (json_part){ .buf = buf, .spans = spans, .from = n * i / k, .to = n * (i + 1) / k };
+		p->l = (loader){ .path = l->path, .set = &p->set, .source = l->source, .free_mail = l->free_mail,
+				 .free_mail_set = l->free_mail_set, .d = &p->d, .base = l->base };
+		p->started = pthread_create(&p->thread, NULL, json_part_run, p) == 0;
+	}
+	r = json_load_spans(l, buf, spans, 0, n / k);
+	for (size_t i = 1; i < k; i++) {
+		json_part *p = &parts[i];
+		if (p->started)
+			pthread_join(p->thread, NULL);
+		else if (r == 0)
+			json_part_run(p);
+	}
+	/* Joined in order; the first part that failed decides, as it would
+	 * have stopped one thread reading them all. */
+	for (size_t i = 1; i < k && r == 0; i++)
+		r = parts[i].r != 0 ? parts[i].r : json_part_join(l, &parts[i]);
+	for (size_t i = 1; i < k; i++)
+		json_part_done(&parts[i]);
+	return r;
+}
+
 static int json_load(loader *l, const char *buf, size_t len)
 {
 	_cleanup_free_ json_span *spans = NULL;
@@ -1322,36 +1502,20 @@ static int json_load(loader *l, const char *buf, size_t len)
 	r = set_store_reserve(l->set, n_spans < CW_MAX_RELATIONS ? n_spans : CW_MAX_RELATIONS);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n_spans && !l->full; i++) {
-		json_error_t err;
-		r = members_parse(&l->members, buf + spans[i].start, spans[i].end - spans[i].start);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			r = members_load_relation(l, &l->members, i + 1, spans[i].line);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		json_t *e = json_loadb(buf + spans[i].start, spans[i].end - spans[i].start,
-				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-		if (!e) {
-			/* A syntax error inside an element: undo this pass (its
-			 * relations' strings stay in the arena until the set is
-			 * freed) and let the whole-file parse say where. */
-			l->n = n0;
-			l->set->n = set_n0;
-			l->failed = failed0;
-			l->full = full0;
-			diag_truncate(l->d, n_errors, n_warnings);
-			return json_load_whole(l, buf, len);
-		}
-		r = json_load_relation(l, e, i + 1, spans[i].line);
-		json_decref(e);
-		if (r < 0)
-			return r;
+	size_t k = l->base + n_spans < CW_MAX_RELATIONS ? json_load_threads(n_spans) : 1;
+	r = k > 1 ? json_load_parallel(l, buf, spans, n_spans, k) : json_load_spans(l, buf, spans, 0, n_spans);
+	if (r == JSON_SPANS_SYNTAX) {
+		/* A syntax error inside an element: undo this pass (its
+		 * relations' strings stay in the arena until the set is freed)
+		 * and let the whole-file parse say where. */
+		l->n = n0;
+		l->set->n = set_n0;
+		l->failed = failed0;
+		l->full = full0;
+		diag_truncate(l->d, n_errors, n_warnings);
+		return json_load_whole(l, buf, len);
 	}
-	return 0;
+	return r;
 }
 
 /* --- CSV ------------------------------------------------------------------- */

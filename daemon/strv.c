@@ -1,6 +1,7 @@
 /* strv.c — NULL-terminated string vectors: the one list type used for
  * aliases, domains, e-mail addresses and file lists. */
 #include <errno.h>
+#include <string.h>
 
 #include "contactwatch/common.h"
 
@@ -37,6 +38,21 @@ int strv_push(char ***l, const char *s)
 	nl[n] = copy;
 	nl[n + 1] = NULL;
 	*l = nl;
+	return 0;
+}
+
+int strv_extend_steal(char ***l, char ***from)
+{
+	size_t n = strv_length(*l), m = strv_length(*from);
+	if (m == 0)
+		return 0;
+	char **nl = realloc(*l, (n + m + 1) * sizeof(char *));
+	if (!nl)
+		return -ENOMEM;
+	memcpy(nl + n, *from, (m + 1) * sizeof(char *));
+	*l = nl;
+	free(*from);
+	*from = NULL;
 	return 0;
 }
 

@@ -61,5 +61,8 @@ static inline void *steal_ptr(void *pp)
 char **strv_free(char **l);
 size_t strv_length(char *const *l);
 int strv_push(char ***l, const char *s); /* copies s; -ENOMEM */
+/* Moves *from's strings to the end of *l (*from becomes NULL); -ENOMEM
+ * leaves both as they were. */
+int strv_extend_steal(char ***l, char ***from);
 bool strv_contains(char *const *l, const char *s);
 bool strv_equal(char *const *a, char *const *b); /* same strings, same order; NULL = empty */

@@ -17,4 +17,8 @@ int diag_error(diag_list *d, const char *file, unsigned line, const char *fmt, .
 int diag_warning(diag_list *d, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 size_t diag_n_errors(const diag_list *d);
+/* Moves from's messages behind d's (from is left empty): what a parser
+ * collected on the side joins the list in order. -ENOMEM leaves from's
+ * messages that did not move in from. */
+int diag_append_steal(diag_list *d, diag_list *from);
 void diag_done(diag_list *d);

@@ -367,6 +367,99 @@ static void test_json_many(void **state)
 	assert_int_equal(relations_check_unique(&f->set, "E1.conf", 3, &f->d), 0);
 }
 
+/* A catalogue large enough to be read on several threads (one per CPU,
+ * each a run of relations) must load exactly as one thread reads it:
+ * relations in file order behind those already in the set, errors and
+ * warnings from every part in file order with their lines, what the fast
+ * parser leaves to jansson read by jansson, and a syntax error in a late
+ * part reported by the whole-file parse with nothing of the file kept. */
+static void test_json_parallel(void **state)
+{
+	fixture *f = *state;
+	const size_t n = 20000;
+	size_t cap = n * 160 + 256, k = 0;
+	char *buf = malloc(cap);
+	char want[256];
+
+	assert_non_null(buf);
+	const char *p = put(f, "first.json", "[{\"id\": \"A0\", \"type\": \"person\", \"name\": \"An Vos\"}]");
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), 0);
+	k += (size_t)snprintf(buf + k, cap - k, "{\"relations\": [\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i ? "," : "";
+		if (i == 100 || i == 12000 || i == 19999)
+			k += (size_t)snprintf(buf + k, cap - k, "%s{\"id\": \"BAD%zu\", \"type\": \"x\", \"name\": \"N\"}\n",
+					      sep, i);
+		else if (i == 50 || i == 10001 || i == 15000)
+			k += (size_t)snprintf(buf + k, cap - k,
+					      "%s{\"id\": \"R%zu\", \"type\": \"company\", \"name\": \"Firm %zu\", "
+					      "\"domains\": [\"firm%zu.nl\", \"gmail.com\"]}\n",
+					      sep, i, i, i);
+		else if (i == 13000) /* a number in a list: jansson's to read */
+			k += (size_t)snprintf(buf + k, cap - k,
+					      "%s{\"id\": \"J%zu\", \"type\": \"company\", \"name\": \"N\", \"aliases\": [1]}\n",
+					      sep, i);
+		else
+			k += (size_t)snprintf(buf + k, cap - k,
+					      "%s{\"id\": \"R%zu\", \"type\": \"company\", \"name\": \"Firm %zu\", "
+					      "\"aliases\": [\"F%zu\"], \"domains\": [\"firm%zu.nl\"]}\n",
+					      sep, i, i, i, i);
+	}
+	snprintf(buf + k, cap - k, "]}\n");
+	p = put(f, "big.json", buf);
+
+	/* Relation i (0-based) is on line i + 2. */
+	assert_int_equal(relations_load_file(&f->set, p, (char *const *)free_mail, &f->d), -EINVAL);
+	const size_t bad[] = { 100, 12000, 13000, 19999 };
+	assert_int_equal(diag_n_errors(&f->d), 4);
+	for (size_t i = 0; i < 4; i++) {
+		if (bad[i] == 13000)
+			snprintf(want, sizeof want, "big.json:%zu: relation %zu (id J13000): field \"aliases\" must be "
+				 "an array of strings", bad[i] + 2, bad[i] + 1);
+		else
+			snprintf(want, sizeof want, "big.json:%zu: relation %zu (id BAD%zu): type must be company or "
+				 "person, not \"x\"", bad[i] + 2, bad[i] + 1, bad[i]);
+		assert_diag(f->d.errors, i, f->dir, want);
+	}
+	const size_t free_at[] = { 50, 10001, 15000 };
+	assert_int_equal(strv_length(f->d.warnings), 3);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(want, sizeof want, "big.json:%zu: relation %zu (id R%zu): domain gmail.com is a free-mail or "
+			 "ISP domain and identifies no employer; ignored", free_at[i] + 2, free_at[i] + 1, free_at[i]);
+		assert_diag(f->d.warnings, i, f->dir, want);
+	}
+	/* Behind the first file's one, in order, the bad ones left out. */
+	assert_int_equal(f->set.n, 1 + n - 4);
+	assert_string_equal(f->set.items[0].id, "A0");
+	for (size_t i = 0, at = 1; i < n; i++) {
+		if (i == 100 || i == 12000 || i == 13000 || i == 19999)
+			continue;
+		const relation *r = &f->set.items[at++];
+		snprintf(want, sizeof want, "R%zu", i);
+		assert_string_equal(r->id, want);
+		snprintf(want, sizeof want, "firm%zu.nl", i);
+		assert_string_equal(r->domains[0], want);
+		assert_null(r->domains[1]);
+		assert_ptr_equal(r->source, f->set.items[1].source);
+	}
+	assert_string_equal(f->set.items[1].source, p);
+	assert_int_equal(relations_check_unique(&f->set, "E1.conf", 3, &f->d), 0);
+
+	/* Not JSON inside relation 18,001: only the whole-file parse's error. */
+	diag_done(&f->d);
+	char *at = strstr(buf, "\"id\": \"R18000\", \"type\": \"company\"");
+	assert_non_null(at);
+	memcpy(strstr(at, "\"company\""), " company ", 9);
+	p = put(f, "broken.json", buf);
+	free(buf);
+	assert_int_equal(relations_load_file(&f->set, p, NULL, &f->d), -EINVAL);
+	assert_int_equal(diag_n_errors(&f->d), 1);
+	assert_null(f->d.warnings);
+	snprintf(want, sizeof want, "%s:%d: invalid JSON: ", p, 18000 + 2);
+	assert_memory_equal(f->d.errors[0], want, strlen(want));
+	assert_int_equal(f->set.n, 1 + n - 4);
+}
+
 static void test_csv(void **state)
 {
 	fixture *f = *state;
@@ -519,6 +612,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_left_to_jansson, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_mail_warning, setup, teardown),
