@@ -1785,6 +1785,97 @@ match_scratch *match_scratch_free(match_scratch *s)
 	return NULL;
 }
 
+/* ---- a contact's lookups, hashed ahead ----------------------------------
+ * The tables a contact's keys are looked up in are megabytes at 100,000
+ * relations, and so are their filters: a lookup stalls on a cache miss.
+ * The company's keys are hashed, and their filter words asked for, as soon
+ * as the name is parsed, so that the misses are under way while the rest
+ * of the contact is prepared and its other keys are looked up. */
+#define GATHER_PREFETCH_TOKENS 16
+/* Words whose typo lookups are hashed ahead: names rarely have more. */
+#define GATHER_TYPO_AHEAD 4
+
+typedef struct typo_probe {
+	uint32_t fp[TYPO_MAX_WORD + 1];  /* the variants' fingerprints */
+	size_t k;                        /* how many; 0: nothing to look up */
+} typo_probe;
+
+/* The fingerprints a lookup of word will test, their filter words asked
+ * for at once: hashed ahead of the lookup, the filter's cache misses (it
+ * is megabytes at 100,000 relations) overlap with the contact's other
+ * lookups instead of stalling this one. The contact side of the
+ * symmetric-delete search: word and, when it is long enough, its
+ * one-letter variants. Relation keys are words of >= TYPO_MIN_RELATION
+ * letters and their variants, so never shorter than TYPO_MIN_RELATION - 1:
+ * a contact word of exactly that length can only meet them as it is, and
+ * its own variants (one shorter) meet nothing, so they are not generated. */
+static void typo_probe_init(const delmap *d, map_kind kind, const char *word, size_t n, typo_probe *t)
+{
+	uint64_t h[TYPO_MAX_WORD + 1];
+	t->k = 0;
+	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
+		return;
+	t->k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
+	for (size_t v = 0; v < t->k; v++) {
+		t->fp[v] = delmap_fingerprint(h[v]);
+		__builtin_prefetch(&d->filter.bits[bloom_word(&d->filter, t->fp[v])]);
+	}
+}
+
+/* map_hash(MAP_KEY, c->key) and map_hash(MAP_TOKEN, ...) of its first
+ * tokens (at most max) in one pass over the key, which is the tokens
+ * joined by single spaces: FNV-1a is a chain of multiplications that each
+ * wait for the last, and two independent chains in one loop run in the
+ * time of one. */
+static uint64_t map_hash_key_tokens(const names_company *c, uint64_t *h_tok, size_t max)
+{
+	const uint64_t seed_tok = map_hash(MAP_TOKEN, "");
+	uint64_t h = map_hash(MAP_KEY, ""), t = seed_tok;
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)c->key;; p++) {
+		unsigned char ch = *p;
+		if (ch == ' ' || ch == '\0') {
+			if (k < max)
+				h_tok[k] = t;
+			k++;
+			t = seed_tok;
+			if (ch == '\0')
+				return h;
+		} else
+			t = hash_fnv1a_step(t, ch);
+		h = hash_fnv1a_step(h, ch);
+	}
+}
+
+typedef struct company_ahead {
+	uint64_t h_key, h_full;      /* map_hash(MAP_KEY, ...) of key and full_key */
+	uint64_t h_tok[GATHER_PREFETCH_TOKENS]; /* MAP_TOKEN, of the first tokens */
+	typo_probe words[GATHER_TYPO_AHEAD];    /* of the first tokens (k 0 for trade words) */
+} company_ahead;
+
+static void prefetch_filter(const bloom *f, uint64_t h)
+{
+	if (f->bits)
+		__builtin_prefetch(&f->bits[bloom_word(f, h)]);
+}
+
+static void company_ahead_init(const match_index *idx, const names_company *c, company_ahead *a)
+{
+	const bloom *f = &idx->map.filter;
+	a->h_key = map_hash_key_tokens(c, a->h_tok, GATHER_PREFETCH_TOKENS);
+	a->h_full = streq(c->full_key, c->key) ? a->h_key : map_hash(MAP_KEY, c->full_key);
+	prefetch_filter(f, a->h_key);
+	prefetch_filter(f, a->h_full);
+	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++)
+		prefetch_filter(f, a->h_tok[i]);
+	for (size_t i = 0; i < c->n_tokens && i < GATHER_TYPO_AHEAD; i++) {
+		if (c->trade[i])
+			a->words[i].k = 0;
+		else
+			typo_probe_init(&idx->typos, MAP_DELETION, c->tokens[i], c->lens[i], &a->words[i]);
+	}
+}
+
 typedef struct contact_prep {
 	char **urls;          /* normalised LinkedIn URLs (in the arena, NULL-terminated) */
 	char **emails;        /* normalised addresses (likewise) */
@@ -1795,6 +1886,9 @@ typedef struct contact_prep {
 	bool has_company_de;
 	const names_person *person; /* NULL: none; in the arena or the cache */
 	names_person own_person;    /* parsed for this contact only (no cache) */
+	/* Of company and company_de: the caller's (a few kilobytes), not
+	 * zeroed with the rest for every contact. */
+	company_ahead *ahead;
 } contact_prep;
 
 static void contact_prep_done(contact_prep *p)
@@ -1998,16 +2092,16 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 static int contact_prepare(const match_index *idx, match_scratch *s, const contact *c, contact_prep *p)
 {
 	names_arena *a = &s->arena;
-	int r = prepare_urls(a, c->urls, &p->urls);
-	if (r >= 0)
-		r = prepare_emails(idx, a, c->emails, p);
-	if (r < 0)
-		return r;
+	int r;
+	/* The company first: its lookups are hashed ahead (company_ahead_init),
+	 * and the rest of the preparing gives their cache misses time. */
 	if (!isempty(c->company)) {
 		r = names_company_parse_in(a, c->company, false, &p->company);
 		p->has_company = r >= 0;
 		if (r < 0 && r != -EINVAL)
 			return r;
+		if (p->has_company)
+			company_ahead_init(idx, &p->company, &p->ahead[0]);
 		if (p->has_company && names_has_transliteration(c->company)) {
 			r = names_company_parse_in(a, c->company, true, &p->company_de);
 			p->has_company_de = r >= 0;
@@ -2015,8 +2109,15 @@ static int contact_prepare(const match_index *idx, match_scratch *s, const conta
 				return r;
 			if (p->has_company_de && streq(p->company_de.full_key, p->company.full_key))
 				p->has_company_de = false;
+			if (p->has_company_de)
+				company_ahead_init(idx, &p->company_de, &p->ahead[1]);
 		}
 	}
+	r = prepare_urls(a, c->urls, &p->urls);
+	if (r >= 0)
+		r = prepare_emails(idx, a, c->emails, p);
+	if (r < 0)
+		return r;
 	return prepare_person(s, c, p);
 }
 
@@ -2036,38 +2137,34 @@ static void candidates_add_entry(candidates *cs, const map *m, const map_entry *
 		cs->ids[cs->n++] = m->ids[e->at + i];
 }
 
-/* The contact side of the symmetric-delete search: word and, when it is
- * long enough, its one-letter variants, looked up under kind. Relation
- * keys are words of >= TYPO_MIN_RELATION letters and their variants, so
- * never shorter than TYPO_MIN_RELATION - 1: a contact word of exactly that
- * length can only meet them as it is, and its own variants (one shorter)
- * meet nothing, so they are not generated. */
-static void lookup_deletions(const delmap *d, map_kind kind, const char *word, size_t n, candidates *cs)
+/* The relations the probe's variants reach, in the order of its variants
+ * and, for each, in the order they went into the table. */
+static void typo_probe_lookup(const delmap *d, const typo_probe *t, candidates *cs)
 {
-	uint64_t h[TYPO_MAX_WORD + 1];
-	if (d->cap == 0 || n < TYPO_MIN_CONTACT || n >= TYPO_MAX_WORD)
-		return;
-	size_t k = deletion_hashes(kind, word, n, n >= TYPO_MIN_RELATION, h);
 	size_t mask = d->cap - 1;
-	uint32_t fp[TYPO_MAX_WORD + 1];
 	/* The variants the filter lets pass (few) as bits (k <= TYPO_MAX_WORD:
 	 * n is below it), their first slots asked for before the first
 	 * probe. The tests are branch-free, so that the filter's words (a
 	 * cache miss each, at worst) are all read at once rather than one
 	 * after each mispredicted test. */
 	uint64_t pass = 0;
-	for (size_t v = 0; v < k; v++) {
-		fp[v] = delmap_fingerprint(h[v]);
-		pass |= (uint64_t)bloom_may_contain(&d->filter, fp[v]) << v;
-	}
+	for (size_t v = 0; v < t->k; v++)
+		pass |= (uint64_t)bloom_may_contain(&d->filter, t->fp[v]) << v;
 	for (uint64_t m = pass; m; m &= m - 1)
-		__builtin_prefetch(&d->slots[delmap_index(d, fp[__builtin_ctzll(m)])]);
+		__builtin_prefetch(&d->slots[delmap_index(d, t->fp[__builtin_ctzll(m)])]);
 	for (uint64_t m = pass; m; m &= m - 1) {
 		size_t v = (size_t)__builtin_ctzll(m);
-		for (size_t i = delmap_index(d, fp[v]); d->slots[i]; i = (i + 1) & mask)
-			if ((uint32_t)(d->slots[i] >> 32) == fp[v] && cs->n < ELEMENTSOF(cs->ids))
+		for (size_t i = delmap_index(d, t->fp[v]); d->slots[i]; i = (i + 1) & mask)
+			if ((uint32_t)(d->slots[i] >> 32) == t->fp[v] && cs->n < ELEMENTSOF(cs->ids))
 				cs->ids[cs->n++] = (uint32_t)d->slots[i];
 	}
+}
+
+static void lookup_deletions(const delmap *d, map_kind kind, const char *word, size_t n, candidates *cs)
+{
+	typo_probe t;
+	typo_probe_init(d, kind, word, n, &t);
+	typo_probe_lookup(d, &t, cs);
 }
 
 /* Ascending, for candidate lists (at most MATCH_MAX_CANDIDATES): a Shell
@@ -2186,41 +2283,14 @@ static void qgram_search(const match_index *idx, const char *w, size_t n, const 
 	}
 }
 
-#define GATHER_PREFETCH_TOKENS 16
-
-/* map_hash(MAP_KEY, c->key) and map_hash(MAP_TOKEN, ...) of its first
- * tokens (at most max) in one pass over the key, which is the tokens
- * joined by single spaces: FNV-1a is a chain of multiplications that each
- * wait for the last, and two independent chains in one loop run in the
- * time of one. */
-static uint64_t map_hash_key_tokens(const names_company *c, uint64_t *h_tok, size_t max)
-{
-	const uint64_t seed_tok = map_hash(MAP_TOKEN, "");
-	uint64_t h = map_hash(MAP_KEY, ""), t = seed_tok;
-	size_t k = 0;
-	for (const unsigned char *p = (const unsigned char *)c->key;; p++) {
-		unsigned char ch = *p;
-		if (ch == ' ' || ch == '\0') {
-			if (k < max)
-				h_tok[k] = t;
-			k++;
-			t = seed_tok;
-			if (ch == '\0')
-				return h;
-		} else
-			t = hash_fnv1a_step(t, ch);
-		h = hash_fnv1a_step(h, ch);
-	}
-}
-
-static void gather_company(const match_index *idx, const names_company *c, candidates *cs)
+static void gather_company(const match_index *idx, const names_company *c, const company_ahead *a,
+			   candidates *cs)
 {
 	const map *m = &idx->map;
-	/* All lookups hashed and their slots asked for first (map_prefetch). */
+	/* All lookups hashed ahead; their slots asked for first (map_prefetch). */
 	bool same = streq(c->full_key, c->key);
-	uint64_t h_tok[GATHER_PREFETCH_TOKENS] = {0};
-	uint64_t h_key = map_hash_key_tokens(c, h_tok, GATHER_PREFETCH_TOKENS);
-	uint64_t h_full = same ? h_key : map_hash(MAP_KEY, c->full_key);
+	uint64_t h_key = a->h_key, h_full = a->h_full;
+	const uint64_t *h_tok = a->h_tok;
 	map_prefetch(m, h_key);
 	map_prefetch(m, h_full);
 	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++)
@@ -2241,7 +2311,10 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 		 * then decides.) A word found as it is needs no near misses. */
 		if (c->trade[i] || e)
 			continue;
-		lookup_deletions(&idx->typos, MAP_DELETION, t, c->lens[i], cs);
+		if (i < GATHER_TYPO_AHEAD)
+			typo_probe_lookup(&idx->typos, &a->words[i], cs);
+		else
+			lookup_deletions(&idx->typos, MAP_DELETION, t, c->lens[i], cs);
 		qgram_search(idx, t, c->lens[i], c->letters[i], c->masks[i], cs);
 	}
 }
@@ -2251,6 +2324,7 @@ static void gather_company(const match_index *idx, const names_company *c, candi
 static void gather_candidates(const match_index *idx, const contact_prep *p, candidates *cs)
 {
 	const map *m = &idx->map;
+
 	for (char **u = p->urls; u && *u; u++)
 		candidates_add_entry(cs, m, map_get(m, MAP_URL, *u));
 	for (char **e = p->emails; e && *e; e++)
@@ -2270,9 +2344,9 @@ static void gather_candidates(const match_index *idx, const contact_prep *p, can
 				lookup_deletions(&idx->typos, MAP_SURNAME_DELETION, main, strlen(main), cs);
 		}
 	if (p->has_company)
-		gather_company(idx, &p->company, cs);
+		gather_company(idx, &p->company, &p->ahead[0], cs);
 	if (p->has_company_de)
-		gather_company(idx, &p->company_de, cs);
+		gather_company(idx, &p->company_de, &p->ahead[1], cs);
 	if (cs->n > 1) {
 		/* Most lists are one key's ids, already in order. */
 		size_t sorted = 1;
@@ -2567,7 +2641,8 @@ static int scratch_reserve_gram_counts(match_scratch *s, const match_index *idx,
 int match_candidates(const match_index *idx, const contact *c, uint32_t *ret, size_t max)
 {
 	match_scratch s;
-	contact_prep p = {0};
+	company_ahead ahead[2];
+	contact_prep p = { .ahead = ahead };
 	candidates cs;
 	int r;
 
@@ -2602,7 +2677,8 @@ static void prefetch_candidate(const match_index *idx, const candidates *cs, siz
 
 int match_contact_scratch(const match_index *idx, match_scratch *s, const contact *c, match_list *out)
 {
-	contact_prep p = {0};
+	company_ahead ahead[2];
+	contact_prep p = { .ahead = ahead };
 	candidates cs;
 	int r, n = 0;
 
