@@ -547,7 +547,7 @@ struct match_index {
 	double person_threshold;
 	double company_threshold;
 	double near_jw;           /* the near-miss gate of qgram_search */
-	char **free_mail;         /* own copy: the index outlives the options */
+	names_free_mail *free_mail; /* own copy: the index outlives the options */
 	relation_prep *prep;
 	names_arena *arenas;      /* what prep points into: one per worker that
 				   * prepared relations */
@@ -581,7 +581,7 @@ match_index *match_index_free(match_index *idx)
 	for (size_t i = 0; i < idx->n_arenas; i++)
 		names_arena_done(&idx->arenas[i]);
 	free(idx->arenas);
-	strv_free(idx->free_mail);
+	names_free_mail_free(idx->free_mail);
 	map_done(&idx->map);
 	delmap_done(&idx->typos);
 	qgram_done(&idx->qgrams);
@@ -1168,7 +1168,7 @@ static int index_normalise_list(index_worker *w, char *const *raw, bool email, c
 	l[0] = NULL;
 	for (size_t i = 0; i < max; i++) {
 		char *v = NULL;
-		int r = email ? names_email_in(&w->values, raw[i], &v) : index_normalise(w, raw[i], names_domain, &v);
+		int r = email ? names_email_in(&w->values, raw[i], &v) : names_domain_in(&w->values, raw[i], &v);
 		if (r == -EINVAL)
 			continue;
 		if (r < 0)
@@ -1665,11 +1665,9 @@ int match_index_new(const relation_set *set, const match_options *opt, match_ind
 	idx->near_jw = (opt->company_threshold - MATCH_REVIEW_BAND) / NAMES_NEAR_MISS_WEIGHT - QGRAM_GATE_MARGIN;
 	if (idx->near_jw < NAMES_JW_NEAR)
 		idx->near_jw = NAMES_JW_NEAR;
-	for (char *const *f = opt->free_mail; f && *f; f++) {
-		r = strv_push(&idx->free_mail, *f);
-		if (r < 0)
-			goto fail;
-	}
+	r = names_free_mail_new(opt->free_mail, &idx->free_mail);
+	if (r < 0)
+		goto fail;
 	b.idx = idx;
 	b.n_blocks = (set->n + INDEX_BLOCK - 1) / INDEX_BLOCK;
 	n_workers = index_workers(b.n_blocks);

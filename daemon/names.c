@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "contactwatch/hash.h"
 #include "contactwatch/names.h"
 #include "contactwatch/text.h"
 
@@ -308,18 +309,14 @@ const char *names_email_domain(const char *email)
 	return at ? at + 1 : NULL;
 }
 
-int names_domain(const char *raw, char **ret)
+/* Catalogues are typed by people: "https://www.jansenbouw.nl/",
+ * "@jansenbouw.nl" and "www.jansenbouw.nl" all mean jansenbouw.nl, and mail
+ * is never addressed to the www host. Works on s (the caller's copy) in
+ * place: the domain's start within it, or NULL when it is not one. */
+static char *domain_normalise(char *s)
 {
-	if (!raw)
-		return -EINVAL;
-	_cleanup_free_ char *copy = strdup(raw);
-	if (!copy)
-		return -ENOMEM;
-	char *s = text_strip(copy);
+	s = text_strip(s);
 	ascii_lower(s);
-	/* Catalogues are typed by people: "https://www.jansenbouw.nl/",
-	 * "@jansenbouw.nl" and "www.jansenbouw.nl" all mean jansenbouw.nl,
-	 * and mail is never addressed to the www host. */
 	if (has_prefix_ci(s, "https://"))
 		s += 8;
 	else if (has_prefix_ci(s, "http://"))
@@ -332,12 +329,37 @@ int names_domain(const char *raw, char **ret)
 	size_t len = strlen(s);
 	if (len > 0 && s[len - 1] == '.')
 		s[len - 1] = '\0';
-	if (!domain_valid(s))
+	return domain_valid(s) ? s : NULL;
+}
+
+int names_domain(const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(raw);
+	if (!copy)
+		return -ENOMEM;
+	const char *s = domain_normalise(copy);
+	if (!s)
 		return -EINVAL;
 	char *out = strdup(s);
 	if (!out)
 		return -ENOMEM;
 	*ret = out;
+	return 0;
+}
+
+int names_domain_in(names_arena *a, const char *raw, char **ret)
+{
+	if (!raw)
+		return -EINVAL;
+	char *copy = arena_strdup(a, raw, strlen(raw));
+	if (!copy)
+		return -ENOMEM;
+	char *s = domain_normalise(copy);
+	if (!s)
+		return -EINVAL;
+	*ret = s;
 	return 0;
 }
 
@@ -353,23 +375,82 @@ bool names_domain_within(const char *domain, const char *company_domain)
 	return d > c && domain[d - c - 1] == '.' && strcasecmp(domain + d - c, company_domain) == 0;
 }
 
-bool names_domain_is_free_mail(const char *domain, char *const *free_mail)
+/* Open addressing over lowercased copies; a domain's labels are hashed
+ * folded to lowercase, so the caller need not copy it to ask. */
+struct names_free_mail {
+	struct free_mail_slot {
+		uint64_t hash;
+		char *key; /* NULL: empty */
+	} *slots;
+	size_t cap; /* a power of two, at least twice the domains */
+};
+
+static uint64_t free_mail_hash(const char *s)
 {
-	if (isempty(domain) || !free_mail)
+	uint64_t h = HASH_FNV1A_OFFSET;
+	for (; *s; s++)
+		h = hash_fnv1a_step(h, (unsigned char)ascii_tolower(*s));
+	return h;
+}
+
+/* s's slot: where it is, or the empty one where it would go. */
+static struct free_mail_slot *free_mail_slot(const names_free_mail *fm, const char *s, uint64_t h)
+{
+	for (size_t i = h & (fm->cap - 1);; i = (i + 1) & (fm->cap - 1)) {
+		struct free_mail_slot *e = &fm->slots[i];
+		if (!e->key || (e->hash == h && strcasecmp(e->key, s) == 0))
+			return e;
+	}
+}
+
+names_free_mail *names_free_mail_free(names_free_mail *fm)
+{
+	for (size_t i = 0; fm && i < fm->cap; i++)
+		free(fm->slots[i].key);
+	if (fm)
+		free(fm->slots);
+	free(fm);
+	return NULL;
+}
+
+int names_free_mail_new(char *const *domains, names_free_mail **ret)
+{
+	size_t n = strv_length(domains), cap = 16;
+	names_free_mail *fm = calloc(1, sizeof *fm);
+
+	while (cap < n * 2)
+		cap *= 2;
+	if (fm)
+		fm->slots = calloc(cap, sizeof *fm->slots);
+	if (!fm || !fm->slots)
+		goto fail;
+	fm->cap = cap;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = free_mail_hash(domains[i]);
+		struct free_mail_slot *e = free_mail_slot(fm, domains[i], h);
+		if (e->key)
+			continue;
+		e->key = strdup(domains[i]);
+		if (!e->key)
+			goto fail;
+		ascii_lower(e->key);
+		e->hash = h;
+	}
+	*ret = fm;
+	return 0;
+fail:
+	names_free_mail_free(fm);
+	return -ENOMEM;
+}
+
+bool names_domain_is_free_mail(const char *domain, const names_free_mail *fm)
+{
+	if (isempty(domain) || !fm)
 		return false;
 	/* mail.hotmail.com is as uninformative as hotmail.com: walk the parents. */
-	for (const char *s = domain; s; ) {
-		/* The first letter rules out nearly every entry without a
-		 * library call: this runs for every address of every contact and
-		 * every catalogue domain, against some fifty entries. */
-		unsigned char first = (unsigned char)ascii_tolower(*s);
-		for (char *const *f = free_mail; *f; f++)
-			if ((unsigned char)ascii_tolower(**f) == first && strcasecmp(s, *f) == 0)
-				return true;
-		s = strchr(s, '.');
-		if (s)
-			s++;
-	}
+	for (const char *s = domain; s; s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL)
+		if (free_mail_slot(fm, s, free_mail_hash(s))->key)
+			return true;
 	return false;
 }
 

@@ -22,6 +22,7 @@
 
 #include "contactwatch/fileio.h"
 #include "contactwatch/hash.h"
+#include "contactwatch/names.h"
 #include "contactwatch/relations.h"
 #include "contactwatch/text.h"
 
@@ -222,8 +223,7 @@ static uint64_t str_hash(const char *s)
 	return h;
 }
 
-/* Open addressing over borrowed strings, for the two questions asked of
- * every relation: is this domain free mail, was this id seen. */
+/* Open addressing over borrowed strings: was this id seen. */
 typedef struct str_set_entry {
 	const char *key; /* NULL: free */
 	uint64_t hash;
@@ -277,10 +277,6 @@ static bool str_set_add(str_set *set, const char *key)
 	return true;
 }
 
-static bool str_set_contains(const str_set *set, const char *key)
-{
-	return set->cap > 0 && str_set_slot(set, key, str_hash(key))->key;
-}
 
 /* A relation object as the checks see it, whoever parsed it: its members in
  * the order written, each value's JSON type, and the strings. Both parsers
@@ -318,8 +314,7 @@ typedef struct loader {
 	const char *path;
 	relation_set *set; /* receives the relations, its arena their strings */
 	char *source;      /* path, copied once into the arena; NULL until needed */
-	char *const *free_mail;
-	str_set free_mail_set; /* of free_mail's strings */
+	const names_free_mail *free_mail;
 	diag_list *d;
 	members members; /* the relation being read (JSON) */
 	relation_arena scratch; /* the draft's strings, emptied for each relation */
@@ -501,35 +496,6 @@ static bool domain_is_valid(const char *s)
 	return dot && prev != '.' && prev != '-';
 }
 
-/* The free-mail list as a set, once per file, so each domain costs a hash
- * per label instead of a binary search. 0 or -ENOMEM. */
-static int loader_index_free_mail(loader *l)
-{
-	size_t n = strv_length(l->free_mail);
-	int r;
-
-	if (n == 0)
-		return 0;
-	r = str_set_init(&l->free_mail_set, n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		str_set_add(&l->free_mail_set, l->free_mail[i]);
-	return 0;
-}
-
-/* A domain is free mail when it or a parent of it is listed:
- * "mail.gmail.com" says no more about an employer than "gmail.com". */
-static bool domain_is_free_mail(const loader *l, const char *dom)
-{
-	if (l->free_mail_set.cap == 0)
-		return false;
-	for (const char *p = dom; p && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
-		if (str_set_contains(&l->free_mail_set, p))
-			return true;
-	return false;
-}
-
 static bool email_is_valid(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -561,7 +527,7 @@ static int draft_add_domain(loader *l, draft *dr, const char *value)
 			*q = (char)(*q - 'A' + 'a');
 	if (!domain_is_valid(p))
 		return draft_error(l, dr, "invalid domain \"%s\"", value);
-	if (domain_is_free_mail(l, p)) {
+	if (names_domain_is_free_mail(p, l->free_mail)) {
 		/* Kept, it would tie every contact at that mail provider to the
 		 * relation; dropped with a warning, the catalogue still loads. */
 		char label[RELATION_MAX_ID_BYTES + 64];
@@ -1450,7 +1416,7 @@ static int json_load_parallel(loader *l, const char *buf, const json_span *spans
 		json_part *p = &parts[i];
 		*p = (json_part){ .buf = buf, .spans = spans, .from = n * i / k, .to = n * (i + 1) / k };
 		p->l = (loader){ .path = l->path, .set = &p->set, .source = l->source, .free_mail = l->free_mail,
-				 .free_mail_set = l->free_mail_set, .d = &p->d, .base = l->base };
+				 .d = &p->d, .base = l->base };
 		p->started = pthread_create(&p->thread, NULL, json_part_run, p) == 0;
 	}
 	r = json_load_spans(l, buf, spans, 0, n / k);
@@ -1803,7 +1769,8 @@ static bool looks_like_json(const char *buf, size_t len)
 int relations_load_file(relation_set *set, const char *path, char *const *free_mail, diag_list *d)
 {
 	_cleanup_free_ char *buf = NULL;
-	loader l = { .path = path, .set = set, .free_mail = free_mail, .d = d, .base = set->n };
+	names_free_mail *fm = NULL;
+	loader l = { .path = path, .set = set, .d = d, .base = set->n };
 	size_t len = 0;
 	int r;
 
@@ -1822,8 +1789,9 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 			diag_error(d, path, 0, "%s", strerror(-r));
 		return r;
 	}
-	if (!set_store_get(set) || loader_index_free_mail(&l) < 0)
+	if (!set_store_get(set) || names_free_mail_new(free_mail, &fm) < 0)
 		return -ENOMEM;
+	l.free_mail = fm;
 	if (path_has_suffix(path, ".json") || (!path_has_suffix(path, ".csv") && looks_like_json(buf, len)))
 		r = json_load(&l, buf, len);
 	else
@@ -1835,7 +1803,7 @@ int relations_load_file(relation_set *set, const char *path, char *const *free_m
 		set->n = l.base;
 	else
 		r = l.failed ? -EINVAL : 0;
-	str_set_done(&l.free_mail_set);
+	names_free_mail_free(fm);
 	members_done(&l.members);
 	arena_done(&l.scratch);
 	return r;

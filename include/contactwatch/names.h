@@ -41,11 +41,20 @@ int names_email_in(names_arena *a, const char *raw, char **ret);
 const char *names_email_domain(const char *email);
 /* Whether domain equals company_domain or is a subdomain of it. */
 bool names_domain_within(const char *domain, const char *company_domain);
-/* Whether domain (or a parent of it) is in free_mail (strv). */
-bool names_domain_is_free_mail(const char *domain, char *const *free_mail);
+/* The free-mail list as a set: asked of every contact's address and every
+ * catalogue domain, a hash per label instead of a pass over the list. */
+typedef struct names_free_mail names_free_mail;
+/* A set of domains (strv; NULL: empty), copied: case does not matter. */
+int names_free_mail_new(char *const *domains, names_free_mail **ret);
+names_free_mail *names_free_mail_free(names_free_mail *fm); /* NULL-safe; returns NULL */
+/* Whether domain or a parent of it is in fm (NULL: an empty set):
+ * "mail.gmail.com" says no more about an employer than "gmail.com". */
+bool names_domain_is_free_mail(const char *domain, const names_free_mail *fm);
 /* Normalises a catalogue domain: trimmed, lowercased, without scheme, path,
  * a leading "@" or "www.", or a trailing dot. -EINVAL unless it is dotted. */
 int names_domain(const char *raw, char **ret);
+/* The same, the result in a (owned by it: never freed on its own). */
+int names_domain_in(names_arena *a, const char *raw, char **ret);
 /* The built-in free-mail and Dutch ISP domains (domain.md), NULL-terminated;
  * the daemon copies it into match_options.free_mail with the configured ones. */
 extern const char *const names_free_mail_builtin[];

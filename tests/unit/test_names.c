@@ -103,17 +103,24 @@ static void test_email(void **state)
 	assert_null(names_email_domain(NULL));
 }
 
+/* Both forms: allocated, and in an arena (the index's). */
 static void assert_domain(const char *in, const char *want)
 {
-	char *out = NULL;
-	int r = names_domain(in, &out);
+	char *out = NULL, *in_arena = NULL;
+	names_arena a;
+	names_arena_init(&a);
+	int r = names_domain(in, &out), r_arena = names_domain_in(&a, in, &in_arena);
+	assert_int_equal(r_arena, r);
 	if (!want) {
 		assert_int_equal(r, -EINVAL);
+		names_arena_done(&a);
 		return;
 	}
 	assert_int_equal(r, 0);
 	assert_string_equal(out, want);
+	assert_string_equal(in_arena, want);
 	free(out);
+	names_arena_done(&a);
 }
 
 static void test_domains(void **state)
@@ -141,7 +148,9 @@ static void test_domains(void **state)
 	assert_false(names_domain_within(NULL, "hoogendijk.nl"));
 	assert_false(names_domain_within("hoogendijk.nl", ""));
 
-	char *const fm[] = { (char *)"gmail.com", (char *)"hotmail.nl", NULL };
+	char *const fm_list[] = { (char *)"gmail.com", (char *)"HotMail.nl", (char *)"gmail.com", NULL };
+	names_free_mail *fm = NULL;
+	assert_int_equal(names_free_mail_new(fm_list, &fm), 0);
 	assert_true(names_domain_is_free_mail("gmail.com", fm));
 	assert_true(names_domain_is_free_mail("GMail.com", fm));
 	assert_true(names_domain_is_free_mail("mail.hotmail.nl", fm));
@@ -149,6 +158,12 @@ static void test_domains(void **state)
 	assert_false(names_domain_is_free_mail("gmail.com.example.nl", fm));
 	assert_false(names_domain_is_free_mail("gmail.com", NULL));
 	assert_false(names_domain_is_free_mail(NULL, fm));
+	assert_false(names_domain_is_free_mail("", fm));
+	assert_false(names_domain_is_free_mail("com", fm));
+	fm = names_free_mail_free(fm);
+	assert_int_equal(names_free_mail_new(NULL, &fm), 0);
+	assert_false(names_domain_is_free_mail("gmail.com", fm));
+	fm = names_free_mail_free(fm);
 
 	/* The built-in list covers domain.md's domains. */
 	const char *want[] = { "gmail.com", "hotmail.com", "hotmail.nl", "outlook.com", "live.nl", "yahoo.com",
