@@ -392,25 +392,6 @@ static bool url_has_scheme(const char *url, const char *const *schemes)
 	return false;
 }
 
-static bool domain_is_valid(const char *s)
-{
-	char prev = '.';
-	bool dot = false;
-	for (; *s; s++) {
-		char c = *s;
-		if (c == '.') {
-			if (prev == '.' || prev == '-')
-				return false;
-			dot = true;
-		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-			     (unsigned char)c >= 0x80)) {
-			return false;
-		}
-		prev = c;
-	}
-	return dot && prev != '.' && prev != '-';
-}
-
 /* Collapses "//", "/./" and "dir/../" in an absolute path, in place. Paths
  * end up in alerts as evidence, where "conf/staff.d/../../exports/x.csv"
  * would read badly; lexical collapsing is right for the paths an admin
@@ -711,7 +692,7 @@ static int conf_assign(conf_ctx *ctx, const char *dir, conf_pos pos, conf_object
 				for (char *q = *w; *q; q++)
 					if (*q >= 'A' && *q <= 'Z')
 						*q = (char)(*q - 'A' + 'a');
-				if (!domain_is_valid(*w))
+				if (!names_domain_is_valid(*w))
 					r = -EINVAL;
 			}
 			if (k->type == CONF_LIST && !text_is_valid(*w))

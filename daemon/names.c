@@ -206,19 +206,27 @@ const char *const names_free_mail_builtin[] = {
 
 /* A domain we accept as an identity: dotted labels of [a-z0-9-] (or
  * non-ASCII, for IDNs), no empty label. */
-static bool domain_valid(const char *d)
+bool names_domain_is_valid(const char *s)
 {
-	if (!*d || *d == '.' || !strchr(d, '.'))
-		return false;
-	for (const char *p = d; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == '.') {
-			if (p[1] == '.' || p[1] == '\0')
+	bool dot = false;
+	char prev = '.';
+
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.') {
+			/* No empty labels, no label ending in '-'. */
+			if (prev == '.' || prev == '-')
 				return false;
-		} else if (!(ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			dot = true;
+		} else if (c == '-') {
+			if (prev == '.')
+				return false; /* nor starting with one */
+		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)) {
 			return false;
+		}
+		prev = (char)c;
 	}
-	return true;
+	return dot && prev != '.' && prev != '-';
 }
 
 /* Bytes that cannot be in an address's local part as exports write it:
@@ -269,7 +277,7 @@ static int email_normalise(char *copy, char **ret)
 	len = (size_t)(s + len - dom);
 	if (len > 0 && dom[len - 1] == '.')
 		dom[len - 1] = '\0'; /* the root dot names the same domain */
-	if (!domain_valid(dom))
+	if (!names_domain_is_valid(dom))
 		return -EINVAL;
 	*ret = s;
 	return 0;
@@ -329,7 +337,7 @@ static char *domain_normalise(char *s)
 	size_t len = strlen(s);
 	if (len > 0 && s[len - 1] == '.')
 		s[len - 1] = '\0';
-	return domain_valid(s) ? s : NULL;
+	return names_domain_is_valid(s) ? s : NULL;
 }
 
 int names_domain(const char *raw, char **ret)

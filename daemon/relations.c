@@ -473,29 +473,6 @@ static int draft_error(loader *l, draft *dr, const char *fmt, ...)
 	return diag_error(l->d, l->path, dr->line, "%s: %s", label, msg);
 }
 
-static bool domain_is_valid(const char *s)
-{
-	bool dot = false;
-	char prev = '.';
-
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '.') {
-			/* No empty labels, no label ending in '-'. */
-			if (prev == '.' || prev == '-')
-				return false;
-			dot = true;
-		} else if (c == '-') {
-			if (prev == '.')
-				return false;
-		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)) {
-			return false;
-		}
-		prev = (char)c;
-	}
-	return dot && prev != '.' && prev != '-';
-}
-
 static bool email_is_valid(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -525,7 +502,7 @@ static int draft_add_domain(loader *l, draft *dr, const char *value)
 	for (char *q = p; *q; q++)
 		if (*q >= 'A' && *q <= 'Z')
 			*q = (char)(*q - 'A' + 'a');
-	if (!domain_is_valid(p))
+	if (!names_domain_is_valid(p))
 		return draft_error(l, dr, "invalid domain \"%s\"", value);
 	if (names_domain_is_free_mail(p, l->free_mail)) {
 		/* Kept, it would tie every contact at that mail provider to the

@@ -50,6 +50,9 @@ names_free_mail *names_free_mail_free(names_free_mail *fm); /* NULL-safe; return
 /* Whether domain or a parent of it is in fm (NULL: an empty set):
  * "mail.gmail.com" says no more about an employer than "gmail.com". */
 bool names_domain_is_free_mail(const char *domain, const names_free_mail *fm);
+/* Whether s, lowercased already, is a domain name: dotted, labels of
+ * letters, digits and '-' (not first or last) or UTF-8, none empty. */
+bool names_domain_is_valid(const char *s);
 /* Normalises a catalogue domain: trimmed, lowercased, without scheme, path,
  * a leading "@" or "www.", or a trailing dot. -EINVAL unless it is dotted. */
 int names_domain(const char *raw, char **ret);

@@ -126,6 +126,23 @@ static void assert_domain(const char *in, const char *want)
 static void test_domains(void **state)
 {
 	(void)state;
+	/* The one test of a domain name: catalogues, configuration, addresses. */
+	assert_true(names_domain_is_valid("hoogendijk.nl"));
+	assert_true(names_domain_is_valid("mail.hoogen-dijk.nl"));
+	assert_true(names_domain_is_valid("xn--mller-kva.de"));
+	assert_true(names_domain_is_valid("m\xc3\xbcller.de"));
+	assert_false(names_domain_is_valid("hoogendijk"));
+	assert_false(names_domain_is_valid(""));
+	assert_false(names_domain_is_valid(".hoogendijk.nl"));
+	assert_false(names_domain_is_valid("hoogendijk.nl."));
+	assert_false(names_domain_is_valid("hoogendijk..nl"));
+	assert_false(names_domain_is_valid("-hoogendijk.nl"));
+	assert_false(names_domain_is_valid("hoogendijk-.nl"));
+	assert_false(names_domain_is_valid("hoogendijk.nl-"));
+	assert_false(names_domain_is_valid("hoogendijk.-nl"));
+	assert_false(names_domain_is_valid("Hoogendijk.nl"));
+	assert_false(names_domain_is_valid("hoog endijk.nl"));
+	assert_domain("-hoogendijk.nl", NULL);
 	assert_domain("hoogendijk.nl", "hoogendijk.nl");
 	assert_domain(" HoogenDijk.NL ", "hoogendijk.nl");
 	assert_domain("www.hoogendijk.nl", "hoogendijk.nl");
