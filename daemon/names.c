@@ -283,34 +283,6 @@ static int email_normalise(char *copy, char **ret)
 	return 0;
 }
 
-int names_email(const char *raw, char **ret)
-{
-	if (!raw)
-		return -EINVAL;
-	_cleanup_free_ char *copy = strdup(raw);
-	if (!copy)
-		return -ENOMEM;
-	char *s;
-	int r = email_normalise(copy, &s);
-	if (r < 0)
-		return r;
-	char *out = strdup(s);
-	if (!out)
-		return -ENOMEM;
-	*ret = out;
-	return 0;
-}
-
-int names_email_in(names_arena *a, const char *raw, char **ret)
-{
-	if (!raw)
-		return -EINVAL;
-	char *copy = arena_strdup(a, raw, strlen(raw));
-	if (!copy)
-		return -ENOMEM;
-	return email_normalise(copy, ret);
-}
-
 const char *names_email_domain(const char *email)
 {
 	const char *at = email ? strrchr(email, '@') : NULL;
@@ -320,8 +292,8 @@ const char *names_email_domain(const char *email)
 /* Catalogues are typed by people: "https://www.jansenbouw.nl/",
  * "@jansenbouw.nl" and "www.jansenbouw.nl" all mean jansenbouw.nl, and mail
  * is never addressed to the www host. Works on s (the caller's copy) in
- * place: the domain's start within it, or NULL when it is not one. */
-static char *domain_normalise(char *s)
+ * place, as email_normalise does: *ret is the domain's start within it. */
+static int domain_normalise(char *s, char **ret)
 {
 	s = text_strip(s);
 	ascii_lower(s);
@@ -337,19 +309,25 @@ static char *domain_normalise(char *s)
 	size_t len = strlen(s);
 	if (len > 0 && s[len - 1] == '.')
 		s[len - 1] = '\0';
-	return names_domain_is_valid(s) ? s : NULL;
+	if (!names_domain_is_valid(s))
+		return -EINVAL;
+	*ret = s;
+	return 0;
 }
 
-int names_domain(const char *raw, char **ret)
+/* raw normalised by fn (email_normalise, domain_normalise), which works in
+ * place: on a copy, the result a new string. */
+static int normalise_dup(const char *raw, int (*fn)(char *, char **), char **ret)
 {
 	if (!raw)
 		return -EINVAL;
 	_cleanup_free_ char *copy = strdup(raw);
 	if (!copy)
 		return -ENOMEM;
-	const char *s = domain_normalise(copy);
-	if (!s)
-		return -EINVAL;
+	char *s;
+	int r = fn(copy, &s);
+	if (r < 0)
+		return r;
 	char *out = strdup(s);
 	if (!out)
 		return -ENOMEM;
@@ -357,18 +335,35 @@ int names_domain(const char *raw, char **ret)
 	return 0;
 }
 
-int names_domain_in(names_arena *a, const char *raw, char **ret)
+/* The same on a copy in a: *ret points into it. */
+static int normalise_in(names_arena *a, const char *raw, int (*fn)(char *, char **), char **ret)
 {
 	if (!raw)
 		return -EINVAL;
 	char *copy = arena_strdup(a, raw, strlen(raw));
 	if (!copy)
 		return -ENOMEM;
-	char *s = domain_normalise(copy);
-	if (!s)
-		return -EINVAL;
-	*ret = s;
-	return 0;
+	return fn(copy, ret);
+}
+
+int names_email(const char *raw, char **ret)
+{
+	return normalise_dup(raw, email_normalise, ret);
+}
+
+int names_email_in(names_arena *a, const char *raw, char **ret)
+{
+	return normalise_in(a, raw, email_normalise, ret);
+}
+
+int names_domain(const char *raw, char **ret)
+{
+	return normalise_dup(raw, domain_normalise, ret);
+}
+
+int names_domain_in(names_arena *a, const char *raw, char **ret)
+{
+	return normalise_in(a, raw, domain_normalise, ret);
 }
 
 bool names_domain_within(const char *domain, const char *company_domain)
