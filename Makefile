@@ -43,7 +43,7 @@ LIB_SRCS := \
 	daemon/strv.c daemon/array.c daemon/diag.c daemon/log.c daemon/fileio.c daemon/date.c daemon/hash.c daemon/secret.c \
 	daemon/strbuf.c daemon/credential.c \
 	daemon/parse.c \
-	daemon/text.c daemon/names.c daemon/relations.c daemon/config.c \
+	daemon/text.c daemon/names.c daemon/relations.c daemon/relations_json.c daemon/relations_csv.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
 	daemon/match.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
