@@ -429,6 +429,51 @@ static void test_blocking(void **state)
 		cases_relation_clear(&rels[i]);
 }
 
+/* A typo that only the deletion keys find: forty other words share every
+ * trigram of "hoogendijk" and of "vanderlande", so the near-miss search
+ * counts none of them. The lookups of a name's first words are hashed
+ * ahead and those of later words as they come; each reaches the relation
+ * of its own word. */
+static void test_typo_keys(void **state)
+{
+	(void)state;
+	relation rels[82];
+	char name[32];
+	rels[0] = make_company("H", "Hoogendijk B.V.", NULL, NULL);
+	rels[1] = make_company("V", "Vanderlande", NULL, NULL);
+	for (size_t i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "Hoogendijk%c%c", 'a' + (int)(i / 26), 'a' + (int)(i % 26));
+		rels[2 + i] = make_company("DH", name, NULL, NULL);
+		snprintf(name, sizeof name, "Vanderlande%c%c", 'a' + (int)(i / 26), 'a' + (int)(i % 26));
+		rels[42 + i] = make_company("DV", name, NULL, NULL);
+	}
+	relation_set set = { .items = rels, .n = ELEMENTSOF(rels) };
+	match_options opt = { .person_threshold = 0.90, .company_threshold = 0.92 };
+	match_index *idx = NULL;
+	assert_int_equal(match_index_new(&set, &opt, &idx), 0);
+
+	contact c = { .company = strdup("Vanderlnade Hogendijk") };
+	assert_true(has_candidate(idx, &c, 0));
+	assert_true(has_candidate(idx, &c, 1));
+	free(c.company);
+	c.company = strdup("Hogendijk Vanderlnade");
+	assert_true(has_candidate(idx, &c, 0));
+	assert_true(has_candidate(idx, &c, 1));
+	free(c.company);
+	c.company = strdup("Aap Noot Mies Wim Zus Hogendijk");
+	assert_true(has_candidate(idx, &c, 0));
+	assert_false(has_candidate(idx, &c, 1));
+	free(c.company);
+	c.company = strdup("Hoogendijkzz");  /* one edit from a decoy, two from H */
+	assert_true(has_candidate(idx, &c, 2 + 25));
+	assert_false(has_candidate(idx, &c, 0));
+	free(c.company);
+
+	match_index_free(idx);
+	for (size_t i = 0; i < ELEMENTSOF(rels); i++)
+		cases_relation_clear(&rels[i]);
+}
+
 /* The person cache: thousands of names through one scratch (every set of
  * the cache evicted many times over) give what match_contact gives, and
  * so do the names seen before, from the cache. */
@@ -576,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_several_relations),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_typo_keys),
 		cmocka_unit_test(test_scratch_cache),
 		cmocka_unit_test(test_large_catalogue),
 	};
