@@ -46,7 +46,7 @@ LIB_SRCS := \
 	daemon/text.c daemon/names.c daemon/relations.c daemon/relations_json.c daemon/relations_csv.c daemon/config.c \
 	daemon/contact.c daemon/ingest.c daemon/ingest_csv.c daemon/ingest_crm.c daemon/ingest_vcard.c \
 	daemon/ingest_json.c \
-	daemon/match.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
+	daemon/match.c daemon/match_index.c daemon/pipeline.c daemon/clause.c daemon/store.c daemon/alert.c \
 	daemon/alert_text.c daemon/webhook.c daemon/mail.c \
 	daemon/deliver_journal.c daemon/deliver_file.c daemon/retry.c daemon/deliver.c daemon/source.c daemon/scan.c \
 	daemon/transfer.c daemon/deliver_remote.c daemon/outbox.c
