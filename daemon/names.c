@@ -205,7 +205,8 @@ const char *const names_free_mail_builtin[] = {
 };
 
 /* A domain we accept as an identity: dotted labels of [a-z0-9-] (or
- * non-ASCII, for IDNs), no empty label. */
+ * non-ASCII, for IDNs), none empty, none starting or ending with '-' (RFC
+ * 1123's host names). */
 bool names_domain_is_valid(const char *s)
 {
 	bool dot = false;
