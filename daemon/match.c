@@ -66,6 +66,10 @@
  * PERSON_CACHE_SLOTS insertions, so the cache never allocates once warm.
  * A name is parsed the same way whatever the index: one cache serves all. */
 #define PERSON_CACHE_SLOTS 4096 /* two per set */
+/* Lookups a hit rate is measured over, and how many windows' worth of
+ * names are parsed without the cache when fewer than a quarter hit. */
+#define PERSON_CACHE_WINDOW 4096u
+#define PERSON_CACHE_REST 7u
 
 typedef struct person_slot {
 	uint64_t hash;
@@ -81,6 +85,9 @@ struct match_scratch {
 	person_slot *persons; /* PERSON_CACHE_SLOTS, or NULL: parse every time */
 	names_arena cache;    /* the slots' keys and parses */
 	size_t inserted;      /* into the cache since it was last emptied */
+	/* The cache's hit rate over the last PERSON_CACHE_WINDOW lookups, and
+	 * how many names are parsed without it while that rate was low. */
+	unsigned lookups, hits, bypass;
 	uint8_t *gram_counts; /* per vocabulary word, for qgram_search; all 0
 			       * between searches */
 	size_t n_gram_counts;
@@ -377,7 +384,9 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 		if (isempty(x))
 			return 0;
 	}
-	if (!s->persons) {
+	if (!s->persons || s->bypass > 0) {
+		if (s->bypass > 0)
+			s->bypass--;
 		r = person_parse(&s->arena, mode, x, y, &p->own_person);
 		if (r == -EINVAL)
 			return 0;
@@ -394,6 +403,16 @@ static int prepare_person(match_scratch *s, const contact *c, contact_prep *p)
 	for (size_t i = 0; i < 2 && !e; i++)
 		if (person_key_equal(&set[i], &key))
 			e = &set[i];
+	s->hits += e != NULL;
+	if (++s->lookups == PERSON_CACHE_WINDOW) {
+		/* Names that rarely repeat (an export of people, not of a few
+		 * hundred pairs) make every lookup a miss whose probe, key and
+		 * copy cost a quarter of parsing the name: then the cache is left
+		 * alone for a while, and asked again after. */
+		if (s->hits * 4 < s->lookups)
+			s->bypass = PERSON_CACHE_WINDOW * PERSON_CACHE_REST;
+		s->lookups = s->hits = 0;
+	}
 	if (e && e == &set[1]) {
 		/* Most recent first: the other one is replaced next. */
 		person_slot t = set[0];

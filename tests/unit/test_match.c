@@ -514,6 +514,20 @@ static void test_scratch_cache(void **state)
 			match_list_done(&want);
 			match_list_done(&got);
 		}
+	/* With most names seen once, the scratch has stopped asking its cache
+	 * for a while; forty thousand repeated names later it asks again,
+	 * finds what it kept from before, and still gives the same. */
+	for (size_t i = 0; i < 40000; i++) {
+		contact c = { .first = (char *)firsts[i % ELEMENTSOF(firsts)], .last = (char *)lasts[i % ELEMENTSOF(lasts)],
+			      .company = (char *)(i % 3 == 0 ? "Veldhof" : "Elders") };
+		match_list want = {0}, got = {0};
+		int r = match_contact(idx, &c, &want);
+		assert_true(r >= 0);
+		assert_int_equal(match_contact_scratch(idx, s, &c, &got), r);
+		assert_same_matches(&want, &got);
+		match_list_done(&want);
+		match_list_done(&got);
+	}
 	assert_int_equal(match_contact_scratch(idx, NULL, &(contact) {0}, &(match_list) {0}), -EINVAL);
 	assert_null(match_scratch_free(s));
 	assert_null(match_scratch_free(NULL));
