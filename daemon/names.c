@@ -83,11 +83,6 @@ static size_t ij_to_y_len(char *s, size_t n)
 	return w;
 }
 
-static void ij_to_y(char *s)
-{
-	ij_to_y_len(s, strlen(s));
-}
-
 /* ---- parse memory -------------------------------------------------------- */
 
 /* Blocks are at least this big: a contact's parses (company, address, a
@@ -1929,16 +1924,20 @@ static int person_parse_split_form(names_arena *a, const char *first, const char
 }
 
 /* text_fold into the arena (see person_fold_both). */
-static int fold_into(names_arena *a, const char *s, bool german, char **ret)
+/* s folded (german: transliterated; translit: names_has_transliteration(s),
+ * which the caller knows) into a, IJ -> y. */
+static int fold_into(names_arena *a, const char *s, bool german, bool translit, char **ret)
 {
-	if (!names_has_transliteration(s)) {
+	size_t n;
+	if (!translit) {
 		/* text_fold's ASCII rule: lowercase, control characters dropped,
 		 * whitespace runs one space, ends trimmed; test_names checks it
 		 * against text_fold through the parses. */
 		char *out = arena_alloc(a, strlen(s) + 1);
 		if (!out)
 			return -ENOMEM;
-		text_fold_ascii_into(s, out);
+		n = text_fold_ascii_into(s, out);
+		ij_to_y_len(out, n);
 		*ret = out;
 		return 0;
 	}
@@ -1946,9 +1945,13 @@ static int fold_into(names_arena *a, const char *s, bool german, char **ret)
 	int r = german ? text_fold_german(s, &heap) : text_fold(s, &heap);
 	if (r < 0)
 		return r;
-	*ret = arena_strdup(a, heap, strlen(heap));
+	n = strlen(heap);
+	*ret = arena_strdup(a, heap, n);
 	free(heap);
-	return *ret ? 0 : -ENOMEM;
+	if (!*ret)
+		return -ENOMEM;
+	ij_to_y_len(*ret, n);
+	return 0;
 }
 
 /* Both folds of s, IJ -> y. Transliteration only rewrites non-ASCII
@@ -1956,19 +1959,13 @@ static int fold_into(names_arena *a, const char *s, bool german, char **ret)
  * plain one, the same string. */
 static int person_fold_both(names_arena *a, const char *s, char **plain, char **german)
 {
-	int r = fold_into(a, s, false, plain);
-	if (r < 0)
-		return r;
-	ij_to_y(*plain);
-	if (!names_has_transliteration(s)) {
+	bool translit = names_has_transliteration(s);
+	int r = fold_into(a, s, false, translit, plain);
+	if (r < 0 || !translit) {
 		*german = *plain;
-		return 0;
-	}
-	r = fold_into(a, s, true, german);
-	if (r < 0)
 		return r;
-	ij_to_y(*german);
-	return 0;
+	}
+	return fold_into(a, s, true, translit, german);
 }
 
 /* The finished form, with its given-name keys: comparisons run per
