@@ -201,6 +201,7 @@ static uint64_t map_hash_key_tokens(const names_company *c, uint64_t *h_tok, siz
 
 typedef struct company_ahead {
 	uint64_t h_key, h_full;      /* map_hash(MAP_KEY, ...) of key and full_key */
+	bool same;                   /* full_key is key (no low-identity word) */
 	uint64_t h_tok[GATHER_PREFETCH_TOKENS]; /* MAP_TOKEN, of the first tokens */
 	typo_probe words[GATHER_TYPO_AHEAD];    /* of the first tokens (k 0 for trade words) */
 } company_ahead;
@@ -215,7 +216,8 @@ static void company_ahead_init(const match_index *idx, const names_company *c, c
 {
 	const bloom *f = &idx->map.filter;
 	a->h_key = map_hash_key_tokens(c, a->h_tok, GATHER_PREFETCH_TOKENS);
-	a->h_full = streq(c->full_key, c->key) ? a->h_key : map_hash(MAP_KEY, c->full_key);
+	a->same = streq(c->full_key, c->key);
+	a->h_full = a->same ? a->h_key : map_hash(MAP_KEY, c->full_key);
 	prefetch_filter(f, a->h_key);
 	prefetch_filter(f, a->h_full);
 	for (size_t i = 0; i < c->n_tokens && i < GATHER_PREFETCH_TOKENS; i++)
@@ -652,7 +654,7 @@ static void gather_company(const match_index *idx, const names_company *c, const
 {
 	const map *m = &idx->map;
 	/* All lookups hashed ahead; their slots asked for first (map_prefetch). */
-	bool same = streq(c->full_key, c->key);
+	bool same = a->same;
 	uint64_t h_key = a->h_key, h_full = a->h_full;
 	const uint64_t *h_tok = a->h_tok;
 	map_prefetch(m, h_key);
