@@ -704,6 +704,7 @@ static void json_part_done(json_part *p)
 static int json_part_join(loader *l, json_part *p)
 {
 	size_t n = p->set.n;
+	/* Room first: once the messages have moved, the relations must too. */
 	int r = loader_set_reserve(l->set, n);
 	if (r >= 0)
 		r = diag_append_steal(l->d, &p->d);
